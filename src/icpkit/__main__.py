@@ -1,0 +1,3 @@
+from icpkit.cli import main
+
+main()
