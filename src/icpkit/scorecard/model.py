@@ -1,0 +1,387 @@
+"""The scorecard: a plain value of attributes, bins, points, disqualifiers and tiers.
+
+A learned scorecard and a hand-written one are the same object. It is applied here in Python
+(vectorised over a DataFrame); the same definitions can be printed as SQL or shown in a report,
+so everything a bin does is spelled out in its fields, never in code.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+KINDS = ("numeric", "category", "list", "boolean")
+TIER_NAMES = ("A", "B", "C", "D")
+TRUE_STRINGS = frozenset({"true", "t", "yes", "y", "1", "1.0"})
+FALSE_STRINGS = frozenset({"false", "f", "no", "n", "0", "0.0"})
+
+
+@dataclass(frozen=True)
+class Condition:
+    """Which values a bin or disqualifier covers.
+
+    Numeric: ``min`` (inclusive), ``max`` (inclusive) and/or ``less_than`` (exclusive).
+    Category, list and boolean: ``values`` (a list column matches when any element is listed).
+    ``missing`` matches blank values; ``other`` matches whatever no earlier bin took.
+    """
+
+    min: float | None = None
+    max: float | None = None
+    less_than: float | None = None
+    values: tuple[str, ...] | None = None
+    missing: bool = False
+    other: bool = False
+
+    def describe(self, unit: str = "") -> str:
+        if self.missing:
+            return "unknown"
+        if self.other:
+            return "anything else"
+        if self.values is not None:
+            return " or ".join(self.values)
+        return describe_range(self.min, self.max, self.less_than, unit)
+
+
+@dataclass(frozen=True)
+class BinStats:
+    """What the training data said about a bin: the counts behind its points."""
+
+    accounts: int
+    won: int
+    win_rate: float
+    ci_low: float
+    ci_high: float
+
+
+@dataclass(frozen=True)
+class Bin:
+    label: str
+    points: int
+    condition: Condition
+    stats: BinStats | None = None
+
+
+@dataclass(frozen=True)
+class Attribute:
+    """One scored attribute: the input column it reads and its bins, first match wins."""
+
+    name: str
+    column: str
+    kind: str
+    bins: tuple[Bin, ...]
+    unit: str = ""
+
+    def point_range(self) -> tuple[int, int]:
+        # An unmatched value scores 0, unless a catch-all bin guarantees every value matches.
+        points = [b.points for b in self.bins]
+        covered = any(b.condition.other for b in self.bins) or (
+            self.kind == "numeric" and _numeric_bins_cover_everything(self.bins)
+        )
+        if not covered:
+            points.append(0)
+        return min(points), max(points)
+
+
+@dataclass(frozen=True)
+class Disqualifier:
+    """A hard 'do not pursue' rule: a matching account is tier D whatever its points."""
+
+    attribute: str
+    column: str
+    kind: str
+    condition: Condition
+    reason: str
+    stats: BinStats | None = None
+
+
+@dataclass(frozen=True)
+class Tiers:
+    """Lower bounds of tiers A, B and C; below C is D.
+
+    ``unit`` is "score" (the 0-100 fit score) or "points" (the raw sum of points, as in a
+    hand-written card that says "pursue at 3+").
+    """
+
+    a: float
+    b: float
+    c: float
+    unit: str = "score"
+
+    def assign(self, values: np.ndarray) -> np.ndarray:
+        tiers = np.full(values.shape, "D", dtype=object)
+        tiers[values >= self.c] = "C"
+        tiers[values >= self.b] = "B"
+        tiers[values >= self.a] = "A"
+        return tiers
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Win probability of a fit score: 1 / (1 + exp(-(intercept + slope * score)))."""
+
+    intercept: float
+    slope: float
+
+    def probability(self, score: np.ndarray) -> np.ndarray:
+        return 1.0 / (1.0 + np.exp(-(self.intercept + self.slope * np.asarray(score, float))))
+
+
+@dataclass(frozen=True)
+class Scorecard:
+    name: str
+    attributes: tuple[Attribute, ...]
+    tiers: Tiers
+    disqualifiers: tuple[Disqualifier, ...] = ()
+    calibration: Calibration | None = None
+    version: int = 1
+    description: str = ""
+    trained_on: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def columns(self) -> list[str]:
+        seen: dict[str, None] = {}
+        for item in (*self.attributes, *self.disqualifiers):
+            seen.setdefault(item.column, None)
+        return list(seen)
+
+    def point_range(self) -> tuple[int, int]:
+        ranges = [a.point_range() for a in self.attributes]
+        return sum(r[0] for r in ranges), sum(r[1] for r in ranges)
+
+    def with_tiers(self, tiers: Tiers) -> Scorecard:
+        return replace(self, tiers=tiers)
+
+    def apply(self, frame: pd.DataFrame) -> ScoredFrame:
+        """Score every row of ``frame``; columns the card needs but the frame lacks count as
+        missing, so a card never fails on a thin lead record."""
+        n = len(frame)
+        points = np.zeros((n, len(self.attributes)), dtype=np.int64)
+        labels = []
+        for j, attribute in enumerate(self.attributes):
+            values = _column(frame, attribute.column, attribute.kind)
+            points[:, j], bin_labels = _bin_points(values, attribute)
+            labels.append(bin_labels)
+        raw = points.sum(axis=1)
+        low, high = self.point_range()
+        span = max(high - low, 1)
+        score = np.rint(100.0 * (raw - low) / span).clip(0, 100).astype(np.int64)
+        tier_basis = raw if self.tiers.unit == "points" else score
+        tiers = self.tiers.assign(tier_basis.astype(float))
+
+        disqualified = np.zeros(n, dtype=bool)
+        dq_reason = np.full(n, "", dtype=object)
+        for rule in self.disqualifiers:
+            values = _column(frame, rule.column, rule.kind)
+            hit = _matches(values, rule.kind, rule.condition) & ~disqualified
+            dq_reason[hit] = f"DQ: {rule.reason}"
+            disqualified |= hit
+        tiers[disqualified] = "D"
+        return ScoredFrame(self, points, labels, raw, score, tiers, disqualified, dq_reason)
+
+
+@dataclass
+class ScoredFrame:
+    """Scores for a frame, with the per-attribute points kept for the reasons."""
+
+    scorecard: Scorecard
+    points: np.ndarray
+    bin_labels: list[np.ndarray]  # per attribute, the label of the bin each row fell in
+    raw_points: np.ndarray
+    score: np.ndarray
+    tier: np.ndarray
+    disqualified: np.ndarray
+    disqualifier_reason: np.ndarray
+
+    def reasons(self, top: int = 3) -> list[str]:
+        """Short text per row: the attributes that added or removed most points."""
+        names = [a.name for a in self.scorecard.attributes]
+        order = np.argsort(-np.abs(self.points), axis=1, kind="stable")[:, :top]
+        out = []
+        for i in range(len(self.points)):
+            parts = []
+            if self.disqualifier_reason[i]:
+                parts.append(self.disqualifier_reason[i])
+            for j in order[i]:
+                p = int(self.points[i, j])
+                if p:
+                    parts.append(f"{p:+d} {names[j]}: {self.bin_labels[j][i]}")
+            out.append("; ".join(parts))
+        return out
+
+    def probability(self) -> np.ndarray | None:
+        cal = self.scorecard.calibration
+        return None if cal is None else cal.probability(self.score)
+
+    def to_frame(self, ids: pd.Series | None = None, id_name: str = "account_id") -> pd.DataFrame:
+        out = pd.DataFrame(
+            {
+                "icp_score": self.score,
+                "icp_tier": self.tier.astype(str),
+                "icp_disqualified": self.disqualified,
+                "icp_reasons": self.reasons(),
+            }
+        )
+        if ids is not None:
+            out.insert(0, id_name, ids.to_numpy())
+        return out
+
+
+def describe_range(
+    low: float | None, high: float | None, less_than: float | None, unit: str = ""
+) -> str:
+    """'200-1,999', 'under 20', '2,000+' for people, not '[200.0, 2000.0)'."""
+    suffix = f" {unit}" if unit else ""
+    if less_than is not None and high is None:
+        high_text = f"under {_number(less_than)}"
+        if low is None:
+            return high_text + suffix
+        top = less_than - 1 if _is_integral(low) and _is_integral(less_than) else less_than
+        return f"{_number(low)}-{_number(top)}{suffix}" if top >= low else high_text + suffix
+    if low is not None and high is not None:
+        return f"{_number(low)}-{_number(high)}{suffix}"
+    if low is not None:
+        return f"{_number(low)}+{suffix}"
+    if high is not None:
+        return f"up to {_number(high)}{suffix}"
+    return "any value"
+
+
+def _number(x: float) -> str:
+    if abs(x) >= 1e9:
+        return f"{x / 1e9:,.3g}B"
+    if abs(x) >= 1e6:
+        return f"{x / 1e6:,.3g}M"
+    if _is_integral(x):
+        return f"{int(x):,}"
+    return f"{x:,.3g}"
+
+
+def _is_integral(x: float) -> bool:
+    return math.isfinite(x) and float(x).is_integer()
+
+
+def _numeric_bins_cover_everything(bins: tuple[Bin, ...]) -> bool:
+    if not any(b.condition.missing for b in bins):
+        return False
+    spans = sorted(
+        _span(b.condition)
+        for b in bins
+        if not (b.condition.missing or b.condition.other or b.condition.values is not None)
+    )
+    reach = -math.inf
+    for low, high in spans:
+        if low > reach:
+            return False
+        reach = max(reach, high)
+    return reach == math.inf
+
+
+def _span(c: Condition) -> tuple[float, float]:
+    low = -math.inf if c.min is None else c.min
+    if c.less_than is not None:
+        return low, c.less_than
+    return low, math.inf if c.max is None else math.nextafter(c.max, math.inf)
+
+
+# ---- vectorised matching -----------------------------------------------------------------
+
+
+def _column(frame: pd.DataFrame, column: str, kind: str) -> pd.Series:
+    """The column typed for its kind; absent columns are all-missing."""
+    if column not in frame.columns:
+        return pd.Series([None] * len(frame), index=frame.index, dtype=object)
+    values = frame[column]
+    if kind == "numeric":
+        return _to_number(values)
+    if kind == "list":
+        return values.map(_to_list)
+    if kind == "boolean":
+        return values.map(_to_bool_text)
+    return values.map(_to_text)
+
+
+def _to_number(values: pd.Series) -> pd.Series:
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        return values.astype("float64")
+    # Text such as "1,200" or " 35 " from a CSV; anything unreadable scores as missing.
+    cleaned = values.astype("string").str.replace(",", "", regex=False).str.strip()
+    return pd.to_numeric(cleaned, errors="coerce").astype("float64")
+
+
+def _to_text(value: Any) -> str | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return None
+    text = str(value).strip()
+    return text.casefold() if text else None
+
+
+def _to_bool_text(value: Any) -> str | None:
+    text = _to_text(value)
+    if text in TRUE_STRINGS:
+        return "true"
+    if text in FALSE_STRINGS:
+        return "false"
+    return None
+
+
+def _to_list(value: Any) -> tuple[str, ...] | None:
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, (list, tuple, np.ndarray)):
+        items = [str(v).strip().casefold() for v in value]
+    else:
+        text = str(value)
+        separator = ";" if ";" in text else ","
+        items = [part.strip().casefold() for part in text.split(separator)]
+    items = [i for i in items if i]
+    return tuple(items) if items else None
+
+
+def _is_missing(values: pd.Series, kind: str) -> np.ndarray:
+    if kind == "numeric":
+        return values.isna().to_numpy()
+    return values.map(lambda v: v is None).to_numpy(dtype=bool)
+
+
+def _matches(values: pd.Series, kind: str, condition: Condition) -> np.ndarray:
+    missing = _is_missing(values, kind)
+    if condition.missing:
+        return missing
+    if condition.other:
+        return np.ones(len(values), dtype=bool)
+    if condition.values is not None:
+        wanted = {str(v).strip().casefold() for v in condition.values}
+        if kind == "list":
+            return values.map(lambda items: bool(items) and not wanted.isdisjoint(items)).to_numpy(
+                dtype=bool
+            )
+        return values.map(lambda v: v in wanted).to_numpy(dtype=bool)
+    x = values.to_numpy(dtype=float, na_value=np.nan) if kind == "numeric" else None
+    if x is None:
+        return np.zeros(len(values), dtype=bool)
+    hit = ~np.isnan(x)
+    with np.errstate(invalid="ignore"):
+        if condition.min is not None:
+            hit &= x >= condition.min
+        if condition.max is not None:
+            hit &= x <= condition.max
+        if condition.less_than is not None:
+            hit &= x < condition.less_than
+    return hit
+
+
+def _bin_points(values: pd.Series, attribute: Attribute) -> tuple[np.ndarray, np.ndarray]:
+    n = len(values)
+    points = np.zeros(n, dtype=np.int64)
+    taken = np.zeros(n, dtype=bool)
+    labels = np.full(n, "no matching bin", dtype=object)
+    for b in attribute.bins:
+        hit = _matches(values, attribute.kind, b.condition) & ~taken
+        points[hit] = b.points
+        labels[hit] = b.label
+        taken |= hit
+    return points, labels

@@ -1,0 +1,87 @@
+"""The statistics every number in icpkit leans on: intervals, shrinkage, tests, corrections.
+
+Kept in one place so that a reader can check how any rate, interval or "significant" was made.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import stats as sps
+
+Z95 = 1.959963984540054
+
+
+def wilson_interval(successes: np.ndarray | int, trials: np.ndarray | int, z: float = Z95):
+    """Wilson score interval for a proportion: honest at small counts and at 0% or 100%,
+    where the textbook normal interval collapses to a point."""
+    k = np.asarray(successes, dtype=float)
+    n = np.asarray(trials, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = np.where(n > 0, k / n, np.nan)
+        denom = 1 + z**2 / n
+        centre = (p + z**2 / (2 * n)) / denom
+        half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / denom
+        low = np.where(n > 0, np.clip(centre - half, 0, 1), 0.0)
+        high = np.where(n > 0, np.clip(centre + half, 0, 1), 1.0)
+    if np.ndim(low) == 0:
+        return float(low), float(high)
+    return low, high
+
+
+def shrunk_rate(successes, trials, base_rate: float, strength: float = 10.0):
+    """Win rate pulled toward the base rate as if each group had ``strength`` extra deals at
+    the base rate: a group of 3 deals with 3 wins is not a 100% segment."""
+    k = np.asarray(successes, dtype=float)
+    n = np.asarray(trials, dtype=float)
+    return (k + strength * base_rate) / (n + strength)
+
+
+def proportion_test(k_in: int, n_in: int, k_out: int, n_out: int) -> float:
+    """Two-sided p-value that a group's rate differs from the rest: Fisher's exact test for
+    small tables, the chi-square test (same answer, much faster) once counts are large."""
+    table = np.array([[k_in, n_in - k_in], [k_out, n_out - k_out]])
+    if table.min() < 0 or n_in == 0 or n_out == 0:
+        return 1.0
+    if min(n_in, n_out) < 200 or table.min() < 10:
+        return float(sps.fisher_exact(table).pvalue)
+    _chi2, p, _, _ = sps.chi2_contingency(table, correction=True)
+    return float(p)
+
+
+def holm_adjust(p_values: np.ndarray) -> np.ndarray:
+    """Holm's step-down adjustment: controls the chance of any false 'significant' among all
+    the segments tried, and is never worse than Bonferroni."""
+    p = np.asarray(p_values, dtype=float)
+    m = len(p)
+    if m == 0:
+        return p
+    order = np.argsort(p)
+    adjusted = np.empty(m)
+    running = 0.0
+    for rank, index in enumerate(order):
+        running = max(running, (m - rank) * p[index])
+        adjusted[index] = min(running, 1.0)
+    return adjusted
+
+
+def bootstrap_ratio_interval(
+    won_in: np.ndarray,
+    won_out: np.ndarray,
+    *,
+    samples: int = 2000,
+    seed: int = 0,
+) -> tuple[float, float]:
+    """95% percentile-bootstrap interval for (win rate inside) / (win rate outside), resampling
+    each group's deals. Infinite ratios (no wins outside) are kept as such, not dropped."""
+    rng = np.random.default_rng(seed)
+    won_in = np.asarray(won_in, dtype=float)
+    won_out = np.asarray(won_out, dtype=float)
+    if len(won_in) == 0 or len(won_out) == 0:
+        return float("nan"), float("nan")
+    rate_in = rng.binomial(len(won_in), won_in.mean(), samples) / len(won_in)
+    rate_out = rng.binomial(len(won_out), won_out.mean(), samples) / len(won_out)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(rate_out > 0, rate_in / rate_out, np.inf)
+    ratio = np.where(np.isnan(ratio), 1.0, ratio)
+    low, high = np.quantile(ratio, [0.025, 0.975])
+    return float(low), float(high)
