@@ -13,6 +13,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, NoReturn
 
+from icpkit.conditions import Condition
 from icpkit.errors import IcpkitError
 from icpkit.scorecard.model import (
     KINDS,
@@ -20,7 +21,6 @@ from icpkit.scorecard.model import (
     Bin,
     BinStats,
     Calibration,
-    Condition,
     Disqualifier,
     Scorecard,
     Tiers,
@@ -59,32 +59,45 @@ class _Reader:
         self.source = source
 
     def fail(
-        self, message: str, *, table: str | None = None, index: int = 0, key: str = ""
+        self,
+        message: str,
+        *,
+        table: str | None = None,
+        index: int = 0,
+        key: str = "",
+        item: int | None = None,
     ) -> NoReturn:
-        raise IcpkitError(message, file=self.source, line=self._line_of(table, index, key))
+        line = self._line_of(table, index, key, item)
+        raise IcpkitError(message, file=self.source, line=line)
 
-    def _line_of(self, table: str | None, index: int, key: str) -> int | None:
-        """Best-effort line of the index-th [[table]] block (and of key inside it)."""
-        start = 0
+    def _line_of(
+        self, table: str | None, index: int, key: str, item: int | None = None
+    ) -> int | None:
+        """Best-effort line of the index-th [[table]] block, of its item-th bin, and of key."""
+        start, end = 0, len(self.lines)
         if table:
             header = re.compile(rf"^\s*\[\[\s*{re.escape(table)}\s*\]\]")
             hits = [i for i, line in enumerate(self.lines) if header.match(line)]
             if index >= len(hits):
                 return None
             start = hits[index]
+            later = [i for i in range(start + 1, end) if re.match(r"^\s*\[", self.lines[i])]
+            later = [i for i in later if not self.lines[i].strip().startswith(f"[[{table}.")]
+            end = later[0] if later else end
+        if item is not None:
+            bins_at = next(
+                (i for i in range(start, end) if re.match(r"^\s*bins\s*=", self.lines[i])), None
+            )
+            if bins_at is not None:
+                opened = [i for i in range(bins_at, end) if "{" in self.lines[i]]
+                if item < len(opened):
+                    start, end = opened[item], opened[item] + 1
         if key:
             pattern = re.compile(rf"(^|[\s{{,]){re.escape(key)}\s*=")
-            for i in range(start, len(self.lines)):
-                if (
-                    i > start
-                    and table
-                    and re.match(r"^\s*\[\[?[^\[]", self.lines[i])
-                    and not (self.lines[i].strip().startswith(f"[[{table}."))
-                ):
-                    break
+            for i in range(start, end):
                 if pattern.search(self.lines[i]):
                     return i + 1
-        return start + 1 if table else None
+        return start + 1 if (table or item is not None) else None
 
     def scorecard(self) -> Scorecard:
         data = self.data
@@ -142,11 +155,11 @@ class _Reader:
             key = sorted(extra)[0]
             self.fail(f"unknown key {key!r} in attribute {column!r}", **where, key=key)
         unit = str(raw.get("unit", ""))
-        parsed_bins = tuple(self.bin(b, kind, unit, index) for b in bins)
+        parsed_bins = tuple(self.bin(b, kind, unit, index, i) for i, b in enumerate(bins))
         return Attribute(str(raw.get("name", column)), column, kind, parsed_bins, unit)
 
-    def bin(self, raw: Any, kind: str, unit: str, index: int) -> Bin:
-        where = {"table": "attributes", "index": index}
+    def bin(self, raw: Any, kind: str, unit: str, index: int, item: int) -> Bin:
+        where = {"table": "attributes", "index": index, "item": item}
         if not isinstance(raw, dict):
             self.fail(
                 "each bin must be a table such as { min = 50, max = 200, points = 2 }", **where
@@ -340,10 +353,18 @@ def save_scorecard(card: Scorecard, path: str | Path) -> None:
 
 def scorecard_to_dict(card: Scorecard) -> dict[str, Any]:
     """The card as plain JSON-ready data (for `icpkit inspect --json` and the API)."""
-    return tomllib.loads(dump_scorecard(card)) | {
-        "attribute_names": [a.name for a in card.attributes],
+    full = tomllib.loads(dump_scorecard(card))
+    return {
+        "name": card.name,
+        "version": card.version,
+        "attributes": [a.name for a in card.attributes],
         "columns": card.columns,
+        "disqualifiers": full.get("disqualifiers", []),
+        "tiers": full["tiers"],
         "point_range": list(card.point_range()),
+        "calibration": full.get("calibration"),
+        "trained_on": full.get("trained_on", {}),
+        "bins": {a["name"]: a["bins"] for a in full["attributes"]},
     }
 
 

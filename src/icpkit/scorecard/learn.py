@@ -9,11 +9,7 @@ rate, beyond chance after correcting for every bin tried, become hard disqualifi
 
 from __future__ import annotations
 
-import itertools
-import logging
 import math
-import warnings
-from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -21,56 +17,17 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 
-from icpkit.schema import NOT_ATTRIBUTES
+from icpkit.discover.binning import AttributeBinner, Candidate
 from icpkit.scorecard.model import (
     Attribute,
     Bin,
     BinStats,
     Calibration,
-    Condition,
     Disqualifier,
     Scorecard,
     Tiers,
-    _to_list,
-    _to_text,
-    describe_range,
 )
 from icpkit.stats import holm_adjust, proportion_test, shrunk_rate, wilson_interval
-
-# cvxpy, pulled in by optbinning, logs a scary line when an optional solver it never needs here
-# fails to load; users should not see it. (cvxpy resets the level on import, not `disabled`.)
-logging.getLogger("__cvxpy__").disabled = True
-
-PRIOR_ACCOUNTS = 10.0
-
-UNITS = {"employees": "employees"}
-NICE_NAMES = {
-    "employees": "Employees",
-    "annual_revenue": "Annual revenue",
-    "industry": "Industry",
-    "country": "Country",
-    "region": "Region",
-    "founded_year": "Founded",
-    "funding_stage": "Funding stage",
-    "total_funding": "Total funding",
-}
-
-
-@dataclass
-class Candidate:
-    """An attribute the learner may use, with its bins and how much they separate outcomes."""
-
-    name: str
-    column: str
-    kind: str
-    conditions: list[Condition]
-    labels: list[str]
-    unit: str = ""
-    counts: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    wins: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    woe: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    iv: float = 0.0
-    index: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))  # bin of each row
 
 
 class ScorecardLearner:
@@ -120,7 +77,7 @@ class ScorecardLearner:
         if y.sum() == 0 or y.sum() == len(y):
             raise ValueError("need both won and lost accounts to learn a scorecard")
         self.base_rate_ = float(y.mean())
-        self.candidates_ = [c for c in self._candidates(accounts, y) if len(c.labels) > 1]
+        self.candidates_ = AttributeBinner(self.min_bin_share).fit(accounts, y)
         if not self.candidates_:
             raise ValueError("no usable attribute: every column is blank, constant or an id")
         self.selected_, self.selection_auc_ = self._select(y)
@@ -151,168 +108,6 @@ class ScorecardLearner:
                 float(calibration.intercept_[0]), float(calibration.coef_[0][0])
             ),
         )
-
-    # ---- candidates and their bins ---------------------------------------------------------
-
-    def _candidates(self, accounts: pd.DataFrame, y: np.ndarray) -> list[Candidate]:
-        out: list[Candidate] = []
-        n = len(accounts)
-        for column in accounts.columns:
-            if column in NOT_ATTRIBUTES or column.endswith(("_raw", "_currency", "_id")):
-                continue
-            series = accounts[column]
-            if series.isna().mean() > 0.95:
-                continue
-            if _is_list_column(series):
-                out += self._technology_candidates(column, series, y)
-            elif pd.api.types.is_bool_dtype(series):
-                out.append(self._category_candidate(column, series.map(_to_text), y, "boolean"))
-            elif pd.api.types.is_numeric_dtype(series):
-                if series.nunique() > 1:
-                    out.append(self._numeric_candidate(column, series.astype(float), y))
-            else:
-                text = series.map(_to_display)
-                if 1 < text.nunique() <= max(60, n // 50):
-                    out.append(self._category_candidate(column, text, y, "category"))
-        return [c for c in out if c is not None]
-
-    def _numeric_candidate(self, column: str, x: pd.Series, y: np.ndarray) -> Candidate:
-        from optbinning import OptimalBinning
-
-        values = x.to_numpy(dtype=float)
-        present = ~np.isnan(values)
-        binning = OptimalBinning(
-            name=column,
-            dtype="numerical",
-            solver="cp",
-            monotonic_trend="auto",
-            min_bin_size=self.min_bin_share,
-            max_n_bins=6,
-            max_pvalue=0.05,
-        )
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            binning.fit(values[present], y[present])
-        splits = list(binning.splits)
-        if np.allclose(values[present], np.round(values[present])):
-            splits = sorted({math.ceil(s) for s in splits})
-        edges = [None, *splits, None]
-        unit = UNITS.get(column, "")
-        conditions, labels = [], []
-        for low, high in itertools.pairwise(edges):
-            conditions.append(Condition(min=low, less_than=high))
-            labels.append(describe_range(low, None, high, ""))
-        index = np.full(len(values), -1)
-        index[present] = np.searchsorted(
-            np.asarray(splits, dtype=float), values[present], side="right"
-        )
-        if (~present).sum() >= max(10, self.min_bin_share * len(values) / 2):
-            conditions.append(Condition(missing=True))
-            labels.append("unknown")
-            index[~present] = len(conditions) - 1
-        else:
-            # Too few blanks to learn from: they score like the most common bin.
-            common = np.bincount(index[present]).argmax() if present.any() else 0
-            index[~present] = common
-        return self._finish(
-            Candidate(
-                NICE_NAMES.get(column, _title(column)), column, "numeric", conditions, labels, unit
-            ),
-            index,
-            y,
-        )
-
-    def _category_candidate(
-        self, column: str, text: pd.Series, y: np.ndarray, kind: str
-    ) -> Candidate:
-        from optbinning import OptimalBinning
-
-        values = text.fillna("\x00missing").astype(str).to_numpy()
-        counts = pd.Series(values).value_counts()
-        rare_limit = max(10, 0.02 * len(values))
-        common = [v for v in counts.index if counts[v] >= rare_limit and v != "\x00missing"]
-        grouped = np.where(np.isin(values, common), values, "\x00other")
-        binning = OptimalBinning(
-            name=column,
-            dtype="categorical",
-            solver="cp",
-            min_bin_size=self.min_bin_share,
-            max_n_bins=6,
-            max_pvalue=0.05,
-            cat_cutoff=None,
-        )
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            binning.fit(grouped, y)
-        groups = [list(g) for g in binning.splits]
-        conditions, labels, index = [], [], np.full(len(values), -1)
-        for group in groups:
-            named = sorted(v for v in group if not v.startswith("\x00"))
-            rows = np.isin(grouped, group)
-            if not named:
-                continue
-            conditions.append(Condition(values=tuple(named)))
-            labels.append(
-                " or ".join(named)
-                if len(named) <= 4
-                else f"{', '.join(named[:3])} and {len(named) - 3} more"
-            )
-            index[rows] = len(conditions) - 1
-        conditions.append(Condition(other=True))
-        labels.append("anything else")
-        index[index < 0] = len(conditions) - 1
-        return self._finish(
-            Candidate(NICE_NAMES.get(column, _title(column)), column, kind, conditions, labels),
-            index,
-            y,
-        )
-
-    def _technology_candidates(
-        self, column: str, series: pd.Series, y: np.ndarray
-    ) -> list[Candidate]:
-        lists = series.map(_to_list)
-        display: dict[str, str] = {}
-        for raw in series.dropna():
-            for item in raw if isinstance(raw, (list, tuple, np.ndarray)) else str(raw).split(";"):
-                display.setdefault(str(item).strip().casefold(), str(item).strip())
-        exploded = lists.explode().dropna()
-        frequency = exploded.value_counts()
-        floor = max(10, 0.03 * len(series))
-        out = []
-        for tech in frequency[frequency >= floor].index[:30]:
-            has = lists.map(lambda items, t=tech: bool(items) and t in items).to_numpy()
-            if has.all():
-                continue
-            label = display.get(tech, tech)
-            cand = Candidate(
-                f"Uses {label}",
-                column,
-                "list",
-                [Condition(values=(label,)), Condition(other=True)],
-                [f"uses {label}", f"no {label}"],
-            )
-            out.append(self._finish(cand, np.where(has, 0, 1), y))
-        return out
-
-    def _finish(self, cand: Candidate, index: np.ndarray, y: np.ndarray) -> Candidate:
-        k = len(cand.conditions)
-        cand.index = index
-        cand.counts = np.bincount(index, minlength=k)
-        cand.wins = np.bincount(index, weights=y, minlength=k)
-        won_total, lost_total = y.sum(), len(y) - y.sum()
-        losses = cand.counts - cand.wins
-        # Weight of evidence, positive where accounts win more than average.
-        # Smoothed toward zero by PRIOR_ACCOUNTS pseudo-accounts at the base rate, so a bin of
-        # a handful of accounts (or an empty catch-all for unseen values) scores near 0.
-        prior_won = PRIOR_ACCOUNTS * won_total / len(y)
-        prior_lost = PRIOR_ACCOUNTS - prior_won
-        cand.woe = np.log((cand.wins + prior_won) / won_total) - np.log(
-            (losses + prior_lost) / lost_total
-        )
-        share_won = cand.wins / won_total
-        share_lost = losses / lost_total
-        cand.iv = float(np.sum((share_won - share_lost) * cand.woe))
-        return cand
 
     # ---- selection -------------------------------------------------------------------------
 
@@ -440,23 +235,3 @@ def _drop_overlapping(rules: list[Disqualifier]) -> list[Disqualifier]:
         ):
             best[rule.column + rule.attribute] = rule
     return list(best.values())
-
-
-def _is_list_column(series: pd.Series) -> bool:
-    sample = series.dropna().head(50)
-    if sample.empty:
-        return False
-    if sample.map(lambda v: isinstance(v, (list, tuple, np.ndarray))).all():
-        return True
-    return series.name == "technologies"
-
-
-def _to_display(value) -> str | None:
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-        return None
-    text = str(value).strip()
-    return text or None
-
-
-def _title(column: str) -> str:
-    return column.replace("_", " ").strip().capitalize()

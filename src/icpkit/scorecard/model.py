@@ -14,36 +14,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from icpkit.conditions import Condition, matches, read_column
+
 KINDS = ("numeric", "category", "list", "boolean")
 TIER_NAMES = ("A", "B", "C", "D")
-TRUE_STRINGS = frozenset({"true", "t", "yes", "y", "1", "1.0"})
-FALSE_STRINGS = frozenset({"false", "f", "no", "n", "0", "0.0"})
-
-
-@dataclass(frozen=True)
-class Condition:
-    """Which values a bin or disqualifier covers.
-
-    Numeric: ``min`` (inclusive), ``max`` (inclusive) and/or ``less_than`` (exclusive).
-    Category, list and boolean: ``values`` (a list column matches when any element is listed).
-    ``missing`` matches blank values; ``other`` matches whatever no earlier bin took.
-    """
-
-    min: float | None = None
-    max: float | None = None
-    less_than: float | None = None
-    values: tuple[str, ...] | None = None
-    missing: bool = False
-    other: bool = False
-
-    def describe(self, unit: str = "") -> str:
-        if self.missing:
-            return "unknown"
-        if self.other:
-            return "anything else"
-        if self.values is not None:
-            return " or ".join(self.values)
-        return describe_range(self.min, self.max, self.less_than, unit)
 
 
 @dataclass(frozen=True)
@@ -162,7 +136,7 @@ class Scorecard:
         points = np.zeros((n, len(self.attributes)), dtype=np.int64)
         labels = []
         for j, attribute in enumerate(self.attributes):
-            values = _column(frame, attribute.column, attribute.kind)
+            values = read_column(frame, attribute.column, attribute.kind)
             points[:, j], bin_labels = _bin_points(values, attribute)
             labels.append(bin_labels)
         raw = points.sum(axis=1)
@@ -175,8 +149,8 @@ class Scorecard:
         disqualified = np.zeros(n, dtype=bool)
         dq_reason = np.full(n, "", dtype=object)
         for rule in self.disqualifiers:
-            values = _column(frame, rule.column, rule.kind)
-            hit = _matches(values, rule.kind, rule.condition) & ~disqualified
+            values = read_column(frame, rule.column, rule.kind)
+            hit = matches(values, rule.kind, rule.condition) & ~disqualified
             dq_reason[hit] = f"DQ: {rule.reason}"
             disqualified |= hit
         tiers[disqualified] = "D"
@@ -208,7 +182,7 @@ class ScoredFrame:
             for j in order[i]:
                 p = int(self.points[i, j])
                 if p:
-                    parts.append(f"{p:+d} {names[j]}: {self.bin_labels[j][i]}")
+                    parts.append(f"{names[j]}: {self.bin_labels[j][i]} ({p:+d})")
             out.append("; ".join(parts))
         return out
 
@@ -228,40 +202,6 @@ class ScoredFrame:
         if ids is not None:
             out.insert(0, id_name, ids.to_numpy())
         return out
-
-
-def describe_range(
-    low: float | None, high: float | None, less_than: float | None, unit: str = ""
-) -> str:
-    """'200-1,999', 'under 20', '2,000+' for people, not '[200.0, 2000.0)'."""
-    suffix = f" {unit}" if unit else ""
-    if less_than is not None and high is None:
-        high_text = f"under {_number(less_than)}"
-        if low is None:
-            return high_text + suffix
-        top = less_than - 1 if _is_integral(low) and _is_integral(less_than) else less_than
-        return f"{_number(low)}-{_number(top)}{suffix}" if top >= low else high_text + suffix
-    if low is not None and high is not None:
-        return f"{_number(low)}-{_number(high)}{suffix}"
-    if low is not None:
-        return f"{_number(low)}+{suffix}"
-    if high is not None:
-        return f"up to {_number(high)}{suffix}"
-    return "any value"
-
-
-def _number(x: float) -> str:
-    if abs(x) >= 1e9:
-        return f"{x / 1e9:,.3g}B"
-    if abs(x) >= 1e6:
-        return f"{x / 1e6:,.3g}M"
-    if _is_integral(x):
-        return f"{int(x):,}"
-    return f"{x:,.3g}"
-
-
-def _is_integral(x: float) -> bool:
-    return math.isfinite(x) and float(x).is_integer()
 
 
 def _numeric_bins_cover_everything(bins: tuple[Bin, ...]) -> bool:
@@ -287,100 +227,13 @@ def _span(c: Condition) -> tuple[float, float]:
     return low, math.inf if c.max is None else math.nextafter(c.max, math.inf)
 
 
-# ---- vectorised matching -----------------------------------------------------------------
-
-
-def _column(frame: pd.DataFrame, column: str, kind: str) -> pd.Series:
-    """The column typed for its kind; absent columns are all-missing."""
-    if column not in frame.columns:
-        return pd.Series([None] * len(frame), index=frame.index, dtype=object)
-    values = frame[column]
-    if kind == "numeric":
-        return _to_number(values)
-    if kind == "list":
-        return values.map(_to_list)
-    if kind == "boolean":
-        return values.map(_to_bool_text)
-    return values.map(_to_text)
-
-
-def _to_number(values: pd.Series) -> pd.Series:
-    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
-        return values.astype("float64")
-    # Text such as "1,200" or " 35 " from a CSV; anything unreadable scores as missing.
-    cleaned = values.astype("string").str.replace(",", "", regex=False).str.strip()
-    return pd.to_numeric(cleaned, errors="coerce").astype("float64")
-
-
-def _to_text(value: Any) -> str | None:
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
-        return None
-    text = str(value).strip()
-    return text.casefold() if text else None
-
-
-def _to_bool_text(value: Any) -> str | None:
-    text = _to_text(value)
-    if text in TRUE_STRINGS:
-        return "true"
-    if text in FALSE_STRINGS:
-        return "false"
-    return None
-
-
-def _to_list(value: Any) -> tuple[str, ...] | None:
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-        return None
-    if isinstance(value, (list, tuple, np.ndarray)):
-        items = [str(v).strip().casefold() for v in value]
-    else:
-        text = str(value)
-        separator = ";" if ";" in text else ","
-        items = [part.strip().casefold() for part in text.split(separator)]
-    items = [i for i in items if i]
-    return tuple(items) if items else None
-
-
-def _is_missing(values: pd.Series, kind: str) -> np.ndarray:
-    if kind == "numeric":
-        return values.isna().to_numpy()
-    return values.map(lambda v: v is None).to_numpy(dtype=bool)
-
-
-def _matches(values: pd.Series, kind: str, condition: Condition) -> np.ndarray:
-    missing = _is_missing(values, kind)
-    if condition.missing:
-        return missing
-    if condition.other:
-        return np.ones(len(values), dtype=bool)
-    if condition.values is not None:
-        wanted = {str(v).strip().casefold() for v in condition.values}
-        if kind == "list":
-            return values.map(lambda items: bool(items) and not wanted.isdisjoint(items)).to_numpy(
-                dtype=bool
-            )
-        return values.map(lambda v: v in wanted).to_numpy(dtype=bool)
-    x = values.to_numpy(dtype=float, na_value=np.nan) if kind == "numeric" else None
-    if x is None:
-        return np.zeros(len(values), dtype=bool)
-    hit = ~np.isnan(x)
-    with np.errstate(invalid="ignore"):
-        if condition.min is not None:
-            hit &= x >= condition.min
-        if condition.max is not None:
-            hit &= x <= condition.max
-        if condition.less_than is not None:
-            hit &= x < condition.less_than
-    return hit
-
-
 def _bin_points(values: pd.Series, attribute: Attribute) -> tuple[np.ndarray, np.ndarray]:
     n = len(values)
     points = np.zeros(n, dtype=np.int64)
     taken = np.zeros(n, dtype=bool)
     labels = np.full(n, "no matching bin", dtype=object)
     for b in attribute.bins:
-        hit = _matches(values, attribute.kind, b.condition) & ~taken
+        hit = matches(values, attribute.kind, b.condition) & ~taken
         points[hit] = b.points
         labels[hit] = b.label
         taken |= hit

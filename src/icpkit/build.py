@@ -1,0 +1,236 @@
+"""`icpkit build`: ingest -> discover -> scorecard -> validate -> report, in one call.
+
+The application object behind the CLI: everything the command does is reachable from Python,
+and every file it writes is listed in :class:`BuildResult`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from icpkit import __version__
+from icpkit.discover import attribute_profiles, find_segments
+from icpkit.discover.segments import SegmentSearch
+from icpkit.errors import IcpkitError
+from icpkit.outcomes import account_outcomes
+from icpkit.scorecard.io import save_scorecard
+from icpkit.scorecard.learn import ScorecardLearner
+from icpkit.scorecard.model import Scorecard
+from icpkit.validate import evaluate, split_holdout
+
+MIN_EACH_OUTCOME = 5
+
+
+@dataclass
+class BuildResult:
+    scorecard: Scorecard
+    validation: dict[str, Any]
+    segments: SegmentSearch
+    profiles: list[dict]
+    facts: dict[str, Any]  # counts, dates, cycles and sizes the report quotes
+    files: dict[str, Path] = field(default_factory=dict)
+
+
+def build_icp(
+    accounts: pd.DataFrame,
+    deals: pd.DataFrame,
+    *,
+    max_attributes: int | None = None,
+    seed: int = 0,
+    source: str = "",
+    step: Callable[[str], None] = lambda _: None,
+) -> BuildResult:
+    """Learn, validate and describe the ICP from canonical accounts and deals."""
+    step("Joining deals to accounts")
+    outcomes = account_outcomes(deals)
+    labelled = accounts.merge(outcomes, on="account_id", how="inner", validate="one_to_one")
+    won = labelled["won"].to_numpy(dtype=int)
+    n_won, n_lost = int(won.sum()), int(len(won) - won.sum())
+    if n_won < MIN_EACH_OUTCOME or n_lost < MIN_EACH_OUTCOME:
+        raise IcpkitError(
+            f"need at least {MIN_EACH_OUTCOME} won and {MIN_EACH_OUTCOME} lost accounts to find "
+            f"an ICP; found {n_won} won and {n_lost} lost",
+            file=source or None,
+        )
+    features = labelled[list(accounts.columns)]
+
+    step("Validating on held-out deals")
+    split = split_holdout(labelled["decided_at"], won, seed=seed)
+    learner = ScorecardLearner(max_attributes=max_attributes, seed=seed)
+    trial = learner.fit(features.iloc[split.train], won[split.train])
+    validation = evaluate(trial, features.iloc[split.test], won[split.test], seed=seed)
+    validation["split"] = {
+        "method": split.method,
+        "held_out_from": split.cutoff,
+        "train": {"accounts": len(split.train), "won": int(won[split.train].sum())},
+        "test": {"accounts": len(split.test), "won": int(won[split.test].sum())},
+    }
+    validation["attributes_in_trial_scorecard"] = [a.name for a in trial.attributes]
+
+    step("Learning the scorecard on every closed account")
+    trained_on = {
+        "source": source,
+        "accounts": len(won),
+        "won": n_won,
+        "lost": n_lost,
+        "base_win_rate": round(n_won / len(won), 4),
+        "first_decision": _date(labelled["decided_at"].min()),
+        "last_decision": _date(labelled["decided_at"].max()),
+        "built_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "icpkit_version": __version__,
+        "data_fingerprint": fingerprint(features, won),
+    }
+    final = ScorecardLearner(max_attributes=max_attributes, seed=seed)
+    card = final.fit(features, won, trained_on={k: v for k, v in trained_on.items() if v})
+    validation["note"] = (
+        "Measured on held-out accounts with a scorecard trained only on the others; the "
+        "scorecard file is then refit on all closed accounts with the same settings."
+    )
+    validation["signal"] = _signal_verdict(validation)
+
+    step("Searching segments and the anti-ICP")
+    segments = find_segments(final.candidates_, won)
+    profiles = attribute_profiles(final.candidates_, final.base_rate_)
+    facts = _facts(labelled, won, segments, accounts, deals)
+    return BuildResult(card, validation, segments, profiles, facts)
+
+
+def fingerprint(features: pd.DataFrame, won: np.ndarray) -> str:
+    """A short hash of the training data, so two builds can tell whether they saw the same."""
+    digest = hashlib.sha256()
+    digest.update(pd.util.hash_pandas_object(features.astype(str), index=False).to_numpy())
+    digest.update(np.asarray(won, dtype=np.int8).tobytes())
+    return digest.hexdigest()[:16]
+
+
+def write_outputs(result: BuildResult, out_dir: Path) -> dict[str, Path]:
+    from icpkit.report import write_reports
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    files = {
+        "scorecard": out_dir / "scorecard.toml",
+        "validation": out_dir / "validation.json",
+        "segments": out_dir / "segments.json",
+        "profiles": out_dir / "profiles.json",
+    }
+    save_scorecard(result.scorecard, files["scorecard"])
+    _write_json(files["validation"], result.validation)
+    _write_json(files["segments"], result.segments.to_json())
+    _write_json(
+        files["profiles"],
+        {
+            "base_win_rate": result.segments.base_rate,
+            "segments_tried": result.segments.tried,
+            "primary_icp": result.segments.primary.to_json() if result.segments.primary else None,
+            "attributes": result.profiles,
+            "facts": result.facts,
+        },
+    )
+    files |= write_reports(result, out_dir)
+    result.files = files
+    return files
+
+
+def _signal_verdict(validation: dict) -> dict:
+    """Is there an ICP at all? Only if held-out AUC beats a coin flip beyond its interval."""
+    auc, ci = validation.get("auc"), validation.get("auc_ci", [None, None])
+    if auc is None or ci[0] is None:
+        return {"reliable": False, "text": "Cannot tell: the held-out set lacks won or lost."}
+    if ci[0] > 0.5:
+        return {
+            "reliable": True,
+            "text": (
+                f"Reliable ICP signal: held-out AUC {auc:.2f} "
+                f"(95% CI {ci[0]:.2f}-{ci[1]:.2f})."
+            ),
+        }
+    return {
+        "reliable": False,
+        "text": (
+            f"No reliable ICP signal: on held-out deals the scorecard ranks winners no better than "
+            f"chance (AUC {auc:.2f}, 95% CI {ci[0]:.2f}-{ci[1]:.2f})."
+        ),
+    }
+
+
+def _facts(
+    labelled: pd.DataFrame,
+    won: np.ndarray,
+    segments: SegmentSearch,
+    accounts: pd.DataFrame,
+    deals: pd.DataFrame,
+) -> dict[str, Any]:
+    facts: dict[str, Any] = {
+        "accounts": len(accounts),
+        "closed_accounts": len(labelled),
+        "won": int(won.sum()),
+        "lost": int(len(won) - won.sum()),
+        "open_deals": int((deals["outcome"] == "open").sum()),
+        "first_decision": _date(labelled["decided_at"].min()),
+        "last_decision": _date(labelled["decided_at"].max()),
+    }
+    primary = segments.primary
+    if primary is None:
+        return facts
+    inside = np.logical_and.reduce([a.mask for a in primary.atoms])
+    won_rows = won == 1
+    cycles = labelled["cycle_days"].to_numpy(dtype=float)
+    amounts = labelled["amount"].to_numpy(dtype=float)
+    facts["primary"] = {
+        "median_cycle_days_inside": _median(cycles[inside & won_rows]),
+        "median_cycle_days_outside": _median(cycles[~inside & won_rows]),
+        "median_won_amount_inside": _median(amounts[inside & won_rows]),
+        "median_won_amount_outside": _median(amounts[~inside & won_rows]),
+        "win_rate_outside": float(won[~inside].mean()) if (~inside).any() else None,
+        "accounts_outside": int((~inside).sum()),
+        "won_outside": int(won[~inside].sum()),
+    }
+    return facts
+
+
+def _median(values: np.ndarray) -> float | None:
+    values = values[~np.isnan(values)]
+    return float(np.median(values)) if len(values) else None
+
+
+def _date(value: Any) -> str | None:
+    if value is None or pd.isna(value):
+        return None
+    return pd.Timestamp(value).date().isoformat()
+
+
+def _write_json(path: Path, data: Any) -> None:
+    text = json.dumps(_finite(data), indent=2, default=_json_default, allow_nan=False)
+    path.write_text(text + "\n", encoding="utf-8")
+
+
+def _finite(value: Any) -> Any:
+    """JSON has no NaN: an unknown number is written as null."""
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    return value
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return None if np.isnan(value) else float(value)
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if isinstance(value, (pd.Timestamp, datetime)):
+        return value.isoformat()
+    raise TypeError(f"cannot write {type(value).__name__} to JSON")

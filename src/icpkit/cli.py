@@ -1,0 +1,315 @@
+"""The `icpkit` command line: a thin layer over the library, one command per job.
+
+Every command exits non-zero with one line naming the file, line and column at fault when the
+input is wrong; tracebacks are only for bugs in icpkit itself.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from icpkit.errors import IcpkitError
+
+app = typer.Typer(
+    name="icpkit",
+    help="Find your Ideal Customer Profile in CRM history, score any company, prove it.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+errors = Console(stderr=True)
+
+InputFile = Annotated[Path | None, typer.Option(help="CSV or Parquet file.")]
+
+
+@app.command()
+def simulate(
+    accounts: Annotated[int, typer.Option(help="How many accounts to simulate.", min=10)] = 3000,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same CRM.")] = 0,
+    out: Annotated[Path, typer.Option(help="Folder to write the CSV files and truth.json to.")] = (
+        Path("sample-crm")
+    ),
+    messy: Annotated[
+        bool, typer.Option(help="Write the data the way real CRM exports look.")
+    ] = False,
+) -> None:
+    """Write a realistic sample CRM (accounts, deals, contacts, signals, customers) with a
+    planted ICP, described in truth.json.
+
+    Example: icpkit simulate --accounts 3000 --seed 7 --out sample-crm
+    """
+    from icpkit.simulate import simulate as run_simulation
+    from icpkit.simulate import write_crm
+
+    crm = run_simulation(accounts, seed=seed)
+    files = write_crm(crm, out, messy=messy, seed=seed)
+    console.print(f"Wrote {len(crm.accounts):,} accounts and {len(crm.deals):,} deals to {out}/")
+    for name, path in files.items():
+        console.print(f"  {name}: {path}")
+
+
+@app.command()
+def ingest(
+    out: Annotated[Path, typer.Option(help="Folder for the canonical tables and reports.")],
+    accounts: InputFile = None,
+    deals: InputFile = None,
+    contacts: InputFile = None,
+    signals: InputFile = None,
+    customers: InputFile = None,
+    mapping: Annotated[Path | None, typer.Option(help="TOML file mapping your columns.")] = None,
+    format: Annotated[
+        str, typer.Option("--format", help="auto or generic (CRM adapters: coming).")
+    ] = "auto",
+) -> None:
+    """Read CRM exports, normalise them onto the canonical tables, and quarantine what cannot be
+    used (every row read is either accepted or in quarantine.csv with its reason).
+
+    Example: icpkit ingest --accounts accounts.csv --deals deals.csv --out crm
+    """
+    result = _load(accounts, deals, contacts, signals, customers, mapping, format, None)
+    from icpkit.ingest import write_ingest
+
+    write_ingest(result, out)
+    _print_ingest(result)
+    console.print(f"Canonical tables, quarantine.csv and ingest.json are in {out}/")
+
+
+@app.command()
+def build(
+    out: Annotated[Path, typer.Option(help="Folder for the scorecard, report and proof.")] = Path(
+        "icp-out"
+    ),
+    from_dir: Annotated[
+        Path | None,
+        typer.Option("--from", help="A folder of canonical tables (from ingest or simulate)."),
+    ] = None,
+    accounts: InputFile = None,
+    deals: InputFile = None,
+    contacts: InputFile = None,
+    signals: InputFile = None,
+    customers: InputFile = None,
+    mapping: Annotated[Path | None, typer.Option(help="TOML file mapping your columns.")] = None,
+    format: Annotated[str, typer.Option("--format", help="auto or generic.")] = "auto",
+    outcome: Annotated[
+        str | None,
+        typer.Option(help="Flat mode: the column of --accounts that says which are good."),
+    ] = None,
+    positive: Annotated[
+        str | None, typer.Option(help="Flat mode: the --outcome value that means good.")
+    ] = None,
+    id_column: Annotated[
+        str | None, typer.Option("--id", help="Flat mode: the column that identifies a row.")
+    ] = None,
+    max_attributes: Annotated[
+        int | None, typer.Option(help="Most attributes on the scorecard (default: by AUC).", min=1)
+    ] = None,
+    universe: Annotated[
+        Path | None, typer.Option(help="Companies to size the target list on (CSV or Parquet).")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed for the hold-out split and folds.")] = 0,
+) -> None:
+    """Find the ICP and anti-ICP, learn the scorecard, prove it on held-out deals and write the
+    ICP document.
+
+    Examples:
+      icpkit build --from crm --out icp-out
+      icpkit build --accounts deals.csv --outcome Status --positive Won --out icp-out
+    """
+    from icpkit.build import build_icp, write_outputs
+    from icpkit.ingest import write_ingest
+
+    if (outcome is None) != (positive is None):
+        raise IcpkitError("flat mode needs both --outcome COLUMN and --positive VALUE")
+    result = _load(
+        accounts,
+        deals,
+        contacts,
+        signals,
+        customers,
+        mapping,
+        format,
+        from_dir,
+        outcome=outcome,
+        positive=positive,
+        id_column=id_column,
+    )
+    _print_ingest(result)
+    if "deals" not in result.tables:
+        raise IcpkitError(
+            "no outcomes to learn from: give --deals, or --outcome and --positive for a flat "
+            "table of accounts"
+        )
+    source = str(from_dir or accounts or "")
+    steps = [
+        "Joining deals to accounts",
+        "Validating on held-out deals",
+        "Learning the scorecard on every closed account",
+        "Searching segments and the anti-ICP",
+        "Writing the ICP document",
+    ]
+    with _progress() as progress:
+        task = progress.add_task("Building the ICP", total=len(steps))
+
+        def step(name: str) -> None:
+            progress.update(task, description=name, completed=steps.index(name))
+
+        built = build_icp(
+            result.tables["accounts"],
+            result.tables["deals"],
+            max_attributes=max_attributes,
+            seed=seed,
+            source=source,
+            step=step,
+        )
+        if universe is not None:
+            from icpkit.size import size_universe
+
+            built.facts["target_list"] = size_universe(built.scorecard, universe, out)
+        step("Writing the ICP document")
+        write_ingest(result, out)
+        files = write_outputs(built, out)
+        progress.update(task, completed=len(steps), description="Done")
+    console.print()
+    console.print(built.validation["signal"]["text"])
+    console.print(files["icp_md"].read_text(encoding="utf-8").split("\n\n")[1], soft_wrap=True)
+    console.print()
+    for name, path in files.items():
+        console.print(f"  {name}: {path}")
+
+
+@app.command()
+def score(
+    scorecard: Annotated[Path, typer.Option(help="The scorecard file (TOML).")],
+    input: Annotated[Path, typer.Option("--input", help="Companies to score (CSV or Parquet).")],
+    out: Annotated[Path, typer.Option(help="Where to write scores (.csv or .parquet).")],
+    id_column: Annotated[
+        str | None, typer.Option("--id", help="Column that identifies a row (default: account_id).")
+    ] = None,
+) -> None:
+    """Score every row of a file: icp_score (0-100), icp_tier (A-D), icp_disqualified and
+    icp_reasons, in input order.
+
+    Example: icpkit score --scorecard icp-out/scorecard.toml --input accounts.csv --out scored.csv
+    """
+    from icpkit.score import score_file
+
+    summary = score_file(scorecard, input, out, id_column=id_column)
+    tiers = ", ".join(f"{k} {v:,}" for k, v in summary["tiers"].items())
+    console.print(f"Scored {summary['rows']:,} rows into {out} (tiers: {tiers}).")
+
+
+@app.command()
+def inspect(
+    scorecard: Annotated[Path, typer.Argument(help="The scorecard file (TOML).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Show a scorecard: attributes, points, disqualifiers, tiers and the data behind it.
+
+    Example: icpkit inspect icp-out/scorecard.toml --json
+    """
+    from icpkit.scorecard.io import load_scorecard, scorecard_to_dict
+
+    card = load_scorecard(scorecard)
+    data = scorecard_to_dict(card)
+    if as_json:
+        sys.stdout.write(json.dumps(data, indent=2) + "\n")
+        return
+    from rich.table import Table
+
+    console.print(f"[bold]{card.name}[/bold] (version {card.version})")
+    table = Table("Attribute", "Bin", "Points", "Accounts", "Win rate")
+    for attribute in card.attributes:
+        for b in attribute.bins:
+            rate = f"{b.stats.win_rate:.0%}" if b.stats and b.stats.accounts else ""
+            table.add_row(
+                attribute.name,
+                b.label,
+                f"{b.points:+d}",
+                f"{b.stats.accounts:,}" if b.stats else "",
+                rate,
+            )
+    console.print(table)
+    for rule in card.disqualifiers:
+        console.print(f"Disqualifier: {rule.reason}")
+    t = card.tiers
+    console.print(f"Tiers on the {t.unit}: A {t.a:g}+, B {t.b:g}+, C {t.c:g}+, D below")
+
+
+def _load(
+    accounts,
+    deals,
+    contacts,
+    signals,
+    customers,
+    mapping,
+    format,
+    from_dir,
+    *,
+    outcome=None,
+    positive=None,
+    id_column=None,
+):
+    from icpkit import ingest as ingest_module
+
+    if format not in ("auto", "generic"):
+        raise IcpkitError(
+            f"--format {format}: only 'auto' and 'generic' are available in this version; "
+            "map CRM columns with --mapping"
+        )
+    if from_dir is not None:
+        if accounts is not None:
+            raise IcpkitError("give either --from DIR or --accounts FILE, not both")
+        return ingest_module.load_dir(from_dir)
+    if accounts is None:
+        raise IcpkitError("no input: give --from DIR or --accounts FILE")
+    if outcome is not None:
+        return ingest_module.load_flat(
+            accounts, outcome=outcome, positive=positive, id_column=id_column
+        )
+    return ingest_module.load_tables(
+        accounts=accounts,
+        deals=deals,
+        contacts=contacts,
+        signals=signals,
+        customers=customers,
+        mapping=mapping,
+    )
+
+
+def _print_ingest(result) -> None:
+    for name, info in result.report.get("files", {}).items():
+        line = (
+            f"{name}: read {info['rows_read']:,} rows, accepted {info['accepted']:,}, "
+            f"quarantined {info['quarantined']:,}"
+        )
+        console.print(line)
+
+
+def _progress() -> Progress:
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TimeElapsedColumn(),
+        console=errors,
+        transient=True,
+    )
+
+
+def main() -> None:
+    try:
+        app()
+    except IcpkitError as error:
+        errors.print(f"error: {error}", markup=False, highlight=False, soft_wrap=True)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        errors.print("interrupted")
+        sys.exit(130)

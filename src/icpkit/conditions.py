@@ -1,0 +1,164 @@
+"""Conditions on attribute values, and reading values the way a scorecard compares them.
+
+Shared by discovery (segments are conjunctions of conditions) and the scorecard (bins and
+disqualifiers are conditions with points or a reason).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+TRUE_STRINGS = frozenset({"true", "t", "yes", "y", "1", "1.0"})
+FALSE_STRINGS = frozenset({"false", "f", "no", "n", "0", "0.0"})
+
+
+@dataclass(frozen=True)
+class Condition:
+    """Which values a bin or disqualifier covers.
+
+    Numeric: ``min`` (inclusive), ``max`` (inclusive) and/or ``less_than`` (exclusive).
+    Category, list and boolean: ``values`` (a list column matches when any element is listed).
+    ``missing`` matches blank values; ``other`` matches whatever no earlier bin took.
+    """
+
+    min: float | None = None
+    max: float | None = None
+    less_than: float | None = None
+    values: tuple[str, ...] | None = None
+    missing: bool = False
+    other: bool = False
+
+    def describe(self, unit: str = "") -> str:
+        if self.missing:
+            return "unknown"
+        if self.other:
+            return "anything else"
+        if self.values is not None:
+            return " or ".join(self.values)
+        return describe_range(self.min, self.max, self.less_than, unit)
+
+
+def describe_range(
+    low: float | None, high: float | None, less_than: float | None, unit: str = ""
+) -> str:
+    """'200-1,999', 'under 20', '2,000+' for people, not '[200.0, 2000.0)'."""
+    suffix = f" {unit}" if unit else ""
+    if less_than is not None and high is None:
+        high_text = f"under {_number(less_than)}"
+        if low is None:
+            return high_text + suffix
+        top = less_than - 1 if _is_integral(low) and _is_integral(less_than) else less_than
+        return f"{_number(low)}-{_number(top)}{suffix}" if top >= low else high_text + suffix
+    if low is not None and high is not None:
+        return f"{_number(low)}-{_number(high)}{suffix}"
+    if low is not None:
+        return f"{_number(low)}+{suffix}"
+    if high is not None:
+        return f"up to {_number(high)}{suffix}"
+    return "any value"
+
+
+def _number(x: float) -> str:
+    if abs(x) >= 1e9:
+        return f"{x / 1e9:,.3g}B"
+    if abs(x) >= 1e6:
+        return f"{x / 1e6:,.3g}M"
+    if _is_integral(x):
+        return f"{int(x):,}"
+    return f"{x:,.3g}"
+
+
+def _is_integral(x: float) -> bool:
+    return math.isfinite(x) and float(x).is_integer()
+
+
+# ---- vectorised matching -----------------------------------------------------------------
+
+
+def read_column(frame: pd.DataFrame, column: str, kind: str) -> pd.Series:
+    """The column typed for its kind; absent columns are all-missing."""
+    if column not in frame.columns:
+        return pd.Series([None] * len(frame), index=frame.index, dtype=object)
+    values = frame[column]
+    if kind == "numeric":
+        return _to_number(values)
+    if kind == "list":
+        return values.map(to_list)
+    if kind == "boolean":
+        return values.map(to_bool_text)
+    return values.map(to_text)
+
+
+def _to_number(values: pd.Series) -> pd.Series:
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        return values.astype("float64")
+    # Text such as "1,200" or " 35 " from a CSV; anything unreadable scores as missing.
+    cleaned = values.astype("string").str.replace(",", "", regex=False).str.strip()
+    return pd.to_numeric(cleaned, errors="coerce").astype("float64")
+
+
+def to_text(value: Any) -> str | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return None
+    text = str(value).strip()
+    return text.casefold() if text else None
+
+
+def to_bool_text(value: Any) -> str | None:
+    text = to_text(value)
+    if text in TRUE_STRINGS:
+        return "true"
+    if text in FALSE_STRINGS:
+        return "false"
+    return None
+
+
+def to_list(value: Any) -> tuple[str, ...] | None:
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, (list, tuple, np.ndarray)):
+        items = [str(v).strip().casefold() for v in value]
+    else:
+        text = str(value)
+        separator = ";" if ";" in text else ","
+        items = [part.strip().casefold() for part in text.split(separator)]
+    items = [i for i in items if i]
+    return tuple(items) if items else None
+
+
+def _is_missing(values: pd.Series, kind: str) -> np.ndarray:
+    if kind == "numeric":
+        return values.isna().to_numpy()
+    return values.map(lambda v: v is None).to_numpy(dtype=bool)
+
+
+def matches(values: pd.Series, kind: str, condition: Condition) -> np.ndarray:
+    missing = _is_missing(values, kind)
+    if condition.missing:
+        return missing
+    if condition.other:
+        return np.ones(len(values), dtype=bool)
+    if condition.values is not None:
+        wanted = {str(v).strip().casefold() for v in condition.values}
+        if kind == "list":
+            return values.map(lambda items: bool(items) and not wanted.isdisjoint(items)).to_numpy(
+                dtype=bool
+            )
+        return values.map(lambda v: v in wanted).to_numpy(dtype=bool)
+    x = values.to_numpy(dtype=float, na_value=np.nan) if kind == "numeric" else None
+    if x is None:
+        return np.zeros(len(values), dtype=bool)
+    hit = ~np.isnan(x)
+    with np.errstate(invalid="ignore"):
+        if condition.min is not None:
+            hit &= x >= condition.min
+        if condition.max is not None:
+            hit &= x <= condition.max
+        if condition.less_than is not None:
+            hit &= x < condition.less_than
+    return hit
