@@ -51,6 +51,7 @@ def document_content(result: BuildResult) -> dict[str, Any]:
             for s in search.icp[:8]
         ],
         "segments_tried": search.tried,
+        "target_list": facts.get("target_list"),
         "facts": facts,
         "revalidate": (
             f"Built from {facts['closed_accounts']:,} closed accounts up to "
@@ -112,9 +113,14 @@ def _anti(result: BuildResult) -> list[dict[str, str]]:
                 "action": "disqualify",
             }
         )
-    for segment in result.segments.anti[:5]:
-        if not segment.significant:
+    covered = {rule.attribute for rule in result.scorecard.disqualifiers}
+    shown = 0
+    for segment in sorted(result.segments.anti, key=lambda s: s.win_rate):
+        if not segment.significant or shown == 3:
             continue
+        if len(segment.atoms) == 1 and segment.atoms[0].attribute in covered:
+            continue
+        shown += 1
         rows.append(
             {
                 "who": describe_segment(segment.atoms),
@@ -133,6 +139,8 @@ def _scorecard_rows(result: BuildResult) -> list[dict[str, str]]:
     for attribute in result.scorecard.attributes:
         for b in attribute.bins:
             s = b.stats
+            if s is not None and s.accounts == 0:
+                continue  # a catch-all for values never seen in training: nothing to show
             rows.append(
                 {
                     "attribute": attribute.name,

@@ -64,6 +64,20 @@ def describe_segment(atoms: tuple[Atom, ...]) -> str:
     return text
 
 
+def _clearest_losers(anti: list[Segment], most: int = 3) -> list[Segment]:
+    """The significant one-condition anti-ICP segments that lose most, one per attribute."""
+    chosen: list[Segment] = []
+    for segment in sorted(anti, key=lambda s: s.win_rate):
+        if not segment.significant or len(segment.atoms) != 1:
+            continue
+        if any(c.atoms[0].attribute == segment.atoms[0].attribute for c in chosen):
+            continue
+        chosen.append(segment)
+        if len(chosen) == most:
+            break
+    return chosen
+
+
 def _inline(text: str) -> str:
     """Mid-sentence form: 'companies with ...' but 'Software companies' keeps its capital."""
     return "c" + text[1:] if text.startswith("Companies") else text
@@ -141,13 +155,13 @@ def icp_paragraph(
         parts.append(
             f"They also close faster: a median of {cycle_in:.0f} days against {cycle_out:.0f}."
         )
-    sure_anti = [s for s in anti if s.significant and len(s.atoms) == 1][:2]
-    if sure_anti:
-        described = [_inline(describe_segment(s.atoms)) for s in sure_anti]
-        results = ", ".join(f"{pct(s.win_rate)} of {s.accounts:,}" for s in sure_anti)
-        parts.append(
-            f"Stay away from {join_words(described, 'and from')}: they won only {results}."
+    worst = _clearest_losers(anti)
+    if worst:
+        described = [_inline(describe_segment(s.atoms)) for s in worst]
+        results = join_words(
+            [f"{pct(s.win_rate)} of {s.accounts:,} such accounts" for s in worst], "and"
         )
+        parts.append(f"Stay away from {join_words(described, 'and from')}: they won {results}.")
     lift_check = validation.get("lift_in_vs_out", {})
     if lift_check.get("lift"):
         low, high = lift_check["ci"]
