@@ -21,7 +21,7 @@ from icpkit import __version__
 from icpkit.discover import attribute_profiles, find_segments
 from icpkit.discover.segments import SegmentSearch
 from icpkit.errors import IcpkitError
-from icpkit.outcomes import account_outcomes
+from icpkit.outcomes import closed_deals
 from icpkit.scorecard.io import save_scorecard
 from icpkit.scorecard.learn import ScorecardLearner
 from icpkit.scorecard.model import Scorecard
@@ -51,14 +51,16 @@ def build_icp(
 ) -> BuildResult:
     """Learn, validate and describe the ICP from canonical accounts and deals."""
     step("Joining deals to accounts")
-    outcomes = account_outcomes(deals)
-    labelled = accounts.merge(outcomes, on="account_id", how="inner", validate="one_to_one")
+    closed = closed_deals(deals)
+    labelled = closed.merge(
+        accounts, on="account_id", how="inner", validate="many_to_one", suffixes=("_deal", "")
+    )
     won = labelled["won"].to_numpy(dtype=int)
     n_won, n_lost = int(won.sum()), int(len(won) - won.sum())
     if n_won < MIN_EACH_OUTCOME or n_lost < MIN_EACH_OUTCOME:
         raise IcpkitError(
-            f"need at least {MIN_EACH_OUTCOME} won and {MIN_EACH_OUTCOME} lost accounts to find "
-            f"an ICP; found {n_won} won and {n_lost} lost",
+            f"need at least {MIN_EACH_OUTCOME} won and {MIN_EACH_OUTCOME} lost closed deals to "
+            f"find an ICP; found {n_won} won and {n_lost} lost",
             file=source or None,
         )
     features = labelled[list(accounts.columns)]
@@ -76,10 +78,11 @@ def build_icp(
     }
     validation["attributes_in_trial_scorecard"] = [a.name for a in trial.attributes]
 
-    step("Learning the scorecard on every closed account")
+    step("Learning the scorecard on every closed deal")
     trained_on = {
         "source": source,
-        "accounts": len(won),
+        "closed_deals": len(won),
+        "accounts": int(labelled["account_id"].nunique()),
         "won": n_won,
         "lost": n_lost,
         "base_win_rate": round(n_won / len(won), 4),
@@ -92,8 +95,8 @@ def build_icp(
     final = ScorecardLearner(max_attributes=max_attributes, seed=seed)
     card = final.fit(features, won, trained_on={k: v for k, v in trained_on.items() if v})
     validation["note"] = (
-        "Measured on held-out accounts with a scorecard trained only on the others; the "
-        "scorecard file is then refit on all closed accounts with the same settings."
+        "Measured on held-out closed deals with a scorecard trained only on the others; the "
+        "scorecard file is then refit on all closed deals with the same settings."
     )
     validation["signal"] = _signal_verdict(validation)
 
@@ -149,8 +152,7 @@ def _signal_verdict(validation: dict) -> dict:
         return {
             "reliable": True,
             "text": (
-                f"Reliable ICP signal: held-out AUC {auc:.2f} "
-                f"(95% CI {ci[0]:.2f}-{ci[1]:.2f})."
+                f"Reliable ICP signal: held-out AUC {auc:.2f} (95% CI {ci[0]:.2f}-{ci[1]:.2f})."
             ),
         }
     return {
@@ -171,7 +173,8 @@ def _facts(
 ) -> dict[str, Any]:
     facts: dict[str, Any] = {
         "accounts": len(accounts),
-        "closed_accounts": len(labelled),
+        "closed_deals": len(labelled),
+        "closed_accounts": int(labelled["account_id"].nunique()),
         "won": int(won.sum()),
         "lost": int(len(won) - won.sum()),
         "open_deals": int((deals["outcome"] == "open").sum()),

@@ -151,7 +151,7 @@ def build(
     steps = [
         "Joining deals to accounts",
         "Validating on held-out deals",
-        "Learning the scorecard on every closed account",
+        "Learning the scorecard on every closed deal",
         "Searching segments and the anti-ICP",
         "Writing the ICP document",
     ]

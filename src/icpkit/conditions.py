@@ -70,6 +70,8 @@ def _number(x: float) -> str:
         return f"{x / 1e6:,.3g}M"
     if _is_integral(x):
         return f"{int(x):,}"
+    if abs(x) >= 1000:
+        return f"{x:,.0f}"
     return f"{x:,.3g}"
 
 

@@ -1,44 +1,41 @@
-"""From deals to one outcome per account: the unit an ICP describes is the company."""
+"""From deals to the rows an ICP is learned from: one per closed deal, won or lost.
+
+Win rate is a property of deals (closed-won over closed), and a company can close several: a
+lost first attempt and a won second one, or one deal a quarter for years. Each closed deal is
+one row carrying its account's attributes.
+"""
 
 from __future__ import annotations
 
 import pandas as pd
 
+COLUMNS = ["deal_id", "account_id", "won", "decided_at", "cycle_days", "amount"]
 
-def account_outcomes(deals: pd.DataFrame) -> pd.DataFrame:
-    """One row per account that has a closed deal.
 
-    An account counts as won if any of its deals was won (it became a customer), else lost.
-    ``decided_at`` is when that became known: the first won deal's close date, or the last lost
-    one's. ``cycle_days`` is that deal's sales cycle; ``amount`` its value.
-    """
-    closed = deals[deals["outcome"].isin(["won", "lost"])].copy()
+def closed_deals(deals: pd.DataFrame) -> pd.DataFrame:
+    """Closed deals with ``won`` (1/0), ``decided_at`` (close date), ``cycle_days`` and
+    ``amount``; open deals are left out (they have no outcome yet)."""
+    closed = deals[deals["outcome"].isin(["won", "lost"])]
     if closed.empty:
-        return pd.DataFrame(
-            columns=["account_id", "won", "decided_at", "cycle_days", "amount", "closed_deals"]
-        )
-    closed["won_flag"] = (closed["outcome"] == "won").astype(int)
-    for column in ("closed_at", "created_at", "amount"):
-        if column not in closed.columns:
-            closed[column] = pd.NA
-    closed["closed_at"] = pd.to_datetime(closed["closed_at"], errors="coerce")
-    closed["created_at"] = pd.to_datetime(closed["created_at"], errors="coerce")
-    # Won deals first (earliest first), then lost deals latest first: row 0 decides.
-    days = (closed["closed_at"] - pd.Timestamp("1970-01-01")).dt.days.fillna(10**7)
-    closed["order_key"] = days.where(closed["won_flag"] == 1, -days)
-    closed = closed.sort_values(
-        ["account_id", "won_flag", "order_key"], ascending=[True, False, True], kind="stable"
-    )
-    deciding = closed.groupby("account_id", sort=False).head(1)
-    counts = closed.groupby("account_id", sort=False).size()
+        return pd.DataFrame(columns=COLUMNS)
+    decided = _dates(closed, "closed_at")
+    created = _dates(closed, "created_at")
     out = pd.DataFrame(
         {
-            "account_id": deciding["account_id"].to_numpy(),
-            "won": deciding["won_flag"].to_numpy(),
-            "decided_at": deciding["closed_at"].to_numpy(),
-            "cycle_days": (deciding["closed_at"] - deciding["created_at"]).dt.days.to_numpy(),
-            "amount": pd.to_numeric(deciding["amount"], errors="coerce").to_numpy(),
+            "deal_id": closed["deal_id"] if "deal_id" in closed else closed.index.astype(str),
+            "account_id": closed["account_id"],
+            "won": (closed["outcome"] == "won").astype(int),
+            "decided_at": decided,
+            "cycle_days": (decided - created).dt.days,
+            "amount": pd.to_numeric(closed.get("amount"), errors="coerce")
+            if "amount" in closed
+            else float("nan"),
         }
     )
-    out["closed_deals"] = counts.reindex(out["account_id"]).to_numpy()
     return out.reset_index(drop=True)
+
+
+def _dates(frame: pd.DataFrame, column: str) -> pd.Series:
+    if column not in frame.columns:
+        return pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
+    return pd.to_datetime(frame[column], errors="coerce")

@@ -117,10 +117,19 @@ def find_segments(candidates: list[Candidate], won: np.ndarray, top: int = 10) -
         s.significant = bool(p < ALPHA)
     by_atoms = {tuple(id(a) for a in s.atoms): s for s in every}
     useful = [s for s in every if _adds_to_parts(s, by_atoms)]
-    icp = sorted((s for s in useful if s.kind == "icp"), key=_rank)[:top]
-    anti = sorted((s for s in useful if s.kind == "anti"), key=_rank)[:top]
+    icp = _shortlist([s for s in useful if s.kind == "icp"], top)
+    anti = _shortlist([s for s in useful if s.kind == "anti"], top)
     primary = _primary(atoms, singles, y, base, len(every))
     return SegmentSearch(icp, anti, len(every), base, primary)
+
+
+def _shortlist(segments: list[Segment], top: int) -> list[Segment]:
+    """The best ``top`` by quality, plus every significant one-condition segment: a reader
+    looks for each attribute's verdict, and the paragraph quotes the clearest ones."""
+    ranked = sorted(segments, key=_rank)
+    chosen = ranked[:top]
+    chosen += [s for s in ranked[top:] if s.significant and len(s.atoms) == 1]
+    return chosen
 
 
 def _rank(s: Segment) -> tuple:

@@ -54,7 +54,8 @@ def document_content(result: BuildResult) -> dict[str, Any]:
         "target_list": facts.get("target_list"),
         "facts": facts,
         "revalidate": (
-            f"Built from {facts['closed_accounts']:,} closed accounts up to "
+            f"Built from {facts['closed_deals']:,} closed deals with {facts['closed_accounts']:,} "
+            f"accounts up to "
             f"{facts.get('last_decision') or 'the latest close'}. Re-validate after the next "
             "50-100 closed deals or next quarter, whichever comes first."
         ),
@@ -161,10 +162,10 @@ def _validation_rows(v: dict) -> dict[str, Any]:
     lift = v["lift_in_vs_out"]
     split = v["split"]
     how = (
-        f"out-of-time: trained on accounts decided before {split['held_out_from']}, tested on "
+        f"out-of-time: trained on deals closed before {split['held_out_from']}, tested on "
         f"the {split['test']['accounts']:,} decided after"
         if split["method"] == "out-of-time"
-        else f"random hold-out of {split['test']['accounts']:,} accounts (no close dates)"
+        else f"random hold-out of {split['test']['accounts']:,} deals (no close dates)"
     )
     auc = (
         "n/a"
@@ -222,9 +223,9 @@ def render_markdown(content: dict[str, Any]) -> str:
         "## Scorecard",
         "",
         f"Tiers on the {unit}: A {t.a:g}+, B {t.b:g}+, C {t.c:g}+, D below. "
-        "Every row shows the closed accounts behind its points.",
+        "Every row shows the closed deals behind its points.",
         "",
-        "| Attribute | Bin | Points | Accounts | Won | Win rate | 95% CI |",
+        "| Attribute | Bin | Points | Deals | Won | Win rate | 95% CI |",
         "|---|---|---:|---:|---:|---:|---|",
     ]
     out += [
@@ -244,7 +245,7 @@ def render_markdown(content: dict[str, Any]) -> str:
         f"- Win rate of the top 10% by score: {v['top10']}; top 20%: {v['top20']}.",
         f"- Calibration error (score to win probability): {v['calibration_error']}.",
         "",
-        "| Tier | Accounts | Won | Win rate | 95% CI |",
+        "| Tier | Deals | Won | Win rate | 95% CI |",
         "|---|---:|---:|---:|---|",
     ]
     out += [
@@ -255,7 +256,7 @@ def render_markdown(content: dict[str, Any]) -> str:
         "",
         f"## Segments ({c['segments_tried']:,} tried, Holm-corrected)",
         "",
-        "| Segment | Accounts | Win rate | 95% CI | Lift | Significant |",
+        "| Segment | Deals | Win rate | 95% CI | Lift | Significant |",
         "|---|---:|---:|---|---:|---|",
     ]
     out += [
@@ -309,7 +310,7 @@ def render_html(content: dict[str, Any]) -> str:
     env = Environment(
         loader=PackageLoader("icpkit", "templates"), autoescape=select_autoescape(["html"])
     )
-    base = content["facts"]["won"] / max(content["facts"]["closed_accounts"], 1)
+    base = content["facts"]["won"] / max(content["facts"]["closed_deals"], 1)
     charts = {
         "tiers": bar_chart(
             content["validation"]["tiers"], "tier", "Held-out win rate by tier (95% CI)", base

@@ -125,13 +125,13 @@ def icp_paragraph(
     segments_tried: int,
 ) -> str:
     """The one paragraph at the top of the ICP document."""
-    base = facts["won"] / max(facts["closed_accounts"], 1)
+    base = facts["won"] / max(facts["closed_deals"], 1)
     period = ""
     if facts.get("first_decision") and facts.get("last_decision"):
-        period = f" decided between {facts['first_decision']} and {facts['last_decision']}"
+        period = f" between {facts['first_decision']} and {facts['last_decision']}"
     if primary is None or not validation.get("signal", {}).get("reliable", False):
         return (
-            f"No reliable ICP signal yet. Across {facts['closed_accounts']:,} closed accounts"
+            f"No reliable ICP signal yet. Across {facts['closed_deals']:,} closed deals"
             f"{period}, {pct(base)} were won, and none of the {segments_tried:,} segments we "
             "tried wins or loses more often than chance explains once we correct for how many "
             "we tried (or the scorecard does no better than chance on held-out deals). Keep the "
@@ -143,7 +143,7 @@ def icp_paragraph(
     lift = inside.win_rate / outside_rate if outside_rate else None
     parts = [
         f"Our ideal customers are {_inline(describe_segment(inside.atoms))}.",
-        f"Across {facts['closed_accounts']:,} closed accounts{period}, they won "
+        f"Across {facts['closed_deals']:,} closed deals{period}, they won "
         f"{pct(inside.win_rate)} of the time (95% CI {pct(inside.ci[0])}-{pct(inside.ci[1])}, "
         f"{inside.won} of {inside.accounts}) against {pct(outside_rate)} for everyone else"
         + (f", {lift:.1f}x as often." if lift else "."),
@@ -158,10 +158,8 @@ def icp_paragraph(
     worst = _clearest_losers(anti)
     if worst:
         described = [_inline(describe_segment(s.atoms)) for s in worst]
-        results = join_words(
-            [f"{pct(s.win_rate)} of {s.accounts:,} such accounts" for s in worst], "and"
-        )
-        parts.append(f"Stay away from {join_words(described, 'and from')}: they won {results}.")
+        results = join_words([f"{pct(s.win_rate)} of {s.accounts:,} deals" for s in worst], "and")
+        parts.append(f"Stay away from {join_words(described, 'and')}: they won {results}.")
     lift_check = validation.get("lift_in_vs_out", {})
     if lift_check.get("lift"):
         low, high = lift_check["ci"]
