@@ -1,8 +1,4 @@
-"""The `icpkit` command line: a thin layer over the library, one command per job.
-
-Every command exits non-zero with one line naming the file, line and column at fault when the
-input is wrong; tracebacks are only for bugs in icpkit itself.
-"""
+"""The core commands: simulate, ingest, build, score, inspect."""
 
 from __future__ import annotations
 
@@ -12,20 +8,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+from icpkit.cli.app import app, console, progress_bar
 from icpkit.errors import IcpkitError
-
-app = typer.Typer(
-    name="icpkit",
-    help="Find your Ideal Customer Profile in CRM history, score any company, prove it.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
-console = Console()
-errors = Console(stderr=True)
 
 InputFile = Annotated[Path | None, typer.Option(help="CSV or Parquet file.")]
 
@@ -44,7 +29,7 @@ def simulate(
     """Write a realistic sample CRM (accounts, deals, contacts, signals, customers) with a
     planted ICP, described in truth.json.
 
-    Example: icpkit simulate --accounts 3000 --seed 7 --out sample-crm
+    Example: `icpkit simulate --accounts 3000 --seed 7 --out sample-crm`
     """
     from icpkit.simulate import simulate as run_simulation
     from icpkit.simulate import write_crm
@@ -72,7 +57,7 @@ def ingest(
     """Read CRM exports, normalise them onto the canonical tables, and quarantine what cannot be
     used (every row read is either accepted or in quarantine.csv with its reason).
 
-    Example: icpkit ingest --accounts accounts.csv --deals deals.csv --out crm
+    Example: `icpkit ingest --accounts accounts.csv --deals deals.csv --out crm`
     """
     result = _load(accounts, deals, contacts, signals, customers, mapping, format, None)
     from icpkit.ingest import write_ingest
@@ -120,8 +105,9 @@ def build(
     ICP document.
 
     Examples:
-      icpkit build --from crm --out icp-out
-      icpkit build --accounts deals.csv --outcome Status --positive Won --out icp-out
+
+    - `icpkit build --from crm --out icp-out`
+    - `icpkit build --accounts deals.csv --outcome Status --positive Won --out icp-out`
     """
     from icpkit.build import build_icp, write_outputs
     from icpkit.ingest import write_ingest
@@ -155,7 +141,7 @@ def build(
         "Searching segments and the anti-ICP",
         "Writing the ICP document",
     ]
-    with _progress() as progress:
+    with progress_bar() as progress:
         task = progress.add_task("Building the ICP", total=len(steps))
 
         def step(name: str) -> None:
@@ -197,7 +183,7 @@ def score(
     """Score every row of a file: icp_score (0-100), icp_tier (A-D), icp_disqualified and
     icp_reasons, in input order.
 
-    Example: icpkit score --scorecard icp-out/scorecard.toml --input accounts.csv --out scored.csv
+    Example: `icpkit score --scorecard icp-out/scorecard.toml --input accounts.csv --out scored.csv`
     """
     from icpkit.score import score_file
 
@@ -213,7 +199,7 @@ def inspect(
 ) -> None:
     """Show a scorecard: attributes, points, disqualifiers, tiers and the data behind it.
 
-    Example: icpkit inspect icp-out/scorecard.toml --json
+    Example: `icpkit inspect icp-out/scorecard.toml --json`
     """
     from icpkit.scorecard.io import load_scorecard, scorecard_to_dict
 
@@ -291,25 +277,3 @@ def _print_ingest(result) -> None:
             f"quarantined {info['quarantined']:,}"
         )
         console.print(line)
-
-
-def _progress() -> Progress:
-    return Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TimeElapsedColumn(),
-        console=errors,
-        transient=True,
-    )
-
-
-def main() -> None:
-    try:
-        app()
-    except IcpkitError as error:
-        errors.print(f"error: {error}", markup=False, highlight=False, soft_wrap=True)
-        sys.exit(2)
-    except KeyboardInterrupt:
-        errors.print("interrupted")
-        sys.exit(130)

@@ -1,0 +1,24 @@
+"""The `icpkit` command line: a thin layer over the library, one module per group of commands.
+
+Every command exits non-zero with one line naming the file, line and column at fault when the
+input is wrong; tracebacks are only for bugs in icpkit itself.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from icpkit.cli import core  # noqa: F401  (importing registers the commands)
+from icpkit.cli.app import app, errors
+from icpkit.errors import IcpkitError
+
+
+def main() -> None:
+    try:
+        app()
+    except IcpkitError as error:
+        errors.print(f"error: {error}", markup=False, highlight=False, soft_wrap=True)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        errors.print("interrupted")
+        sys.exit(130)
