@@ -85,3 +85,40 @@ def bootstrap_ratio_interval(
     ratio = np.where(np.isnan(ratio), 1.0, ratio)
     low, high = np.quantile(ratio, [0.025, 0.975])
     return float(low), float(high)
+
+
+def auc(won: np.ndarray, score: np.ndarray) -> float:
+    """Area under the ROC curve as the Mann-Whitney statistic: the chance that a random won
+    deal scores above a random lost one (ties count half)."""
+    y = np.asarray(won, dtype=bool)
+    positives, negatives = int(y.sum()), int(len(y) - y.sum())
+    if positives == 0 or negatives == 0:
+        return float("nan")
+    ranks = sps.rankdata(score)
+    return float((ranks[y].sum() - positives * (positives + 1) / 2) / (positives * negatives))
+
+
+def fit_logistic(
+    x: np.ndarray, won: np.ndarray, *, l2: float = 1.0, iterations: int = 50
+) -> tuple[float, np.ndarray]:
+    """Ridge-penalised logistic regression by Newton's method: (intercept, coefficients).
+
+    The same objective as scikit-learn's ``LogisticRegression(C=1 / l2)``; written out because
+    attribute selection fits hundreds of these on a handful of columns, where a direct Newton
+    step is two orders of magnitude faster than a general-purpose solver.
+    """
+    y = np.asarray(won, dtype=float)
+    design = np.column_stack([np.ones(len(y)), np.asarray(x, dtype=float)])
+    penalty = np.full(design.shape[1], l2)
+    penalty[0] = 0.0  # the intercept is not shrunk
+    beta = np.zeros(design.shape[1])
+    for _ in range(iterations):
+        p = 1.0 / (1.0 + np.exp(-(design @ beta)))
+        gradient = design.T @ (p - y) + penalty * beta
+        weights = np.maximum(p * (1 - p), 1e-10)
+        hessian = (design.T * weights) @ design + np.diag(penalty)
+        step = np.linalg.solve(hessian, gradient)
+        beta -= step
+        if np.max(np.abs(step)) < 1e-8:
+            break
+    return float(beta[0]), beta[1:]

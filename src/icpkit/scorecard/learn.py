@@ -14,7 +14,6 @@ import math
 import numpy as np
 import pandas as pd
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 
 from icpkit.discover.binning import AttributeBinner, Candidate
@@ -27,7 +26,14 @@ from icpkit.scorecard.model import (
     Scorecard,
     Tiers,
 )
-from icpkit.stats import holm_adjust, proportion_test, shrunk_rate, wilson_interval
+from icpkit.stats import (
+    auc,
+    fit_logistic,
+    holm_adjust,
+    proportion_test,
+    shrunk_rate,
+    wilson_interval,
+)
 
 
 class ScorecardLearner:
@@ -152,11 +158,11 @@ class ScorecardLearner:
     def _cv_auc(self, candidates: list[Candidate], y: np.ndarray, folds) -> float:
         x = self._features(candidates)
         if folds is None:
-            return float(roc_auc_score(y, x.sum(axis=1)))
+            return auc(y, x.sum(axis=1))
         aucs = []
         for train, test in folds:
-            model = LogisticRegression(C=1.0, max_iter=500).fit(x[train], y[train])
-            aucs.append(roc_auc_score(y[test], model.decision_function(x[test])))
+            intercept, coef = fit_logistic(x[train], y[train])
+            aucs.append(auc(y[test], intercept + x[test] @ coef))
         return float(np.mean(aucs))
 
     # ---- turning the model into a card -----------------------------------------------------
