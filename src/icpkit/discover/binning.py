@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from icpkit.conditions import Condition, describe_range, to_list, to_text
+from icpkit.discover.ordinal import ordinal_order
 from icpkit.schema import NOT_ATTRIBUTES
 
 # cvxpy, pulled in by optbinning, logs a scary line when an optional solver it never needs here
@@ -87,7 +88,12 @@ class AttributeBinner:
                     out.append(self._numeric_candidate(column, series.astype(float), y))
             else:
                 text = series.map(_to_display)
-                if 1 < text.nunique() <= max(60, n // 50):
+                if not 1 < text.nunique() <= max(60, n // 50):
+                    continue
+                ranks = ordinal_order(list(text.dropna().unique()))
+                if ranks is not None:
+                    out.append(self._ordinal_candidate(column, text, ranks, y))
+                else:
                     out.append(self._category_candidate(column, text, y, "category"))
         return [c for c in out if c is not None]
 
@@ -136,6 +142,60 @@ class AttributeBinner:
             index,
             y,
         )
+
+    def _ordinal_candidate(
+        self, column: str, text: pd.Series, ranks: dict[str, float], y: np.ndarray
+    ) -> Candidate:
+        """Ordered labels binned as ordered: each bin is a run of neighbouring values."""
+        rank = text.map(ranks).astype(float).to_numpy()
+        ranked = ~np.isnan(rank)
+        splits = self._optimal_splits(column, rank[ranked], y[ranked], "auto_asc_desc")
+        edges = [-np.inf, *splits, np.inf]
+        by_rank = sorted(ranks, key=lambda v: (ranks[v], v))
+        conditions, labels = [], []
+        index = np.full(len(rank), -1)
+        for low, high in itertools.pairwise(edges):
+            names = [v for v in by_rank if low <= ranks[v] < high]
+            if not names:
+                continue
+            conditions.append(Condition(values=tuple(names)))
+            first, last = names[0], names[-1]
+            labels.append(first if first == last else f"{first} to {last}")
+            index[ranked & (rank >= low) & (rank < high)] = len(conditions) - 1
+        unknown = text[~ranked].dropna().unique().tolist()
+        if unknown and (~ranked).sum() >= max(10, self.min_bin_share * len(rank) / 2):
+            conditions.append(Condition(values=tuple(sorted(unknown))))
+            labels.append(" or ".join(sorted(unknown)))
+            index[~ranked & text.notna().to_numpy()] = len(conditions) - 1
+        conditions.append(Condition(other=True))
+        labels.append("anything else")
+        index[index < 0] = len(conditions) - 1
+        return self._finish(
+            Candidate(
+                NICE_NAMES.get(column, _title(column)), column, "category", conditions, labels
+            ),
+            index,
+            y,
+        )
+
+    def _optimal_splits(
+        self, column: str, values: np.ndarray, y: np.ndarray, trend: str = "auto"
+    ) -> list[float]:
+        from optbinning import OptimalBinning
+
+        binning = OptimalBinning(
+            name=column,
+            dtype="numerical",
+            solver="cp",
+            monotonic_trend=trend,
+            min_bin_size=self.min_bin_share,
+            max_n_bins=6,
+            max_pvalue=0.05,
+        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            binning.fit(values, y)
+        return list(binning.splits)
 
     def _category_candidate(
         self, column: str, text: pd.Series, y: np.ndarray, kind: str
