@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,12 +19,16 @@ import pandas as pd
 
 from icpkit import __version__
 from icpkit.discover import attribute_profiles, find_segments
+from icpkit.discover.attribute_kinds import classify_columns
+from icpkit.discover.binning import AttributeBinner
 from icpkit.discover.segments import SegmentSearch
 from icpkit.errors import IcpkitError
-from icpkit.outcomes import closed_deals
+from icpkit.outcomes import closed_deals, deal_attribute_columns
+from icpkit.schema import NOT_ATTRIBUTES
 from icpkit.scorecard.io import save_scorecard
 from icpkit.scorecard.learn import ScorecardLearner
 from icpkit.scorecard.model import Scorecard
+from icpkit.stats import holm_adjust
 from icpkit.validate import evaluate, split_holdout
 
 MIN_EACH_OUTCOME = 5
@@ -37,6 +41,8 @@ class BuildResult:
     segments: SegmentSearch
     profiles: list[dict]
     facts: dict[str, Any]  # counts, dates, cycles and sizes the report quotes
+    # Deal attributes (lead source, competitor, RFP) profiled apart from the company ICP.
+    qualification: list[dict] = field(default_factory=list)
     files: dict[str, Path] = field(default_factory=dict)
 
 
@@ -45,11 +51,18 @@ def build_icp(
     deals: pd.DataFrame,
     *,
     max_attributes: int | None = None,
+    company_columns: Sequence[str] = (),
+    deal_columns: Sequence[str] = (),
     seed: int = 0,
     source: str = "",
     step: Callable[[str], None] = lambda _: None,
 ) -> BuildResult:
-    """Learn, validate and describe the ICP from canonical accounts and deals."""
+    """Learn, validate and describe the ICP from canonical accounts and deals.
+
+    Only company attributes enter the scorecard. Deal attributes (lead source, competitor,
+    RFP: named in ``deal_columns`` or recognised by name, and the deals table's own columns)
+    are profiled apart as qualification insights; engagement columns are left out of fit.
+    """
     step("Joining deals to accounts")
     closed = closed_deals(deals)
     labelled = closed.merge(
@@ -63,7 +76,15 @@ def build_icp(
             f"find an ICP; found {n_won} won and {n_lost} lost",
             file=source or None,
         )
-    features = labelled[list(accounts.columns)]
+    kinds = classify_columns(
+        [c for c in accounts.columns if c not in NOT_ATTRIBUTES],
+        company=company_columns,
+        deal=deal_columns,
+    )
+    features = labelled[[c for c in accounts.columns if c in NOT_ATTRIBUTES or c in kinds.company]]
+    deal_features = labelled[
+        kinds.deal + [_deal_name(c, accounts) for c in deal_attribute_columns(deals)]
+    ]
 
     step("Validating on held-out deals")
     split = split_holdout(labelled["decided_at"], won, seed=seed)
@@ -103,8 +124,31 @@ def build_icp(
     step("Searching segments and the anti-ICP")
     segments = find_segments(final.candidates_, won)
     profiles = attribute_profiles(final.candidates_, final.base_rate_)
+    qualification = _qualification_insights(deal_features, won, final.base_rate_)
+    validation["attribute_kinds"] = kinds.to_json() | {"deal_table": list(deal_features.columns)}
     facts = _facts(labelled, won, segments, accounts, deals)
-    return BuildResult(card, validation, segments, profiles, facts)
+    return BuildResult(card, validation, segments, profiles, facts, qualification)
+
+
+def _deal_name(column: str, accounts: pd.DataFrame) -> str:
+    # closed_deals() rows are merged with accounts; a name on both sides gets "_deal".
+    return f"{column}_deal" if column in accounts.columns else column
+
+
+def _qualification_insights(deal_features: pd.DataFrame, won: np.ndarray, base: float) -> list:
+    """Win rate per value of each deal attribute, significant only after Holm's correction
+    over every bin of every deal attribute."""
+    if deal_features.shape[1] == 0:
+        return []
+    candidates = AttributeBinner().fit(deal_features, won)
+    profiles = attribute_profiles(candidates, base)
+    bins = [b for p in profiles for b in p["bins"]]
+    for b, p_adjusted in zip(
+        bins, holm_adjust(np.array([b["p_value"] for b in bins])), strict=True
+    ):
+        b["p_adjusted"] = float(p_adjusted)
+        b["significant"] = bool(p_adjusted < 0.05)
+    return profiles
 
 
 def fingerprint(features: pd.DataFrame, won: np.ndarray) -> str:
@@ -135,6 +179,7 @@ def write_outputs(result: BuildResult, out_dir: Path) -> dict[str, Path]:
             "segments_tried": result.segments.tried,
             "primary_icp": result.segments.primary.to_json() if result.segments.primary else None,
             "attributes": result.profiles,
+            "qualification_insights": result.qualification,
             "facts": result.facts,
         },
     )

@@ -9,6 +9,27 @@ from __future__ import annotations
 
 import pandas as pd
 
+# Canonical deal columns that are the outcome itself, or recorded only once it is known.
+LEAKY_DEAL_COLUMNS = frozenset(
+    {
+        "deal_id",
+        "account_id",
+        "outcome",
+        "stage",
+        "closed_at",
+        "created_at",
+        "lost_reason",
+        "amount",
+        "probability",
+        "forecast_category",
+        "close_value",
+        "won",
+        "decided_at",
+        "cycle_days",
+        "closed_deals",
+    }
+)
+
 COLUMNS = ["deal_id", "account_id", "won", "decided_at", "cycle_days", "amount"]
 
 
@@ -32,7 +53,20 @@ def closed_deals(deals: pd.DataFrame) -> pd.DataFrame:
             else float("nan"),
         }
     )
-    return out.reset_index(drop=True)
+    out = out.reset_index(drop=True)
+    for column in deal_attribute_columns(closed):
+        out[column] = closed[column].to_numpy()
+    return out
+
+
+def deal_attribute_columns(deals: pd.DataFrame) -> list[str]:
+    """Deal columns that describe the deal before it closed (lead source, competitor, RFP):
+    the outcome, its dates and values recorded at close are left out, since they leak it."""
+    return [
+        c
+        for c in deals.columns
+        if c not in LEAKY_DEAL_COLUMNS and not c.endswith(("_raw", "_currency", "_id"))
+    ]
 
 
 def _dates(frame: pd.DataFrame, column: str) -> pd.Series:

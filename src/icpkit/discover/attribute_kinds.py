@@ -14,27 +14,6 @@ from dataclasses import dataclass, field
 
 from icpkit.schema import ACCOUNTS
 
-# Canonical deal columns that are the outcome itself, or recorded only once it is known.
-LEAKY_DEAL_COLUMNS = frozenset(
-    {
-        "deal_id",
-        "account_id",
-        "outcome",
-        "stage",
-        "closed_at",
-        "created_at",
-        "lost_reason",
-        "amount",
-        "probability",
-        "forecast_category",
-        "close_value",
-        "won",
-        "decided_at",
-        "cycle_days",
-        "closed_deals",
-    }
-)
-
 DEAL_WORDS = (
     "rfi",
     "rfp",

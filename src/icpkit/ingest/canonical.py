@@ -1,0 +1,1440 @@
+"""From raw files to the canonical tables: map columns, type values, validate, quarantine.
+
+The pipeline for one file (``build_table``): match headers onto canonical columns (explicit
+mapping first, then canonical names, then aliases; case, spaces and punctuation ignored), type
+each column with its normaliser (once per distinct value), reject rows that cannot be used
+(blank key, unreadable outcome, duplicate id) with a reason, and keep every other column. Then
+``ingest`` checks references across tables (a deal's account must exist) and assembles an
+:class:`IngestResult` in which every row read is either accepted or quarantined.
+
+Source-specific knowledge (a CRM's column names, flag columns, stage names, id fixes) lives in
+a :class:`Conventions` value, so a Salesforce or HubSpot adapter is one module that builds a
+``Conventions`` and calls :func:`ingest`; nothing here knows any vendor.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from icpkit import schema
+from icpkit.errors import IcpkitError
+from icpkit.ingest import normalise as nz
+from icpkit.ingest.readers import RawTable, read_table
+
+try:  # pandas >= 2.3: the default string dtype of pandas 3 (missing values are NaN)
+    STR_DTYPE: pd.StringDtype = pd.StringDtype(na_value=np.nan)
+except TypeError:  # pragma: no cover - older pandas
+    STR_DTYPE = pd.StringDtype()
+
+MAX_LISTED_CELL_ISSUES = 1000
+
+ID_COLUMNS = {"accounts": "account_id", "deals": "deal_id", "contacts": "contact_id"}
+
+# Canonical column -> generic header aliases, per table (matched like header_key). Vendor
+# adapters add their own; these are names any export or spreadsheet might use.
+_ACCOUNT_REF = (
+    "account id",
+    "company id",
+    "organization id",
+    "organisation id",
+    "org id",
+    "account",
+    "associated company id",
+    "associated company ids",
+    "customer id",
+)
+GENERIC_ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
+    "accounts": {
+        "account_id": (
+            "id",
+            "account id",
+            "record id",
+            "company id",
+            "organization id",
+            "org id",
+            "hs_object_id",
+            "account",
+            "customer id",
+        ),
+        "name": (
+            "company",
+            "company name",
+            "account name",
+            "organization",
+            "organisation",
+            "organization name",
+            "organisation name",
+            "business name",
+            "name",
+        ),
+        "domain": (
+            "website",
+            "company domain name",
+            "domain name",
+            "company domain",
+            "url",
+            "website url",
+            "web",
+            "homepage",
+            "company website",
+            "web address",
+        ),
+        "industry": ("sector", "vertical", "industry sector", "industry category"),
+        "employees": (
+            "number of employees",
+            "employee count",
+            "headcount",
+            "employees count",
+            "no of employees",
+            "num employees",
+            "company size",
+            "size",
+            "staff",
+            "staff count",
+            "employee range",
+            "employees range",
+            "team size",
+            "people count",
+            "employee size",
+        ),
+        "annual_revenue": (
+            "annual revenue",
+            "revenue",
+            "annual revenue usd",
+            "revenue usd",
+            "turnover",
+        ),
+        "country": (
+            "country/region",
+            "country region",
+            "billing country",
+            "hq country",
+            "country code",
+            "hs_country_code",
+            "address country",
+            "headquarters country",
+            "office location",
+        ),
+        "region": ("geo", "geo region", "sales region"),
+        "founded_year": (
+            "year founded",
+            "founded",
+            "year established",
+            "established",
+            "founding year",
+            "founded in",
+        ),
+        "funding_stage": (
+            "last funding type",
+            "last funding stage",
+            "latest funding stage",
+            "funding round",
+            "funding",
+            "stage of funding",
+        ),
+        "total_funding": (
+            "total money raised",
+            "total funding amount",
+            "funding total",
+            "total raised",
+            "total funding usd",
+        ),
+        "technologies": (
+            "web technologies",
+            "tech stack",
+            "technology stack",
+            "tech",
+            "technographics",
+            "technologies used",
+            "technology",
+        ),
+    },
+    "deals": {
+        "deal_id": (
+            "id",
+            "deal id",
+            "opportunity id",
+            "record id",
+            "opp id",
+            "hs_object_id",
+            "opportunity",
+        ),
+        "account_id": _ACCOUNT_REF,
+        "created_at": (
+            "created",
+            "created date",
+            "create date",
+            "created on",
+            "date created",
+            "open date",
+            "add time",
+            "deal created",
+            "engage date",
+        ),
+        "closed_at": (
+            "close date",
+            "closed date",
+            "closed",
+            "close time",
+            "date closed",
+            "closing date",
+        ),
+        "outcome": ("result", "win loss", "won lost", "deal outcome"),
+        "amount": (
+            "value",
+            "deal value",
+            "close value",
+            "deal amount",
+            "opportunity amount",
+            "amount usd",
+        ),
+        "stage": (
+            "stage name",
+            "deal stage",
+            "dealstage",
+            "opportunity stage",
+            "pipeline stage",
+            "sales stage",
+        ),
+        "source": ("lead source", "deal source", "origin", "channel"),
+        "lost_reason": (
+            "closed lost reason",
+            "close lost reason",
+            "reason lost",
+            "loss reason",
+        ),
+    },
+    "contacts": {
+        "contact_id": ("id", "contact id", "record id", "person id", "hs_object_id"),
+        "account_id": _ACCOUNT_REF,
+        "deal_id": ("opportunity id", "deal id"),
+        "title": ("job title", "position", "designation"),
+        "department": ("function", "job function"),
+        "seniority": ("level", "management level", "seniority level"),
+        "buying_role": ("hs_buying_role", "role", "contact role", "opportunity contact role"),
+    },
+    "signals": {
+        "account_id": _ACCOUNT_REF,
+        "type": ("signal type", "event type", "event", "kind", "category"),
+        "occurred_at": ("date", "event date", "timestamp", "occurred", "happened at"),
+        "detail": ("details", "description", "note", "notes"),
+    },
+    "customers": {
+        "account_id": _ACCOUNT_REF,
+        "start": ("start date", "customer since", "contract start", "became customer"),
+        "end": ("end date", "churn date", "churned at", "contract end", "cancelled date"),
+        "churned": ("is churned", "churn", "has churned"),
+        "arr_start": ("starting arr", "initial arr", "arr at start"),
+        "arr": ("current arr", "annual recurring revenue"),
+    },
+}
+
+# Normalisers by canonical column; any other column is typed by its schema type.
+_KIND_BY_COLUMN = {
+    "employees": "employees",
+    "founded_year": "year",
+    "country": "country",
+    "region": "region",
+    "domain": "domain",
+    "industry": "industry",
+    "funding_stage": "funding",
+    "outcome": "outcome",
+}
+_KIND_BY_TYPE = {
+    "str": "text",
+    "int": "int",
+    "float": "money",
+    "date": "date",
+    "bool": "bool",
+    "list": "list",
+}
+
+ColumnTransform = Callable[[pd.Series], pd.Series]
+
+
+@dataclass(frozen=True)
+class Conventions:
+    """What one kind of source calls things: the only place a CRM adapter has to fill in.
+
+    ``aliases``: table → canonical column → header names meaning it. ``columns``: table →
+    source header → target column (from a mapping file; a target outside the schema renames a
+    custom column, ``""`` drops the column). ``outcome_values``: ``won``/``lost``/``open`` →
+    stage or outcome values meaning it. The ``*_flags`` are headers of boolean columns that
+    decide a deal's outcome before any stage name. ``transforms``: table → canonical column →
+    a function applied to the column's text before typing (e.g. 15 → 18 character ids).
+    """
+
+    name: str = "generic"
+    aliases: Mapping[str, Mapping[str, Sequence[str]]] = field(
+        default_factory=lambda: GENERIC_ALIASES
+    )
+    columns: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    outcome_values: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    won_flags: Sequence[str] = ("IsWon", "is_won", "hs_is_closed_won")
+    closed_flags: Sequence[str] = ("IsClosed", "is_closed", "hs_is_closed")
+    lost_flags: Sequence[str] = ("is_lost", "hs_is_closed_lost")
+    status_columns: Sequence[str] = ("status", "deal status", "Deal - Status")
+    transforms: Mapping[str, Mapping[str, ColumnTransform]] = field(default_factory=dict)
+
+    def with_mapping(self, mapping: Mapping[str, Any]) -> Conventions:
+        """These conventions overlaid with a parsed mapping file (see :func:`read_mapping`)."""
+        columns = {table: dict(cols) for table, cols in self.columns.items()}
+        outcome_values = {k: list(v) for k, v in self.outcome_values.items()}
+        for table, section in mapping.items():
+            for key, value in section.items():
+                if key == "outcome_values":
+                    for outcome, values in value.items():
+                        outcome_values.setdefault(outcome, []).extend(values)
+                else:
+                    columns.setdefault(table, {})[key] = value
+        return replace(self, columns=columns, outcome_values=outcome_values)
+
+
+def read_mapping(path: Path | str) -> dict[str, dict[str, Any]]:
+    """Parse and check a mapping file (TOML, or YAML when PyYAML is installed).
+
+    ::
+
+        [accounts]
+        "Headcount (LinkedIn)" = "employees"
+        "Internal notes" = ""            # drop this column
+
+        [deals.outcome_values]
+        won = ["Closed Won", "Won"]
+        lost = ["Closed Lost", "Dead"]
+    """
+    label = str(path)
+    file = Path(path)
+    if not file.is_file():
+        raise IcpkitError("mapping file not found", file=label)
+    text = file.read_text(encoding="utf-8-sig", errors="replace")
+    if file.suffix.lower() in (".yaml", ".yml"):
+        try:
+            import yaml
+        except ImportError:
+            raise IcpkitError("YAML mapping files need PyYAML; use TOML", file=label) from None
+        try:
+            data = yaml.safe_load(text) or {}
+        except yaml.YAMLError as error:
+            raise IcpkitError(f"not valid YAML: {_one_line(error)}", file=label) from None
+    else:
+        import tomllib
+
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as error:
+            raise IcpkitError(f"not valid TOML: {_one_line(error)}", file=label) from None
+    if not isinstance(data, dict):
+        raise IcpkitError("a mapping file holds one section per table", file=label)
+    for table, section in data.items():
+        if table not in schema.TABLES:
+            raise IcpkitError(
+                f'unknown table "{table}" (expected {", ".join(schema.TABLES)})', file=label
+            )
+        if not isinstance(section, dict):
+            raise IcpkitError(f"[{table}] must map source columns to columns", file=label)
+        for key, value in section.items():
+            if key == "outcome_values":
+                _check_outcome_values(table, value, label)
+            elif not isinstance(value, str):
+                raise IcpkitError(f'[{table}] "{key}" must map to a column name (text)', file=label)
+    return data
+
+
+def _check_outcome_values(table: str, value: Any, label: str) -> None:
+    if table != "deals" or not isinstance(value, dict):
+        raise IcpkitError("outcome_values belongs in [deals.outcome_values]", file=label)
+    for outcome, values in value.items():
+        if outcome not in schema.OUTCOMES:
+            raise IcpkitError(
+                f'outcome_values: "{outcome}" is not one of {", ".join(schema.OUTCOMES)}',
+                file=label,
+            )
+        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+            raise IcpkitError(f"outcome_values.{outcome} must be a list of texts", file=label)
+
+
+def _one_line(error: Exception) -> str:
+    return " ".join(str(error).split())
+
+
+# ---------------------------------------------------------------------------------------------
+# Result
+
+
+@dataclass
+class IngestResult:
+    """Canonical tables, the rows that were refused, and an account of what happened.
+
+    ``tables``: ``accounts`` and ``deals`` always (``deals`` empty when no deals were given),
+    ``contacts``, ``signals``, ``customers`` when given. ``quarantine``: one row per refused
+    record with ``source_file``, ``line``, ``column``, ``reason`` and ``raw`` (the record as
+    text). ``report``: per file rows read / accepted / quarantined / cell issues, duplicates,
+    cell issues listed, and notes; it is what ``ingest.json`` holds.
+    """
+
+    tables: dict[str, pd.DataFrame]
+    quarantine: pd.DataFrame
+    report: dict
+
+
+QUARANTINE_COLUMNS = ("source_file", "line", "column", "reason", "raw")
+
+
+# ---------------------------------------------------------------------------------------------
+# Column plan
+
+
+@dataclass
+class ColumnPlan:
+    """Which source header feeds which output column."""
+
+    canonical: dict[str, str] = field(default_factory=dict)  # canonical column -> header
+    custom: dict[str, str] = field(default_factory=dict)  # header -> output name
+    derived: dict[str, str] = field(default_factory=dict)  # e.g. "employees_raw" -> header
+    dropped: list[str] = field(default_factory=list)
+    flags: dict[str, str] = field(default_factory=dict)  # won/closed/lost/status -> header
+
+    def describe(self) -> dict:
+        mapped = {header: column for column, header in self.canonical.items()}
+        mapped.update({h: c for c, h in self.derived.items()})
+        return {
+            "mapped": mapped,
+            "custom": dict(self.custom),
+            "dropped": list(self.dropped),
+        }
+
+
+def _derived_names(column: str) -> tuple[str, ...]:
+    return (f"{column}_raw", f"{column}_currency")
+
+
+def plan_columns(
+    headers: Sequence[str],
+    table: str,
+    conventions: Conventions,
+    *,
+    forced: Mapping[str, str] | None = None,
+    exclude: Sequence[str] = (),
+    drop: Sequence[str] = (),
+) -> ColumnPlan:
+    """Decide the target of every header. ``forced``: header → canonical column, before all;
+    ``exclude``: canonical columns no header may fill; ``drop``: headers to leave out."""
+    canonical_columns = schema.TABLES[table]
+    plan = ColumnPlan()
+    taken: set[str] = set()  # headers already assigned
+    explicit = {nz.header_key(k): v for k, v in conventions.columns.get(table, {}).items()}
+    renamed: dict[str, str] = {}
+    for header in headers:
+        if header in drop:
+            plan.dropped.append(header)
+            taken.add(header)
+    for header, column in (forced or {}).items():
+        plan.canonical[column] = header
+        taken.add(header)
+    for header in headers:
+        key = nz.header_key(header)
+        if header in taken or key not in explicit:
+            continue
+        target = explicit[key].strip()
+        if not target:
+            plan.dropped.append(header)
+        elif target in canonical_columns and target not in plan.canonical:
+            plan.canonical[target] = header
+        else:
+            renamed[header] = nz.snake_case(target) or target
+        taken.add(header)
+    by_key: dict[str, list[str]] = {}
+    for header in headers:
+        if header not in taken:
+            by_key.setdefault(nz.header_key(header), []).append(header)
+    aliases = conventions.aliases.get(table, {})
+    for column in canonical_columns:
+        if column in plan.canonical or column in exclude:
+            continue
+        for name in (column, *aliases.get(column, ())):
+            candidates = [h for h in by_key.get(nz.header_key(name), []) if h not in taken]
+            if candidates:
+                plan.canonical[column] = candidates[0]
+                taken.add(candidates[0])
+                break
+    if table == "deals":
+        flag_names = {
+            "won": conventions.won_flags,
+            "closed": conventions.closed_flags,
+            "lost": conventions.lost_flags,
+            "status": conventions.status_columns,
+        }
+        for flag, names in flag_names.items():
+            keys = [nz.header_key(n) for n in names]
+            for key in keys:
+                found = [h for h in by_key.get(key, []) if h not in plan.canonical.values()]
+                if found:
+                    plan.flags[flag] = found[0]
+                    break
+    used = set(canonical_columns)
+    derivable = {d: c for c in plan.canonical for d in _derived_names(c)}
+    for i, header in enumerate(headers):
+        if header in plan.canonical.values() or header in plan.dropped:
+            continue
+        name = renamed.get(header) or nz.snake_case(header) or f"column_{i + 1}"
+        if name in derivable and name not in plan.derived:
+            plan.derived[name] = header
+            continue
+        if name in canonical_columns:
+            name = f"source_{name}"
+        base, k = name, 2
+        while name in used or name in derivable:
+            name, k = f"{base}_{k}", k + 1
+        used.add(name)
+        plan.custom[header] = name
+    return plan
+
+
+def missing_column_error(
+    label: str, column: str, headers: Sequence[str], hint: str = ""
+) -> IcpkitError:
+    """``accounts.csv: missing required column "account_id" (close matches: "Acct ID")``."""
+    close = close_headers(column, headers)
+    if close:
+        where = "close matches: " + ", ".join(f'"{nz.show(h)}"' for h in close)
+    else:
+        shown = ", ".join(f'"{nz.show(h)}"' for h in headers[:12]) + (
+            ", ..." if len(headers) > 12 else ""
+        )
+        where = f"columns found: {shown}"
+    extra = f"; {hint}" if hint else ""
+    return IcpkitError(
+        f'missing required column "{column}" ({where}){extra}', file=label, column=column
+    )
+
+
+def close_headers(name: str, headers: Sequence[str], n: int = 3) -> list[str]:
+    """Headers that look like ``name`` (by spelling, ignoring case and punctuation)."""
+    import difflib
+
+    keys = {nz.header_key(h): h for h in headers}
+    target = nz.header_key(name)
+    found = difflib.get_close_matches(target, list(keys), n=n, cutoff=0.6)
+    contains = [k for k in keys if target and (target in k or (len(k) > 2 and k in target))]
+    ordered = list(dict.fromkeys(found + contains))[:n]
+    return [keys[k] for k in ordered]
+
+
+# ---------------------------------------------------------------------------------------------
+# Typing columns
+
+
+@dataclass
+class ColumnResult:
+    """A typed column, why some cells could not be read, and columns derived from it."""
+
+    values: pd.Series
+    reasons: np.ndarray | None = None  # object: reason or None per row
+    extras: dict[str, pd.Series] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+def _is_text(series: pd.Series) -> bool:
+    if series.dtype != object and not pd.api.types.is_string_dtype(series.dtype):
+        return False
+    return pd.api.types.infer_dtype(series, skipna=True) in ("string", "empty")
+
+
+def clean_text(series: pd.Series) -> pd.Series:
+    """Text cells stripped; blank cells and tokens like ``NULL``, ``N/A`` become None."""
+    if not _is_text(series):
+        return series
+    return pd.Series(per_unique(series, _clean_cell), index=series.index, dtype=object)
+
+
+def _clean_cell(value: str) -> str | None:
+    stripped = value.strip()
+    if len(stripped) <= 8 and stripped.lower() in nz.BLANK_TOKENS:
+        return None
+    return stripped
+
+
+def per_unique(series: pd.Series, fn: Callable[[Any], Any]) -> np.ndarray:
+    """``fn`` applied once per distinct non-missing value, spread back over the rows (object
+    array; None where the value is missing)."""
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    results = np.empty(len(uniques) + 1, dtype=object)
+    for i, value in enumerate(uniques):
+        results[i] = fn(value)
+    return results[codes]
+
+
+def _to_text(series: pd.Series) -> pd.Series:
+    """Typed values (from Parquet) as text: 1001 → "1001", 2.0 → "2"."""
+    if _is_text(series):
+        return series
+
+    def fmt(value: object) -> str | None:
+        if value is None or value is pd.NA or value is pd.NaT:
+            return None
+        if isinstance(value, float | np.floating):
+            if np.isnan(value):
+                return None
+            return str(int(value)) if float(value).is_integer() else repr(float(value))
+        if isinstance(value, pd.Timestamp):
+            return value.date().isoformat()
+        if isinstance(value, np.ndarray | list | tuple):
+            return schema.LIST_SEPARATOR.join(str(v) for v in value)
+        return str(value)
+
+    return pd.Series([fmt(v) for v in series.to_list()], index=series.index, dtype=object)
+
+
+def map_unique(series: pd.Series, parse: Callable[[str], Any]) -> tuple[np.ndarray, np.ndarray]:
+    """Apply ``parse`` once per distinct value. Returns (values, reasons): object arrays aligned
+    with ``series``; a value is None where the cell is blank or unreadable, a reason is the
+    :class:`~icpkit.ingest.normalise.ParseError` message where it is unreadable."""
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    parsed = np.empty(len(uniques) + 1, dtype=object)
+    reasons = np.empty(len(uniques) + 1, dtype=object)
+    for i, value in enumerate(uniques):
+        try:
+            parsed[i] = parse(value)
+        except nz.ParseError as error:
+            reasons[i] = str(error)
+    return parsed[codes], reasons[codes]
+
+
+def _raw_where(text: pd.Series, mask: np.ndarray) -> pd.Series:
+    return pd.Series(np.where(mask, text.to_numpy(dtype=object), None), index=text.index).astype(
+        STR_DTYPE
+    )
+
+
+def _type_text(text: pd.Series) -> ColumnResult:
+    return ColumnResult(_to_text(text).astype(STR_DTYPE))
+
+
+def _type_int_like(
+    text: pd.Series, parse: Callable[[str], int], *, raw_when_not_plain: bool, name: str
+) -> ColumnResult:
+    if pd.api.types.is_numeric_dtype(text.dtype) and not pd.api.types.is_bool_dtype(text.dtype):
+        return ColumnResult(text.round().astype("Int64"))
+    text = _to_text(text)
+    values, reasons = map_unique(text, parse)
+    result = ColumnResult(pd.Series(pd.array(values, dtype="Int64"), index=text.index), reasons)
+    failed = reasons != None  # noqa: E711 - elementwise on an object array
+    keep = failed
+    if raw_when_not_plain:
+        plain = per_unique(text, nz.is_plain_integer) != False  # noqa: E712
+        keep = failed | ~plain
+    if keep.any():
+        result.extras[f"{name}_raw"] = _raw_where(text, keep)
+    return result
+
+
+def _type_money(text: pd.Series, name: str) -> ColumnResult:
+    if pd.api.types.is_numeric_dtype(text.dtype) and not pd.api.types.is_bool_dtype(text.dtype):
+        return ColumnResult(text.astype("float64"))
+    text = _to_text(text)
+    parsed, reasons = map_unique(text, nz.parse_money)
+    amounts = np.array([np.nan if p is None else p.amount for p in parsed], dtype="float64")
+    currencies = np.array([None if p is None else p.currency for p in parsed], dtype=object)
+    result = ColumnResult(pd.Series(amounts, index=text.index), reasons)
+    failed = reasons != None  # noqa: E711
+    plain = per_unique(text, nz.is_plain_number) != False  # noqa: E712 - None (blank) is plain
+    if (failed | ~plain).any():
+        result.extras[f"{name}_raw"] = _raw_where(text, failed | ~plain)
+    foreign = (currencies != None) & (currencies != "USD")  # noqa: E711
+    if foreign.any():
+        result.extras[f"{name}_currency"] = pd.Series(currencies, index=text.index).astype(
+            STR_DTYPE
+        )
+        codes = sorted(set(currencies[foreign]))
+        result.notes.append(
+            f"{name}: {int(foreign.sum())} values in {', '.join(codes)} kept in their own "
+            f"currency (no exchange-rate conversion); see {name}_currency"
+        )
+    return result
+
+
+def _type_date(text: pd.Series) -> ColumnResult:
+    if pd.api.types.is_datetime64_any_dtype(text.dtype):
+        values = text
+        if getattr(values.dt, "tz", None) is not None:
+            values = values.dt.tz_localize(None)
+        return ColumnResult(values.dt.normalize().astype("datetime64[ns]"))
+    text = _to_text(text)
+    uniques = pd.unique(text.dropna())
+    parts = [p for p in (nz.slash_date_parts(u) for u in uniques) if p is not None]
+    day_first = any(a > 12 for a, _ in parts) and not any(b > 12 for _, b in parts)
+    values, reasons = map_unique(text, lambda s: nz.parse_date(s, day_first=day_first))
+    iso = pd.Series([None if v is None else v.isoformat() for v in values], dtype=object)
+    dates = pd.to_datetime(iso, format="%Y-%m-%d").astype("datetime64[ns]")
+    dates.index = text.index
+    result = ColumnResult(dates, reasons)
+    if day_first:
+        result.notes.append("dates like 3/1/2024 read day first (some start above 12)")
+    return result
+
+
+def _type_bool(text: pd.Series) -> ColumnResult:
+    if pd.api.types.is_bool_dtype(text.dtype):
+        return ColumnResult(text.astype("boolean"))
+    text = _to_text(text)
+    values, reasons = map_unique(text, nz.parse_bool)
+    return ColumnResult(pd.Series(pd.array(values, dtype="boolean"), index=text.index), reasons)
+
+
+def _type_list(text: pd.Series) -> ColumnResult:
+    def one(value: object) -> list[str] | None:
+        if value is None or value is pd.NA:
+            return None
+        if isinstance(value, float) and np.isnan(value):
+            return None
+        if isinstance(value, str):
+            return nz.parse_list(value)
+        return nz.parse_list(schema.LIST_SEPARATOR.join(str(v) for v in value))
+
+    if _is_text(text):
+        values, _ = map_unique(text, nz.parse_list)
+        lists = [None if v is None else list(v) for v in values]
+    else:
+        lists = [one(v) for v in text.to_list()]
+    return ColumnResult(pd.Series(lists, index=text.index, dtype=object))
+
+
+def _type_country(text: pd.Series) -> ColumnResult:
+    text = _to_text(text)
+    guesses: dict[str, str] = {}
+
+    def parse(value: str) -> str:
+        code = nz.country_exact(value)
+        if code is None:
+            code = nz.country_guess(value)
+            if code is None:
+                raise nz.ParseError(f'cannot read "{nz.show(value)}" as a country')
+            guesses[value] = code
+        return code
+
+    values, reasons = map_unique(text, parse)
+    result = ColumnResult(pd.Series(values, index=text.index).astype(STR_DTYPE), reasons)
+    failed = reasons != None  # noqa: E711
+    if failed.any():
+        result.extras["country_raw"] = _raw_where(text, failed)
+    if guesses:
+        shown = ", ".join(f'"{nz.show(k)}" as {v}' for k, v in list(guesses.items())[:10])
+        result.notes.append(f"country: read misspelt names by the closest country: {shown}")
+    return result
+
+
+def _type_region(text: pd.Series, country: pd.Series | None) -> ColumnResult:
+    text = _to_text(text)
+    values, reasons = map_unique(text, nz.parse_region)
+    regions = pd.Series(values, index=text.index, dtype=object)
+    failed = reasons != None  # noqa: E711
+    derived = 0
+    if country is not None:
+        from_country = pd.Series(
+            per_unique(country.astype(object), nz.region_of), index=text.index, dtype=object
+        )
+        fill = regions.isna() & from_country.notna()
+        derived = int((fill & text.isna()).sum())
+        regions = regions.where(~fill, from_country)
+        reasons = np.where(fill.to_numpy(), None, reasons)
+    result = ColumnResult(regions.astype(STR_DTYPE), reasons)
+    if failed.any():
+        result.extras["region_raw"] = _raw_where(text, failed)
+    if derived:
+        result.notes.append(f"region: {derived} blank regions filled in from country")
+    return result
+
+
+def _type_domain(text: pd.Series) -> ColumnResult:
+    text = _to_text(text)
+    values, reasons = map_unique(text, nz.parse_domain)
+    result = ColumnResult(pd.Series(values, index=text.index).astype(STR_DTYPE), reasons)
+    failed = reasons != None  # noqa: E711
+    if failed.any():
+        result.extras["domain_raw"] = _raw_where(text, failed)
+    return result
+
+
+def _type_industry(text: pd.Series) -> ColumnResult:
+    text = _to_text(text)
+    unmatched: dict[str, None] = {}
+
+    def parse(value: str) -> str:
+        industry = nz.match_industry(value)
+        if industry is None:
+            unmatched[value] = None
+            return "Other"
+        return industry
+
+    values, _ = map_unique(text, parse)
+    result = ColumnResult(pd.Series(values, index=text.index).astype(STR_DTYPE))
+    result.extras["industry_raw"] = text.astype(STR_DTYPE)
+    if unmatched:
+        labels = list(unmatched)
+        shown = ", ".join(f'"{nz.show(v)}"' for v in labels[:10]) + (
+            " ..." if len(labels) > 10 else ""
+        )
+        result.notes.append(
+            f"industry: {len(labels)} labels not recognised, counted as Other "
+            f"(kept in industry_raw): {shown}"
+        )
+    return result
+
+
+def _type_funding(text: pd.Series) -> ColumnResult:
+    text = _to_text(text)
+    values, reasons = map_unique(text, nz.parse_funding_stage)
+    result = ColumnResult(pd.Series(values, index=text.index).astype(STR_DTYPE), reasons)
+
+    def loses_information(label: str) -> bool:
+        # "Series E" → series_d_plus loses the letter: keep the label; "Seed" → seed does not
+        try:
+            return nz.header_key(label) != nz.header_key(nz.parse_funding_stage(label))
+        except nz.ParseError:
+            return True
+
+    differs = per_unique(text, loses_information) == True  # noqa: E712
+    if differs.any():
+        result.extras["funding_stage_raw"] = _raw_where(text, differs)
+    return result
+
+
+def type_column(kind: str, series: pd.Series, name: str, **context: Any) -> ColumnResult:
+    """Type one cleaned column with the normaliser for ``kind``."""
+    if kind == "text":
+        return _type_text(series)
+    if kind == "employees":
+        return _type_int_like(series, nz.parse_employees, raw_when_not_plain=True, name=name)
+    if kind == "int":
+        return _type_int_like(series, nz.parse_int, raw_when_not_plain=False, name=name)
+    if kind == "year":
+        return _type_int_like(series, nz.parse_year, raw_when_not_plain=False, name=name)
+    if kind == "money":
+        return _type_money(series, name)
+    if kind == "date":
+        return _type_date(series)
+    if kind == "bool":
+        return _type_bool(series)
+    if kind == "list":
+        return _type_list(series)
+    if kind == "country":
+        return _type_country(series)
+    if kind == "region":
+        return _type_region(series, context.get("country"))
+    if kind == "domain":
+        return _type_domain(series)
+    if kind == "industry":
+        return _type_industry(series)
+    if kind == "funding":
+        return _type_funding(series)
+    raise ValueError(f"unknown column kind {kind!r}")
+
+
+def empty_column(logical_type: str, n: int) -> pd.Series:
+    """An all-missing column of the output dtype for a schema type."""
+    if logical_type == "int":
+        return pd.Series(pd.array([None] * n, dtype="Int64"))
+    if logical_type == "float":
+        return pd.Series(np.full(n, np.nan))
+    if logical_type == "date":
+        return pd.Series(np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]"))
+    if logical_type == "bool":
+        return pd.Series(pd.array([None] * n, dtype="boolean"))
+    if logical_type == "list":
+        return pd.Series([None] * n, dtype=object)
+    return pd.Series([None] * n, dtype=object).astype(STR_DTYPE)
+
+
+def empty_table(table: str) -> pd.DataFrame:
+    """A canonical table with no rows and the output dtypes."""
+    return pd.DataFrame({c: empty_column(t, 0) for c, t in schema.TABLES[table].items()})
+
+
+_ISO_DATE = re.compile(
+    r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:Z|[+-]\d{2}:?\d{2})?)?"
+)
+
+
+def type_custom(series: pd.Series) -> pd.Series:
+    """A column outside the schema: numbers become Int64/float64, ISO dates dates, true/false
+    booleans, lists stay lists; anything else (``Yes``/``No``/``Unknown``) stays text."""
+    if not _is_text(series):
+        if pd.api.types.is_bool_dtype(series.dtype):
+            return series.astype("boolean")
+        if pd.api.types.is_integer_dtype(series.dtype):
+            return series.astype("Int64")
+        if pd.api.types.is_numeric_dtype(series.dtype):
+            return series.astype("float64")
+        if pd.api.types.is_datetime64_any_dtype(series.dtype):
+            return type_column("date", series, "").values
+        values = series.to_list()
+        if any(isinstance(v, np.ndarray | list | tuple) for v in values):
+            return type_column("list", series, "").values
+        return _to_text(series).astype(STR_DTYPE)
+    uniques = pd.unique(series.dropna())
+    if len(uniques) == 0:
+        return series.astype(STR_DTYPE)
+    if all(nz.is_plain_number(u) and not re.match(r"[+-]?0\d", u.strip()) for u in uniques):
+        numbers = pd.to_numeric(series.str.replace(",", "", regex=False), errors="coerce")
+        if all(nz.is_plain_integer(u) for u in uniques) and numbers.abs().max() < 2**53:
+            return numbers.round().astype("Int64")
+        return numbers.astype("float64")
+    if all(_ISO_DATE.fullmatch(u) for u in uniques):
+        result = type_column("date", series, "")
+        if all(r is None for r in result.reasons):
+            return result.values
+    if all(u.lower() in ("true", "false") for u in uniques):
+        return type_column("bool", series, "").values
+    return series.astype(STR_DTYPE)
+
+
+# ---------------------------------------------------------------------------------------------
+# One table
+
+
+@dataclass
+class TableBuild:
+    """One file on its way to a canonical table: typed rows, and why some are refused."""
+
+    table: str
+    raw: RawTable
+    plan: ColumnPlan
+    frame: pd.DataFrame
+    reasons: np.ndarray  # object: None = accepted so far
+    reason_columns: np.ndarray  # object: header at fault, or ""
+    cell_issues: list[tuple[str, np.ndarray, pd.Series]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    duplicates: dict = field(default_factory=dict)
+    derived: list[str] = field(default_factory=list)  # e.g. employees_raw, in output order
+
+    def reject(
+        self, mask: np.ndarray, reasons: np.ndarray | str, column: np.ndarray | str = ""
+    ) -> None:
+        """Quarantine rows in ``mask`` not already quarantined (the first reason stands)."""
+        mask = np.asarray(mask, dtype=bool) & (self.reasons == None)  # noqa: E711
+        if not mask.any():
+            return
+        self.reasons[mask] = reasons[mask] if isinstance(reasons, np.ndarray) else reasons
+        self.reason_columns[mask] = column[mask] if isinstance(column, np.ndarray) else column
+
+    @property
+    def accepted(self) -> np.ndarray:
+        return self.reasons == None  # noqa: E711
+
+    def note(self, text: str) -> None:
+        self.notes.append(f"{self.raw.label}: {text}")
+
+
+def build_table(
+    raw: RawTable,
+    table: str,
+    conventions: Conventions,
+    *,
+    forced: Mapping[str, str] | None = None,
+    exclude: Sequence[str] = (),
+    drop: Sequence[str] = (),
+    row_ids: bool = False,
+) -> TableBuild:
+    """Map, type and validate one file as ``table``. ``row_ids``: the account_id of each row
+    is ``row-<line>`` (flat files without an id column)."""
+    headers = list(raw.frame.columns)
+    plan = plan_columns(headers, table, conventions, forced=forced, exclude=exclude, drop=drop)
+    _require_columns(raw, table, plan, headers, row_ids=row_ids)
+    n = len(raw)
+    index = pd.RangeIndex(n)
+    build = TableBuild(
+        table=table,
+        raw=raw,
+        plan=plan,
+        frame=pd.DataFrame(index=index),
+        reasons=np.array(raw.row_errors, dtype=object),
+        reason_columns=np.full(n, "", dtype=object),
+        notes=list(raw.notes),
+    )
+    header_keys = {nz.header_key(h) for h in headers}
+    for source in conventions.columns.get(table, {}):
+        if nz.header_key(source) not in header_keys:
+            build.note(f'the mapping names a column "{source}" that this file does not have')
+    cleaned = {h: clean_text(raw.frame[h].reset_index(drop=True)) for h in headers}
+    transforms = conventions.transforms.get(table, {})
+    columns: dict[str, pd.Series] = {}
+    extras: dict[str, pd.Series] = {}
+    required = set(schema.REQUIRED[table]) - {"outcome"}
+    for column, logical_type in schema.TABLES[table].items():
+        header = plan.canonical.get(column)
+        if header is None and column == "region" and "country" in plan.canonical:
+            header, text = "", pd.Series([None] * n, dtype=object)  # derived from country
+        elif header is None:
+            columns[column] = empty_column(logical_type, n)
+            continue
+        else:
+            text = cleaned[header]
+        if column in transforms:
+            text = transforms[column](text)
+        kind = _KIND_BY_COLUMN.get(column, _KIND_BY_TYPE[logical_type])
+        if kind == "outcome":
+            columns[column] = _type_text(text).values  # decided by _decide_outcomes
+            continue
+        result = type_column(kind, text, column, country=columns.get("country"))
+        columns[column] = result.values.reset_index(drop=True)
+        for name, series in result.extras.items():
+            extras[name] = _merge_existing(series, plan, cleaned, name)
+        build.notes.extend(f"{raw.label}: {note}" for note in result.notes)
+        if result.reasons is None:
+            continue
+        if column in required:
+            failed = result.reasons != None  # noqa: E711
+            reasons = np.array([None if r is None else f"{column}: {r}" for r in result.reasons])
+            build.reject(failed, reasons, header)
+        else:
+            build.cell_issues.append((header, result.reasons, text))
+    for name, header in plan.derived.items():
+        if name not in extras:
+            extras[name] = cleaned[header].astype(STR_DTYPE)
+    # typed in assemble(), from the accepted rows only (a refused row must not make a
+    # true/false column text)
+    custom = {plan.custom[h]: cleaned[h] for h in plan.custom}
+    build.frame = pd.DataFrame({**columns, **extras, **custom}, index=index)
+    build.derived = list(extras)
+    if row_ids:
+        build.frame["account_id"] = pd.Series(
+            [f"row-{line}" for line in raw.lines], dtype=STR_DTYPE
+        )
+    for column in sorted(required, key=list(schema.TABLES[table]).index):
+        header = plan.canonical.get(column, "")
+        blank = build.frame[column].isna().to_numpy()
+        build.reject(blank, f"{column} is blank", header)
+    if table == "deals":
+        _decide_outcomes(build, conventions, cleaned)
+    id_column = ID_COLUMNS.get(table)
+    if id_column and table != "accounts":
+        _fill_missing_ids(build, id_column)
+    if id_column:
+        _reject_duplicate_ids(build, id_column)
+    return build
+
+
+def _merge_existing(
+    series: pd.Series, plan: ColumnPlan, cleaned: Mapping[str, pd.Series], name: str
+) -> pd.Series:
+    """A derived column that the source already had (re-reading our own output) wins."""
+    series = series.reset_index(drop=True)
+    header = plan.derived.get(name)
+    if header is None:
+        return series
+    existing = cleaned[header].astype(STR_DTYPE)
+    return existing.where(existing.notna(), series)
+
+
+def _require_columns(
+    raw: RawTable, table: str, plan: ColumnPlan, headers: list[str], *, row_ids: bool
+) -> None:
+    for column in schema.REQUIRED[table]:
+        if column in plan.canonical or (row_ids and column == "account_id"):
+            continue
+        if table == "deals" and column == "outcome" and (plan.flags or "stage" in plan.canonical):
+            continue
+        hint = ""
+        if table == "deals" and column == "outcome":
+            hint = "a deal's outcome comes from an outcome, IsWon/IsClosed, status or stage column"
+        raise missing_column_error(raw.label, column, headers, hint)
+
+
+def _fill_missing_ids(build: TableBuild, id_column: str) -> None:
+    ids = build.frame[id_column]
+    blank = ids.isna()
+    if not blank.any():
+        return
+    generated = pd.Series([f"row-{line}" for line in build.raw.lines], dtype=STR_DTYPE)
+    build.frame[id_column] = ids.where(~blank, generated)
+    if id_column in build.plan.canonical:
+        build.note(f"{int(blank.sum())} rows have no {id_column}; they get row-<line> ids")
+    else:
+        build.note(f"no {id_column} column; rows get ids row-<line>")
+
+
+def _reject_duplicate_ids(build: TableBuild, id_column: str) -> None:
+    live = build.accepted
+    ids = build.frame[id_column].astype(object)
+    candidates = ids.where(live, None)
+    dup = candidates.duplicated(keep="first").to_numpy() & candidates.notna().to_numpy()
+    if not dup.any():
+        return
+    lines = build.raw.lines
+    positions = pd.Series(np.arange(len(ids)), dtype="float64").where(live)
+    first = positions.groupby(candidates).transform("first").fillna(0).to_numpy(dtype=np.int64)
+    first_line = lines[first]
+    row_hash = _row_hashes(build.raw)
+    identical = dup & (row_hash == row_hash[first])
+    reasons = np.full(len(ids), None, dtype=object)
+    for i in np.flatnonzero(dup):
+        if identical[i]:
+            reasons[i] = f"duplicate of line {int(first_line[i])}"
+        else:
+            reasons[i] = f"duplicate {id_column} {ids.iloc[i]} (first on line {int(first_line[i])})"
+    build.reject(dup, reasons, build.plan.canonical.get(id_column, ""))
+    examples = []
+    for value in pd.unique(candidates[dup]):
+        rows = np.flatnonzero((candidates == value).to_numpy())
+        examples.append({id_column: value, "lines": [int(lines[r]) for r in rows[:5]]})
+        if len(examples) == 5:
+            break
+    build.duplicates["duplicate_ids"] = {
+        "rows_quarantined": int(dup.sum()),
+        "identical_rows": int(identical.sum()),
+        "ids": int(pd.Series(candidates[dup]).nunique()),
+        "examples": examples,
+    }
+
+
+def _row_hashes(raw: RawTable) -> np.ndarray:
+    frame = raw.frame.reset_index(drop=True)
+    if raw.kind != "csv":
+        frame = frame.astype(str)
+    return pd.util.hash_pandas_object(frame, index=False).to_numpy()
+
+
+def exact_duplicate_rows(raw: RawTable) -> tuple[np.ndarray, np.ndarray]:
+    """(is a copy of an earlier row, line of that earlier row) for every record."""
+    hashes = pd.Series(_row_hashes(raw))
+    dup = hashes.duplicated(keep="first").to_numpy()
+    first_line = pd.Series(raw.lines).groupby(hashes).transform("first").to_numpy()
+    return dup, first_line
+
+
+# ---------------------------------------------------------------------------------------------
+# Deal outcomes
+
+
+def _decide_outcomes(
+    build: TableBuild, conventions: Conventions, cleaned: Mapping[str, pd.Series]
+) -> None:
+    """Outcome per deal: won/closed flags first, then a status, an outcome column, stage names.
+
+    Stage names are the last resort (every org renames them); a note says when they were used.
+    """
+    n = len(build.raw)
+    plan = build.plan
+    outcome = np.full(n, None, dtype=object)
+    first_reason = np.full(n, None, dtype=object)
+    first_column = np.full(n, "", dtype=object)
+    hard_reject = np.zeros(n, dtype=bool)
+    used: dict[str, int] = {}
+
+    unreadable = np.zeros(n, dtype=bool)
+
+    def offer(values: np.ndarray, reasons: np.ndarray | None, header: str, source: str) -> None:
+        """Fill outcomes still unknown; an unreadable flag is not overruled by a stage name."""
+        fill = (outcome == None) & (values != None) & ~unreadable  # noqa: E711
+        outcome[fill] = values[fill]
+        if fill.any():
+            used[source] = used.get(source, 0) + int(fill.sum())
+        if reasons is not None:
+            bad = reasons != None  # noqa: E711
+            unset = (first_reason == None) & bad  # noqa: E711
+            first_reason[unset] = reasons[unset]
+            first_column[unset] = header
+            unreadable[bad] = True
+
+    def flag(name: str) -> tuple[np.ndarray | None, np.ndarray | None]:
+        header = plan.flags.get(name)
+        if header is None or name == "status":
+            return None, None
+        typed = _type_bool(cleaned[header])
+        values = typed.values.to_numpy(dtype=object, na_value=None)
+        if typed.reasons is None:
+            return values, None
+        reasons = np.array(
+            [None if r is None else f"{header}: {r}" for r in typed.reasons], dtype=object
+        )
+        return values, reasons
+
+    won, won_reasons = flag("won")
+    closed, closed_reasons = flag("closed")
+    lost, lost_reasons = flag("lost")
+    won_false_only = np.zeros(n, dtype=bool)
+    if won is not None:
+        values = np.where(won == True, "won", None).astype(object)  # noqa: E712
+        is_false = won == False  # noqa: E712
+        if closed is not None:
+            values[is_false & (closed == True)] = "lost"  # noqa: E712
+            values[is_false & (closed == False)] = "open"  # noqa: E712
+        elif lost is not None:
+            values[is_false & (lost == True)] = "lost"  # noqa: E712
+            values[is_false & (lost == False)] = "open"  # noqa: E712
+        else:
+            won_false_only = is_false
+        reasons = won_reasons if closed is None else _first_of(won_reasons, closed_reasons)
+        offer(values, reasons, plan.flags["won"], "flags")
+    elif closed is not None or lost is not None:
+        values = np.full(n, None, dtype=object)
+        if closed is not None:
+            values[closed == False] = "open"  # noqa: E712
+        if lost is not None:
+            values[lost == True] = "lost"  # noqa: E712
+        header = plan.flags.get("closed") or plan.flags["lost"]
+        offer(values, _first_of(closed_reasons, lost_reasons), header, "flags")
+    status_header = plan.flags.get("status")
+    if status_header is not None:
+        status = cleaned[status_header]
+        keys = {str(v).strip().lower() for v in pd.unique(status.dropna())}
+        if keys and keys <= {"won", "lost", "open", "deleted"}:
+            lowered = status.str.lower().to_numpy(dtype=object)
+            hard_reject = lowered == "deleted"
+            values = np.where(np.isin(lowered, ["won", "lost", "open"]), lowered, None)
+            offer(values.astype(object), None, status_header, "status")
+        elif not set(plan.flags) - {"status"} and not {"outcome", "stage"} & set(plan.canonical):
+            shown = ", ".join(f'"{nz.show(k)}"' for k in sorted(keys)[:5])
+            raise IcpkitError(
+                f'missing required column "outcome" (column "{status_header}" holds {shown}, '
+                "not won/lost/open)",
+                file=build.raw.label,
+                column="outcome",
+            )
+    extra = conventions.outcome_values or None
+    for column, source in (("outcome", "outcome"), ("stage", "stage")):
+        header = plan.canonical.get(column)
+        if header is None:
+            continue
+        values, _ = map_unique(cleaned[header], lambda s: nz.parse_outcome(s, extra))
+        offer(values, None, header, source)
+    if won_false_only.any():
+        fill = won_false_only & (outcome == None)  # noqa: E711
+        outcome[fill] = "lost"
+        if fill.any():
+            build.note(
+                f"{int(fill.sum())} deals with {plan.flags['won']} false and no IsClosed "
+                "column or stage were read as lost"
+            )
+    build.reject(hard_reject, "deal status is deleted", status_header or "")
+    unknown = outcome == None  # noqa: E711
+    reasons = np.where(first_reason == None, "outcome is blank", first_reason)  # noqa: E711
+    columns = np.where(first_column == "", _outcome_header(plan), first_column)
+    build.reject(unknown, reasons.astype(object), columns.astype(object))
+    build.frame["outcome"] = pd.Series(outcome, dtype=object).astype(STR_DTYPE)
+    if used.get("stage"):
+        stage = plan.canonical["stage"]
+        has_flags = bool(set(plan.flags) & {"won", "closed", "lost"})
+        why = "won/closed flags blank" if has_flags else "no won/closed flag column"
+        build.note(
+            f'{why}: outcome read from stage names in "{stage}" for {used["stage"]} deals '
+            "(Closed Won/Won → won, Closed Lost/Lost → lost, any other stage → open)"
+        )
+
+
+def _first_of(a: np.ndarray | None, b: np.ndarray | None) -> np.ndarray | None:
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return np.where(a == None, b, a)  # noqa: E711
+
+
+def _outcome_header(plan: ColumnPlan) -> str:
+    for source in ("won", "closed", "lost", "status"):
+        if source in plan.flags:
+            return plan.flags[source]
+    return plan.canonical.get("outcome") or plan.canonical.get("stage") or ""
+
+
+# ---------------------------------------------------------------------------------------------
+# Accounts: likely duplicates that are not rejected
+
+
+def likely_duplicate_accounts(accounts: pd.DataFrame) -> dict:
+    """Different account ids sharing a registrable domain or a normalised company name.
+
+    Reported, never merged: a subsidiary may share its parent's domain on purpose.
+    """
+    out: dict = {}
+    names = company_name_keys(accounts["name"])
+    for label, key in (("same_domain", accounts["domain"].astype(object)), ("same_name", names)):
+        frame = pd.DataFrame({"key": key, "account_id": accounts["account_id"].astype(object)})
+        frame = frame.dropna()
+        if frame.empty:
+            continue
+        counts = frame.groupby("key")["account_id"].nunique()
+        shared = counts[counts > 1]
+        if shared.empty:
+            continue
+        examples = []
+        for value in shared.sort_values(ascending=False).index[:5]:
+            ids = frame.loc[frame["key"] == value, "account_id"].unique()[:5]
+            examples.append({label.removeprefix("same_"): value, "account_ids": list(ids)})
+        out[label] = {
+            "groups": len(shared),
+            "accounts": int(shared.sum()),
+            "examples": examples,
+        }
+    return out
+
+
+def company_name_keys(names: pd.Series) -> pd.Series:
+    """:func:`normalise.company_name_key` for a whole column, vectorised with Arrow."""
+    values = names.astype(object).where(names.notna(), None).to_numpy(dtype=object)
+    array = pa.array(values, type=pa.string(), from_pandas=True)
+    is_ascii = pc.fill_null(pc.string_is_ascii(array), True)
+    non_ascii = np.flatnonzero(~is_ascii.to_numpy(zero_copy_only=False))
+    if len(non_ascii):
+        values = values.copy()
+        values[non_ascii] = [nz.company_name_key(v) for v in values[non_ascii]]
+        array = pa.array(values, type=pa.string(), from_pandas=True)
+    words = pc.replace_substring_regex(pc.utf8_lower(array), r"[^0-9a-z]+", " ")
+    suffixes = "|".join(sorted(nz.LEGAL_SUFFIXES))
+    kept = pc.replace_substring_regex(words, rf"\b(?:{suffixes})\b", " ")
+    kept = pc.utf8_trim_whitespace(pc.replace_substring_regex(kept, r" {2,}", " "))
+    words = pc.utf8_trim_whitespace(pc.replace_substring_regex(words, r" {2,}", " "))
+    keys = pc.if_else(pc.equal(kept, ""), words, kept)
+    keys = pc.if_else(pc.equal(keys, ""), pa.scalar(None, pa.string()), keys)
+    return pd.Series(keys.to_numpy(zero_copy_only=False), index=names.index, dtype=object)
+
+
+# ---------------------------------------------------------------------------------------------
+# Several files → one result
+
+
+def ingest(
+    files: Mapping[str, Path | str | None],
+    conventions: Conventions | None = None,
+    *,
+    empty_tables: Mapping[str, pd.DataFrame] | None = None,
+    notes: Sequence[str] = (),
+) -> IngestResult:
+    """Read, map, type and validate a set of files (``{"accounts": path, "deals": path, ...}``).
+
+    ``accounts`` is required; every other table's ``account_id`` must exist in the accepted
+    accounts, or the row is quarantined. ``empty_tables``: tables known to have no rows
+    (passed through as they are).
+    """
+    conventions = conventions or Conventions()
+    unknown = set(files) - set(schema.TABLES)
+    if unknown:
+        raise ValueError(f"unknown tables: {sorted(unknown)}")
+    if files.get("accounts") is None:
+        raise IcpkitError("an accounts file is required")
+    builds: dict[str, TableBuild] = {}
+    for table in schema.TABLES:
+        path = files.get(table)
+        if path is not None:
+            builds[table] = build_table(read_table(path), table, conventions)
+    account_ids = builds["accounts"].frame["account_id"].astype(object)[builds["accounts"].accepted]
+    known = set(account_ids)
+    for table, build in builds.items():
+        if table != "accounts":
+            check_accounts_exist(build, known)
+    return assemble(builds, conventions.name, extra_tables=empty_tables, notes=notes)
+
+
+def check_accounts_exist(build: TableBuild, known: set) -> None:
+    """Quarantine rows whose account_id is not an accepted account."""
+    ids = build.frame["account_id"].astype(object)
+    missing = (~ids.isin(known)).to_numpy() & ids.notna().to_numpy()
+    reasons = np.full(len(ids), None, dtype=object)
+    reasons[missing] = [f"account_id {v} not found in accounts" for v in ids.to_numpy()[missing]]
+    build.reject(missing, reasons, build.plan.canonical.get("account_id", ""))
+
+
+def assemble(
+    builds: Mapping[str, TableBuild],
+    source_format: str,
+    *,
+    extra_tables: Mapping[str, pd.DataFrame] | None = None,
+    notes: Sequence[str] = (),
+) -> IngestResult:
+    """Accepted rows into tables, refused rows into the quarantine, counts into the report."""
+    tables: dict[str, pd.DataFrame] = {}
+    quarantine_parts: list[pd.DataFrame] = []
+    files: dict[str, dict] = {}
+    listed: list[dict] = []
+    total_issues = 0
+    all_notes: list[str] = []
+    duplicates: dict[str, dict] = {}
+    for table, build in builds.items():
+        accepted = build.accepted
+        frame = build.frame.loc[accepted].reset_index(drop=True)
+        for name in build.plan.custom.values():
+            frame[name] = type_custom(frame[name])
+        tables[table] = frame
+        refused = np.flatnonzero(~accepted)
+        raw = build.raw
+        quarantine_parts.append(
+            pd.DataFrame(
+                {
+                    "source_file": [raw.label] * len(refused),
+                    "line": raw.lines[refused],
+                    "column": build.reason_columns[refused],
+                    "reason": build.reasons[refused],
+                    "raw": [raw.raw_text(int(i)) for i in refused],
+                }
+            )
+        )
+        issues = 0
+        for header, reasons, text in build.cell_issues:
+            bad = np.flatnonzero((reasons != None) & accepted)  # noqa: E711
+            issues += len(bad)
+            for i in bad[: max(0, MAX_LISTED_CELL_ISSUES - len(listed))]:
+                listed.append(
+                    {
+                        "file": raw.label,
+                        "line": int(raw.lines[i]),
+                        "column": header,
+                        "value": text.iloc[i],
+                        "reason": reasons[i],
+                    }
+                )
+        total_issues += issues
+        rows_read = len(raw)
+        report = {
+            "path": raw.label,
+            "rows_read": rows_read,
+            "accepted": int(accepted.sum()),
+            "quarantined": len(refused),
+            "cell_issues": issues,
+            **raw.describe(),
+            "columns": build.plan.describe(),
+            "derived_columns": list(build.derived),
+            "custom_columns": list(build.plan.custom.values()),
+        }
+        assert report["rows_read"] == report["accepted"] + report["quarantined"]
+        files[table] = report
+        all_notes.extend(build.notes)
+        table_duplicates = dict(build.duplicates)
+        if table == "accounts" and not frame.empty:
+            table_duplicates.update(likely_duplicate_accounts(frame))
+        if table_duplicates:
+            duplicates[table] = table_duplicates
+    for table, frame in (extra_tables or {}).items():
+        tables[table] = frame
+    tables.setdefault("deals", empty_table("deals"))
+    if "deals" not in builds and "deals" not in (extra_tables or {}):
+        all_notes.append("no deals file: the deals table is empty")
+    all_notes.extend(notes)
+    quarantine = pd.concat(quarantine_parts, ignore_index=True) if quarantine_parts else None
+    if quarantine is None or quarantine.empty:
+        quarantine = pd.DataFrame({c: pd.Series(dtype=object) for c in QUARANTINE_COLUMNS})
+    quarantine["line"] = quarantine["line"].astype("int64")
+    for column in ("source_file", "column", "reason", "raw"):
+        quarantine[column] = quarantine[column].astype(STR_DTYPE)
+    report = {
+        "format": source_format,
+        "files": files,
+        "tables": {name: len(frame) for name, frame in tables.items()},
+        "duplicates": duplicates,
+        "cell_issues": {
+            "total": total_issues,
+            "listed": listed,
+            "truncated": total_issues > len(listed),
+        },
+        "notes": all_notes,
+    }
+    return IngestResult(tables=tables, quarantine=quarantine, report=report)

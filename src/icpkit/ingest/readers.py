@@ -1,0 +1,417 @@
+"""Reading CSV and Parquet files as they really arrive, and writing canonical Parquet.
+
+A CSV is read whole, every cell as text (pandas never guesses a type here): UTF-8 with or
+without BOM, else Windows-1252; ``,`` ``;`` tab or ``|`` sniffed; CRLF; quoted fields holding
+new lines. Each record keeps the physical line it starts on (the header is line 1), so a
+rejected row can be found in the file. Anything that is not text (an Excel workbook, a ZIP
+renamed ``.csv``) is refused with a one-line :class:`IcpkitError`, never a traceback.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from icpkit.errors import IcpkitError
+
+csv.field_size_limit(2**31 - 1)
+
+DELIMITERS = (",", ";", "\t", "|")
+_DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+
+# Leading bytes of files people save with a .csv name by mistake.
+_MAGIC: tuple[tuple[bytes, str], ...] = (
+    (b"PK\x03\x04", "it looks like an Excel .xlsx workbook or a ZIP archive; save it as CSV"),
+    (b"\xd0\xcf\x11\xe0", "it looks like an old Excel .xls workbook; save it as CSV"),
+    (b"\x1f\x8b", "it is gzip-compressed; decompress it first"),
+    (b"%PDF", "it is a PDF document"),
+    (b"BZh", "it is bzip2-compressed; decompress it first"),
+    (b"\x89PNG", "it is a PNG image"),
+    (b"\xff\xd8\xff", "it is a JPEG image"),
+)
+
+
+@dataclass
+class RawTable:
+    """One file as read: every record, the line it starts on, and how the file was read.
+
+    ``frame`` has one column per header (names made unique); for a CSV every value is the
+    cell's text (``str``, never missing), for Parquet the stored values. ``row_errors`` holds,
+    per record, why the reader already rejects it (e.g. too many fields) or None.
+    """
+
+    label: str
+    frame: pd.DataFrame
+    lines: np.ndarray
+    row_errors: list[str | None]
+    kind: str  # "csv" or "parquet"
+    encoding: str | None = None
+    delimiter: str | None = None
+    notes: list[str] = field(default_factory=list)
+    _text_lines: Sequence[str] | None = None
+    _end_lines: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+    def raw_text(self, position: int) -> str:
+        """The record at ``position`` (0-based) as it appears in the file."""
+        if self._text_lines is not None and self._end_lines is not None:
+            start, end = int(self.lines[position]), int(self._end_lines[position])
+            return "".join(self._text_lines[start - 1 : end]).rstrip("\r\n")
+        row = self.frame.iloc[position]
+        return json.dumps({str(k): _jsonable(v) for k, v in row.items()}, default=str)
+
+    def describe(self) -> dict:
+        """How the file was read, for ``ingest.json``."""
+        out: dict = {"format": self.kind}
+        if self.encoding:
+            out["encoding"] = self.encoding
+        if self.delimiter:
+            out["delimiter"] = _DELIMITER_NAMES.get(self.delimiter, self.delimiter)
+        return out
+
+
+def _jsonable(value: object) -> object:
+    if isinstance(value, np.ndarray):
+        return [_jsonable(v) for v in value.tolist()]
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def read_table(path: Path | str) -> RawTable:
+    """Read a CSV or Parquet file (chosen by content, then by extension).
+
+    Raises :class:`IcpkitError` for a missing, empty, binary, undecodable or header-only file.
+    """
+    label = str(path)
+    file = Path(path)
+    if not file.exists():
+        raise IcpkitError("file not found", file=label)
+    if file.is_dir():
+        raise IcpkitError("is a folder, not a file", file=label)
+    try:
+        data = file.read_bytes()
+    except OSError as error:
+        raise IcpkitError(f"cannot read the file ({error.strerror})", file=label) from None
+    if not data.strip():
+        raise IcpkitError("file is empty (no data rows)", file=label)
+    if data[:4] == b"PAR1" or file.suffix.lower() in (".parquet", ".pq"):
+        return _read_parquet(file, label)
+    _refuse_binary(data, label)
+    text, encoding = _decode(data, label)
+    return _read_csv_text(text, label, encoding)
+
+
+def _refuse_binary(data: bytes, label: str) -> None:
+    for magic, what in _MAGIC:
+        if data.startswith(magic):
+            raise IcpkitError(f"is not a CSV or Parquet file ({what})", file=label)
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        line = data.count(b"\n", 0, nul) + 1
+        raise IcpkitError(
+            f"is not a CSV or Parquet file (binary content: a NUL byte on line {line})",
+            file=label,
+        )
+
+
+def _decode(data: bytes, label: str) -> tuple[str, str]:
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError:
+            raise IcpkitError("cannot decode the text as UTF-16", file=label) from None
+    if data.startswith(codecs.BOM_UTF8):
+        try:
+            return data[3:].decode("utf-8"), "utf-8-sig"
+        except UnicodeDecodeError as error:
+            _undecodable(data, 3 + error.start, label)
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252"), "cp1252"
+    except UnicodeDecodeError as error:
+        _undecodable(data, error.start, label)
+    raise AssertionError("unreachable")
+
+
+def _undecodable(data: bytes, position: int, label: str) -> None:
+    line = data.count(b"\n", 0, position) + 1
+    raise IcpkitError(
+        f"cannot decode the text: neither UTF-8 nor Windows-1252 "
+        f"(byte 0x{data[position]:02x}); save the file as UTF-8",
+        file=label,
+        line=line,
+    )
+
+
+def sniff_delimiter(lines: Sequence[str]) -> str:
+    """The delimiter that splits the first lines into the most, most consistent fields."""
+    sample_lines = list(lines[:50])
+    sample = "".join(sample_lines)
+    best, best_score = ",", (-1.0, 0)
+    for delimiter in DELIMITERS:
+        try:
+            rows = [
+                r for r in csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter) if r
+            ]
+        except csv.Error:
+            continue
+        if len(lines) > len(sample_lines) and len(rows) > 2:
+            rows = rows[:-1]  # the last sampled record may continue past the sample
+        if not rows or len(rows[0]) < 2:
+            continue
+        width = len(rows[0])
+        body = rows[1:] or rows
+        consistent = sum(len(r) == width for r in body) / len(body)
+        score = (round(consistent, 2), width)
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
+
+
+def _read_csv_text(text: str, label: str, encoding: str) -> RawTable:
+    text = text.removeprefix("\ufeff")
+    lines = io.StringIO(text, newline="").readlines()
+    delimiter = sniff_delimiter(lines)
+    fast = _fast_parse(text, lines, delimiter)
+    if fast is not None:
+        header_cells, columns, starts, short_rows = fast
+        ends = starts
+        row_errors: list[str | None] = [None] * len(starts)
+    else:
+        header_cells, columns, starts, ends, row_errors, short_rows = _careful_parse(
+            lines, delimiter, label
+        )
+    header, notes = _unique_headers(header_cells, label)
+    if short_rows:
+        notes.append(
+            f"{label}: {short_rows} rows have fewer fields than the header; "
+            "their missing cells were read as blank"
+        )
+    frame = pd.DataFrame(
+        {
+            name: pd.Series(values, dtype=object)
+            for name, values in zip(header, columns, strict=True)
+        }
+    )
+    if encoding == "cp1252":
+        notes.append(f"{label}: not valid UTF-8, read as Windows-1252")
+    return RawTable(
+        label=label,
+        frame=frame,
+        lines=np.asarray(starts, dtype=np.int64),
+        row_errors=row_errors,
+        kind="csv",
+        encoding=encoding,
+        delimiter=delimiter,
+        notes=notes,
+        _text_lines=lines,
+        _end_lines=np.asarray(ends, dtype=np.int64),
+    )
+
+
+def _fast_parse(
+    text: str, lines: Sequence[str], delimiter: str
+) -> tuple[list[str], list[Sequence[str]], list[int], int] | None:
+    """pandas' C parser, when every record is one line (then line numbers are known).
+
+    Returns None (use the careful parser) when any record may span lines, a line is only
+    spaces, or a row has more fields than the header.
+    """
+    starts: list[int] = []
+    for number, line in enumerate(lines, start=1):
+        content = line.rstrip("\r\n")
+        if content:
+            if not content.strip():
+                return None
+            starts.append(number)
+    if len(starts) < 2:
+        return None
+    try:
+        frame = pd.read_csv(
+            io.StringIO(text),
+            sep=delimiter,
+            header=None,
+            dtype=object,
+            na_filter=False,
+            keep_default_na=False,
+            skip_blank_lines=True,
+            engine="c",
+        )
+    except (pd.errors.ParserError, ValueError, csv.Error):
+        return None
+    if len(frame) != len(starts):
+        return None  # some record spans several lines
+    missing = frame.isna()
+    short_rows = int(missing.iloc[1:].any(axis=1).sum())
+    frame = frame.fillna("")
+    header = [str(v) for v in frame.iloc[0].to_list()]
+    columns = [frame[c].to_numpy(dtype=object)[1:] for c in frame.columns]
+    return header, columns, starts[1:], short_rows
+
+
+def _careful_parse(
+    lines: Sequence[str], delimiter: str, label: str
+) -> tuple[list[str], list[Sequence[str]], list[int], list[int], list[str | None], int]:
+    """Python's csv module, record by record, tracking the lines each record spans."""
+    reader = csv.reader(lines, delimiter=delimiter)
+    records: list[list[str]] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    previous = 0
+    try:
+        for record in reader:
+            start, previous = previous + 1, reader.line_num
+            if not record or (len(record) == 1 and not record[0].strip()):
+                continue
+            records.append(record)
+            starts.append(start)
+            ends.append(previous)
+    except csv.Error as error:
+        raise IcpkitError(f"cannot read CSV: {error}", file=label, line=previous + 1) from None
+    if records and ends[-1] > starts[-1]:
+        last = "".join(lines[starts[-1] - 1 : ends[-1]])
+        if last.count('"') % 2:
+            raise IcpkitError(
+                'a quoted field is never closed (a missing ")', file=label, line=starts[-1]
+            )
+    if not records:
+        raise IcpkitError("file is empty (no data rows)", file=label)
+    if len(records) == 1:
+        raise IcpkitError("no data rows (only a header)", file=label)
+    width = len(records[0])
+    row_errors: list[str | None] = []
+    short_rows = 0
+    body = records[1:]
+    for i, record in enumerate(body):
+        error = None
+        if len(record) > width:
+            if any(cell.strip() for cell in record[width:]):
+                error = f"row has {len(record)} fields, the header has {width}"
+            body[i] = record[:width]
+        elif len(record) < width:
+            short_rows += 1
+            body[i] = record + [""] * (width - len(record))
+        row_errors.append(error)
+    columns: list[Sequence[str]] = list(zip(*body, strict=True))
+    return records[0], columns, starts[1:], ends[1:], row_errors, short_rows
+
+
+def _unique_headers(cells: Sequence[str], label: str) -> tuple[list[str], list[str]]:
+    headers: list[str] = []
+    notes: list[str] = []
+    seen: set[str] = set()
+    for i, cell in enumerate(cells):
+        name = cell.strip().removeprefix("\ufeff").strip() or f"column_{i + 1}"
+        if name in seen:
+            k = 2
+            while f"{name} ({k})" in seen:
+                k += 1
+            notes.append(f'{label}: header "{name}" appears twice; the second is "{name} ({k})"')
+            name = f"{name} ({k})"
+        seen.add(name)
+        headers.append(name)
+    return headers, notes
+
+
+def _nullable_dtype(arrow_type: pa.DataType) -> object:
+    """Integers and booleans with missing values stay integers and booleans."""
+    if pa.types.is_boolean(arrow_type):
+        return pd.BooleanDtype()
+    if pa.types.is_integer(arrow_type):
+        return pd.Int64Dtype()
+    return None
+
+
+def _read_parquet(file: Path, label: str) -> RawTable:
+    try:
+        table = pq.read_table(file)
+    except (pa.ArrowException, OSError) as error:
+        reason = str(error).splitlines()[0][:120] if str(error) else type(error).__name__
+        raise IcpkitError(f"is not a CSV or Parquet file ({reason})", file=label) from None
+    if table.num_rows == 0:
+        raise IcpkitError("no data rows", file=label)
+    frame = table.to_pandas(date_as_object=False, types_mapper=_nullable_dtype)
+    for name in frame.columns:
+        column = frame[name]
+        if isinstance(column.dtype, pd.CategoricalDtype):
+            column = column.astype(object)
+        if pd.api.types.is_string_dtype(column.dtype) and not isinstance(column.dtype, np.dtype):
+            column = column.astype(object)
+        if column.dtype == object:
+            frame[name] = column.where(column.notna(), None)
+    frame.columns = [str(c) for c in frame.columns]
+    return RawTable(
+        label=label,
+        frame=frame,
+        lines=np.arange(2, len(frame) + 2, dtype=np.int64),
+        row_errors=[None] * len(frame),
+        kind="parquet",
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing
+
+
+def _arrow_column(series: pd.Series) -> pa.Array:
+    dtype = series.dtype
+    missing = series.isna().to_numpy()
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        days = series.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
+        return pa.array(days, type=pa.date32(), mask=missing)
+    if isinstance(dtype, pd.BooleanDtype):
+        return pa.array(series.to_numpy(dtype=object, na_value=None), type=pa.bool_())
+    if isinstance(dtype, pd.Int64Dtype):
+        return pa.array(series.to_numpy(dtype=object, na_value=None), type=pa.int64())
+    if pd.api.types.is_float_dtype(dtype):
+        return pa.array(series.to_numpy(dtype="float64", na_value=np.nan), type=pa.float64())
+    if isinstance(dtype, pd.StringDtype):
+        return pa.array(series.to_numpy(dtype=object, na_value=None), type=pa.string())
+    values = series.to_list()
+    if any(isinstance(v, list) for v in values):
+        return pa.array(
+            [v if isinstance(v, list) else None for v in values], type=pa.list_(pa.string())
+        )
+    return pa.array([None if v is None or v is pd.NA else str(v) for v in values], pa.string())
+
+
+def write_parquet(frame: pd.DataFrame, path: Path) -> None:
+    """Write a canonical table: strings, int64, float64, bool, date32, list<string>."""
+    arrays = [_arrow_column(frame[name]) for name in frame.columns]
+    table = pa.Table.from_arrays(arrays, names=[str(c) for c in frame.columns])
+    pq.write_table(table, path)
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: object) -> object:
+    """Prefix ``'`` to a text cell a spreadsheet would run as a formula (``=``, ``+``, ...)."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
