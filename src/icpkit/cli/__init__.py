@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import sys
 
-from icpkit.cli import core  # noqa: F401  (importing registers the commands)
+from icpkit.cli import (
+    core,  # noqa: F401  (importing registers the commands)
+    validate,  # noqa: F401
+)
 from icpkit.cli.app import app, errors
 from icpkit.errors import IcpkitError
 
