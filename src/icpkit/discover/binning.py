@@ -66,9 +66,20 @@ class AttributeBinner:
     def __init__(self, min_bin_share: float = 0.05) -> None:
         self.min_bin_share = min_bin_share
 
-    def fit(self, accounts: pd.DataFrame, won: np.ndarray) -> list[Candidate]:
+    def fit(
+        self, accounts: pd.DataFrame, won: np.ndarray, sample_weight: np.ndarray | None = None
+    ) -> list[Candidate]:
+        """Bin every usable column. ``sample_weight`` (optional, one non-negative number per
+        row, e.g. more for recent deals) makes a row count that much where bins are placed and
+        in the weight of evidence; a candidate's ``counts`` and ``wins`` stay plain row counts."""
         y = np.asarray(won, dtype=int)
+        self._weight = None if sample_weight is None else np.asarray(sample_weight, dtype=float)
         return [c for c in self._candidates(accounts, y) if len(c.labels) > 1]
+
+    def _weight_of(self, rows: np.ndarray | None = None) -> np.ndarray | None:
+        if self._weight is None or rows is None:
+            return self._weight
+        return self._weight[rows]
 
     def _candidates(self, accounts: pd.DataFrame, y: np.ndarray) -> list[Candidate]:
         out: list[Candidate] = []
@@ -113,7 +124,7 @@ class AttributeBinner:
         )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            binning.fit(values[present], y[present])
+            binning.fit(values[present], y[present], sample_weight=self._weight_of(present))
         splits = list(binning.splits)
         if np.allclose(values[present], np.round(values[present])):
             splits = sorted({math.ceil(s) for s in splits})
@@ -149,7 +160,9 @@ class AttributeBinner:
         """Ordered labels binned as ordered: each bin is a run of neighbouring values."""
         rank = text.map(ranks).astype(float).to_numpy()
         ranked = ~np.isnan(rank)
-        splits = self._optimal_splits(column, rank[ranked], y[ranked], "auto_asc_desc")
+        splits = self._optimal_splits(
+            column, rank[ranked], y[ranked], "auto_asc_desc", self._weight_of(ranked)
+        )
         edges = [-np.inf, *splits, np.inf]
         by_rank = sorted(ranks, key=lambda v: (ranks[v], v))
         conditions, labels = [], []
@@ -179,7 +192,12 @@ class AttributeBinner:
         )
 
     def _optimal_splits(
-        self, column: str, values: np.ndarray, y: np.ndarray, trend: str = "auto"
+        self,
+        column: str,
+        values: np.ndarray,
+        y: np.ndarray,
+        trend: str = "auto",
+        sample_weight: np.ndarray | None = None,
     ) -> list[float]:
         from optbinning import OptimalBinning
 
@@ -194,7 +212,7 @@ class AttributeBinner:
         )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            binning.fit(values, y)
+            binning.fit(values, y, sample_weight=sample_weight)
         return list(binning.splits)
 
     def _category_candidate(
@@ -218,7 +236,7 @@ class AttributeBinner:
         )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            binning.fit(grouped, y)
+            binning.fit(grouped, y, sample_weight=self._weight_of())
         groups = [list(g) for g in binning.splits]
         conditions, labels, index = [], [], np.full(len(values), -1)
         for group in groups:
@@ -274,17 +292,24 @@ class AttributeBinner:
         cand.index = index
         cand.counts = np.bincount(index, minlength=k)
         cand.wins = np.bincount(index, weights=y, minlength=k)
+        counts, wins = cand.counts, cand.wins
         won_total, lost_total = y.sum(), len(y) - y.sum()
-        losses = cand.counts - cand.wins
+        weight = self._weight_of()
+        if weight is not None:  # the evidence is weighed; the counts shown stay plain
+            counts = np.bincount(index, weights=weight, minlength=k)
+            wins = np.bincount(index, weights=weight * y, minlength=k)
+            won_total, lost_total = wins.sum(), counts.sum() - wins.sum()
+        rows = won_total + lost_total
+        losses = counts - wins
         # Weight of evidence, positive where accounts win more than average.
         # Smoothed toward zero by PRIOR_ACCOUNTS pseudo-accounts at the base rate, so a bin of
         # a handful of accounts (or an empty catch-all for unseen values) scores near 0.
-        prior_won = PRIOR_ACCOUNTS * won_total / len(y)
+        prior_won = PRIOR_ACCOUNTS * won_total / rows
         prior_lost = PRIOR_ACCOUNTS - prior_won
-        cand.woe = np.log((cand.wins + prior_won) / won_total) - np.log(
+        cand.woe = np.log((wins + prior_won) / won_total) - np.log(
             (losses + prior_lost) / lost_total
         )
-        share_won = cand.wins / won_total
+        share_won = wins / won_total
         share_lost = losses / lost_total
         cand.iv = float(np.sum((share_won - share_lost) * cand.woe))
         return cand

@@ -14,6 +14,7 @@ import math
 import numpy as np
 import pandas as pd
 from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 
 from icpkit.discover.binning import AttributeBinner, Candidate
@@ -76,20 +77,26 @@ class ScorecardLearner:
         *,
         name: str = "ICP scorecard",
         trained_on: dict | None = None,
+        sample_weight: np.ndarray | None = None,
     ) -> Scorecard:
+        """Learn the card. ``sample_weight`` (optional, one non-negative number per row) lets
+        some deals count more, e.g. recent ones under a half-life; bins, points, attribute
+        choice and calibration follow the weights, while the counts on each bin, the
+        disqualifier tests and the tier shares stay on plain rows."""
         y = np.asarray(won, dtype=int)
         if len(y) != len(accounts):
             raise ValueError("accounts and outcomes differ in length")
         if y.sum() == 0 or y.sum() == len(y):
             raise ValueError("need both won and lost accounts to learn a scorecard")
+        weight = _mean_one(sample_weight, len(y))
         self.base_rate_ = float(y.mean())
-        self.candidates_ = AttributeBinner(self.min_bin_share).fit(accounts, y)
+        self.candidates_ = AttributeBinner(self.min_bin_share).fit(accounts, y, weight)
         if not self.candidates_:
             raise ValueError("no usable attribute: every column is blank, constant or an id")
-        self.selected_, self.selection_auc_ = self._select(y)
+        self.selected_, self.selection_auc_ = self._select(y, weight)
         model = LogisticRegression(C=1.0, max_iter=1000)
         features = self._features(self.selected_)
-        model.fit(features, y)
+        model.fit(features, y, sample_weight=weight)
         scale = self.points_to_double_odds / math.log(2)
         attributes = []
         for cand, coef in zip(self.selected_, model.coef_[0], strict=True):
@@ -103,7 +110,9 @@ class ScorecardLearner:
         )
         scores = card.apply(accounts).score
         card = card.with_tiers(self._tiers(scores))
-        calibration = LogisticRegression(C=1e6, max_iter=1000).fit(scores.reshape(-1, 1), y)
+        calibration = LogisticRegression(C=1e6, max_iter=1000).fit(
+            scores.reshape(-1, 1), y, sample_weight=weight
+        )
         return Scorecard(
             name=card.name,
             attributes=card.attributes,
@@ -120,7 +129,9 @@ class ScorecardLearner:
     def _features(self, candidates: list[Candidate]) -> np.ndarray:
         return np.column_stack([c.woe[c.index] for c in candidates])
 
-    def _select(self, y: np.ndarray) -> tuple[list[Candidate], dict[int, float]]:
+    def _select(
+        self, y: np.ndarray, weight: np.ndarray | None = None
+    ) -> tuple[list[Candidate], dict[int, float]]:
         limit = self.max_attributes or 8
         pool = sorted((c for c in self.candidates_ if c.iv >= 0.02), key=lambda c: -c.iv)[:25]
         if not pool:
@@ -141,7 +152,7 @@ class ScorecardLearner:
             for cand in pool:
                 if cand.kind != "list" and cand.column in columns_used:
                     continue
-                scored.append((self._cv_auc([*chosen, cand], y, folds), cand))
+                scored.append((self._cv_auc([*chosen, cand], y, folds, weight), cand))
             if not scored:
                 break
             auc, cand = max(scored, key=lambda t: t[0])
@@ -155,14 +166,21 @@ class ScorecardLearner:
             history[len(chosen)] = round(auc, 4)
         return chosen, history
 
-    def _cv_auc(self, candidates: list[Candidate], y: np.ndarray, folds) -> float:
+    def _cv_auc(
+        self, candidates: list[Candidate], y: np.ndarray, folds, weight: np.ndarray | None = None
+    ) -> float:
         x = self._features(candidates)
         if folds is None:
             return auc(y, x.sum(axis=1))
         aucs = []
         for train, test in folds:
-            intercept, coef = fit_logistic(x[train], y[train])
-            aucs.append(auc(y[test], intercept + x[test] @ coef))
+            if weight is None:
+                intercept, coef = fit_logistic(x[train], y[train])
+                aucs.append(auc(y[test], intercept + x[test] @ coef))
+                continue
+            intercept, coef = fit_logistic(x[train], y[train], sample_weight=weight[train])
+            score = intercept + x[test] @ coef
+            aucs.append(roc_auc_score(y[test], score, sample_weight=weight[test]))
         return float(np.mean(aucs))
 
     # ---- turning the model into a card -----------------------------------------------------
@@ -223,6 +241,18 @@ class ScorecardLearner:
         b = min(b, a)
         c = min(c, b)
         return Tiers(a, b, c)
+
+
+def _mean_one(sample_weight: np.ndarray | None, rows: int) -> np.ndarray | None:
+    """Weights rescaled to average 1, so smoothing and penalties keep their meaning in rows."""
+    if sample_weight is None:
+        return None
+    weight = np.asarray(sample_weight, dtype=float)
+    if weight.shape != (rows,):
+        raise ValueError(f"sample_weight has {weight.size} values for {rows} rows")
+    if not np.isfinite(weight).all() or (weight < 0).any() or weight.sum() <= 0:
+        raise ValueError("sample_weight must be finite, non-negative and not all zero")
+    return weight * (rows / weight.sum())
 
 
 def _bin_stats(won: float, accounts: float) -> BinStats:
