@@ -142,7 +142,10 @@ class Scorecard:
         raw = points.sum(axis=1)
         low, high = self.point_range()
         span = max(high - low, 1)
-        score = np.rint(100.0 * (raw - low) / span).clip(0, 100).astype(np.int64)
+        # Round half up on exact integers, floor((200 * (raw - low) + span) / (2 * span)), so that
+        # every SQL dialect (icpkit.sql) gives the same score; numpy's round-half-to-even can't
+        # be written the same way in all of them.
+        score = ((200 * (raw - low) + span) // (2 * span)).clip(0, 100).astype(np.int64)
         tier_basis = raw if self.tiers.unit == "points" else score
         tiers = self.tiers.assign(tier_basis.astype(float))
 
