@@ -52,6 +52,8 @@ class ScorecardLearner:
     tier_shares:
         Shares of training accounts that land in tiers A, B and C (D takes the rest);
         default (0.15, 0.25, 0.30).
+    tiers:
+        Fixed tier bounds to use instead of ``tier_shares`` (e.g. a sales team's own cut-offs).
     seed:
         Seed for the cross-validation folds, so a build is reproducible.
     """
@@ -62,12 +64,14 @@ class ScorecardLearner:
         min_bin_share: float = 0.05,
         points_to_double_odds: float = 10.0,
         tier_shares: tuple[float, float, float] = (0.15, 0.25, 0.30),
+        tiers: Tiers | None = None,
         seed: int = 0,
     ) -> None:
         self.max_attributes = max_attributes
         self.min_bin_share = min_bin_share
         self.points_to_double_odds = points_to_double_odds
         self.tier_shares = tier_shares
+        self.tiers = tiers
         self.seed = seed
 
     def fit(
@@ -109,7 +113,7 @@ class ScorecardLearner:
             trained_on=dict(trained_on or {}),
         )
         scores = card.apply(accounts).score
-        card = card.with_tiers(self._tiers(scores))
+        card = card.with_tiers(self.tiers or self._tiers(scores))
         calibration = LogisticRegression(C=1e6, max_iter=1000).fit(
             scores.reshape(-1, 1), y, sample_weight=weight
         )
