@@ -27,7 +27,7 @@ from icpkit.outcomes import closed_deals, deal_attribute_columns
 from icpkit.schema import NOT_ATTRIBUTES
 from icpkit.scorecard.io import save_scorecard
 from icpkit.scorecard.learn import ScorecardLearner
-from icpkit.scorecard.model import Scorecard
+from icpkit.scorecard.model import Scorecard, Tiers
 from icpkit.stats import holm_adjust
 from icpkit.validate import evaluate, split_holdout
 
@@ -51,6 +51,8 @@ def build_icp(
     deals: pd.DataFrame,
     *,
     max_attributes: int | None = None,
+    tiers: Tiers | None = None,
+    half_life_days: float | None = None,
     company_columns: Sequence[str] = (),
     deal_columns: Sequence[str] = (),
     seed: int = 0,
@@ -62,6 +64,8 @@ def build_icp(
     Only company attributes enter the scorecard. Deal attributes (lead source, competitor,
     RFP: named in ``deal_columns`` or recognised by name, and the deals table's own columns)
     are profiled apart as qualification insights; engagement columns are left out of fit.
+    ``half_life_days`` weighs each deal by 0.5 ** (its age / half-life), age counted back from
+    the newest decision, so the card follows a market that moved.
     """
     step("Joining deals to accounts")
     closed = closed_deals(deals)
@@ -86,10 +90,18 @@ def build_icp(
         kinds.deal + [_deal_name(c, accounts) for c in deal_attribute_columns(deals)]
     ]
 
+    weight = None
+    if half_life_days is not None:
+        weight = recency_weights(labelled["decided_at"], half_life_days, source)
+
     step("Validating on held-out deals")
     split = split_holdout(labelled["decided_at"], won, seed=seed)
-    learner = ScorecardLearner(max_attributes=max_attributes, seed=seed)
-    trial = learner.fit(features.iloc[split.train], won[split.train])
+    learner = ScorecardLearner(max_attributes=max_attributes, tiers=tiers, seed=seed)
+    trial = learner.fit(
+        features.iloc[split.train],
+        won[split.train],
+        sample_weight=None if weight is None else weight[split.train],
+    )
     validation = evaluate(trial, features.iloc[split.test], won[split.test], seed=seed)
     validation["split"] = {
         "method": split.method,
@@ -112,9 +124,20 @@ def build_icp(
         "built_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "icpkit_version": __version__,
         "data_fingerprint": fingerprint(features, won),
+        "half_life_days": half_life_days,
+        # The baseline `icpkit monitor` compares new deals with: win rate per tier, held out.
+        "held_out_tiers": {
+            tier: {"deals": row["accounts"], "won": row["won"]}
+            for tier, row in validation["tiers"].items()
+        },
     }
-    final = ScorecardLearner(max_attributes=max_attributes, seed=seed)
-    card = final.fit(features, won, trained_on={k: v for k, v in trained_on.items() if v})
+    final = ScorecardLearner(max_attributes=max_attributes, tiers=tiers, seed=seed)
+    card = final.fit(
+        features,
+        won,
+        trained_on={k: v for k, v in trained_on.items() if v},
+        sample_weight=weight,
+    )
     validation["note"] = (
         "Measured on held-out closed deals with a scorecard trained only on the others; the "
         "scorecard file is then refit on all closed deals with the same settings."
@@ -149,6 +172,20 @@ def _qualification_insights(deal_features: pd.DataFrame, won: np.ndarray, base: 
         b["p_adjusted"] = float(p_adjusted)
         b["significant"] = bool(p_adjusted < 0.05)
     return profiles
+
+
+def recency_weights(decided_at: pd.Series, half_life_days: float, source: str = "") -> np.ndarray:
+    """0.5 ** (age in days / half-life), age counted back from the newest decision: a deal
+    one half-life old counts half as much as the newest. Undated deals get the median weight."""
+    if not half_life_days > 0:
+        raise IcpkitError("--half-life must be a positive number of days")
+    dates = pd.to_datetime(decided_at, errors="coerce")
+    if dates.notna().sum() == 0:
+        raise IcpkitError("--half-life needs close dates on the deals; none has one", file=source)
+    age = (dates.max() - dates).dt.days.to_numpy(dtype=float)
+    weight = 0.5 ** (age / half_life_days)
+    weight[np.isnan(weight)] = np.nanmedian(weight)
+    return weight
 
 
 def fingerprint(features: pd.DataFrame, won: np.ndarray) -> str:

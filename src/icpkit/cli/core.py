@@ -11,6 +11,7 @@ import typer
 
 from icpkit.cli.app import app, console, progress_bar
 from icpkit.errors import IcpkitError
+from icpkit.scorecard.model import Tiers
 
 InputFile = Annotated[Path | None, typer.Option(help="CSV or Parquet file.")]
 
@@ -96,6 +97,21 @@ def build(
     max_attributes: Annotated[
         int | None, typer.Option(help="Most attributes on the scorecard (default: by AUC).", min=1)
     ] = None,
+    tiers: Annotated[
+        str | None,
+        typer.Option(
+            help="Your own tier cut-offs on the 0-100 score, e.g. `A=75,B=50,C=25` "
+            "(default: from the data: top 15%, next 25%, next 30%)."
+        ),
+    ] = None,
+    half_life: Annotated[
+        float | None,
+        typer.Option(
+            help="Weigh recent deals more: a deal this many days older than the newest counts "
+            "half as much (default: all deals alike).",
+            min=1,
+        ),
+    ] = None,
     universe: Annotated[
         Path | None, typer.Option(help="Companies to size the target list on (CSV or Parquet).")
     ] = None,
@@ -108,6 +124,7 @@ def build(
 
     - `icpkit build --from crm --out icp-out`
     - `icpkit build --accounts deals.csv --outcome Status --positive Won --out icp-out`
+    - `icpkit build --from crm --half-life 180 --out icp-recent`
     """
     from icpkit.build import build_icp, write_outputs
     from icpkit.ingest import write_ingest
@@ -151,6 +168,8 @@ def build(
             result.tables["accounts"],
             result.tables["deals"],
             max_attributes=max_attributes,
+            tiers=parse_tiers(tiers) if tiers else None,
+            half_life_days=half_life,
             seed=seed,
             source=source,
             step=step,
@@ -227,6 +246,22 @@ def inspect(
         console.print(f"Disqualifier: {rule.reason}")
     t = card.tiers
     console.print(f"Tiers on the {t.unit}: A {t.a:g}+, B {t.b:g}+, C {t.c:g}+, D below")
+
+
+def parse_tiers(text: str) -> Tiers:
+    """'A=75,B=50,C=25' -> Tiers; a clear error for anything else."""
+    bounds: dict[str, float] = {}
+    for part in text.split(","):
+        name, _, value = part.partition("=")
+        try:
+            bounds[name.strip().upper()] = float(value)
+        except ValueError:
+            raise IcpkitError(f"--tiers {text!r}: write it like A=75,B=50,C=25") from None
+    if set(bounds) != {"A", "B", "C"} or not bounds["A"] >= bounds["B"] >= bounds["C"]:
+        raise IcpkitError(
+            f"--tiers {text!r}: give A, B and C with A >= B >= C, e.g. A=75,B=50,C=25"
+        )
+    return Tiers(bounds["A"], bounds["B"], bounds["C"])
 
 
 def _load(
