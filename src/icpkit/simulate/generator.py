@@ -76,6 +76,13 @@ CHURN_PER_RENEWAL = {"icp": 0.06, "other": 0.18, "anti_icp": 0.40}
 ARR_LOG_GROWTH_PER_YEAR = {"icp": 0.20, "other": 0.03, "anti_icp": -0.05}
 ARR_GROWTH_SIGMA = 0.25
 
+# Drift, only when simulate() is given ``upmarket_from``: the company moves upmarket on that
+# date (prices rise, the product grows mid-market features). Deals decided before it win as if
+# the ICP's size band were small companies; deals decided on or after it follow the planted
+# profile (ICP_EMPLOYEES, mid-market), and companies below that band are priced out.
+SMALL_ICP_EMPLOYEES = (20, 199)  # inclusive
+PRICED_OUT_LOGIT = -1.5
+
 
 @dataclass
 class SimulatedCRM:
@@ -128,6 +135,7 @@ def simulate(
     *,
     start: date = date(2023, 1, 1),
     end: date = date(2025, 12, 31),
+    upmarket_from: date | None = None,
 ) -> SimulatedCRM:
     """Simulate ``n_accounts`` companies and their sales history between ``start`` and ``end``.
 
@@ -135,6 +143,12 @@ def simulate(
     the planted ICP and anti-ICP (as segment conditions, the shape ``segments.json`` uses), the
     attributes that carry no signal, the planted trigger and champion persona, the effect sizes,
     and the win rates realised in this draw. Deals whose close would fall after ``end`` stay open.
+
+    ``upmarket_from`` (default: none) plants drift, a move from small companies to mid-market:
+    deals decided before that date win as if the ICP's size band were ``SMALL_ICP_EMPLOYEES``;
+    deals decided on or after it follow ``ICP_EMPLOYEES``, and companies smaller than that lose
+    ``PRICED_OUT_LOGIT`` more. The draw is otherwise the same, and ``truth["drift"]`` describes
+    the move.
     """
     if n_accounts < 1:
         raise ValueError(f"n_accounts must be at least 1, got {n_accounts}")
@@ -147,13 +161,16 @@ def simulate(
     deals = _plan_deals(rng, traits, start_day, end_day)
     signals = _draw_signals(rng, traits, deals, start_day, end_day)
     deals.trigger = _trigger_flags(deals, signals)
-    deals.outcome = _decide_outcomes(rng, traits, deals, end_day)
+    shift_day = None if upmarket_from is None else _day_number(upmarket_from)
+    deals.outcome = _decide_outcomes(rng, traits, deals, end_day, shift_day)
     deal_frame = _deal_frame(rng, traits, deals)
     contacts = _draw_contacts(rng, traits, deals, deal_frame["deal_id"].to_numpy())
     customers = _draw_customers(rng, traits, deals, deal_frame, end_day)
     signal_frame = _signal_frame(traits, signals)
 
     truth = _truth(n_accounts, seed, start, end, traits, deals, contacts, deal_frame, customers)
+    if shift_day is not None:
+        truth["drift"] = _drift_truth(traits, deals, shift_day, upmarket_from)
     return SimulatedCRM(
         accounts=accounts,
         deals=deal_frame,
@@ -450,15 +467,21 @@ def _cycle_days(rng: np.random.Generator, in_icp: np.ndarray) -> np.ndarray:
 
 
 def _decide_outcomes(
-    rng: np.random.Generator, traits: _Accounts, deals: _Deals, end_day: int
+    rng: np.random.Generator,
+    traits: _Accounts,
+    deals: _Deals,
+    end_day: int,
+    shift_day: int | None = None,
 ) -> np.ndarray:
     account = deals.account
+    icp_employees, in_icp = _fit_at_decision(traits, deals, shift_day)
     logit = (
         WIN_LOGIT["intercept"]
         + WIN_LOGIT["icp_industry"] * traits.icp_industry[account]
-        + WIN_LOGIT["icp_employees"] * traits.icp_employees[account]
+        + WIN_LOGIT["icp_employees"] * icp_employees
         + WIN_LOGIT["icp_technology"] * traits.icp_technology[account]
-        + WIN_LOGIT["icp_fit"] * traits.in_icp[account]
+        + WIN_LOGIT["icp_fit"] * in_icp
+        + _priced_out(traits, deals, shift_day)  # 0.0 without a move: the sum is unchanged
         + WIN_LOGIT["anti_icp_small"] * traits.anti_icp_small[account]
         + WIN_LOGIT["anti_icp_industry"] * traits.anti_icp_industry[account]
         + WIN_LOGIT["trigger"] * deals.trigger
@@ -469,6 +492,70 @@ def _decide_outcomes(
     won = rng.random(len(account)) < _sigmoid(logit)
     closed = deals.created + deals.cycle <= end_day
     return np.where(~closed, "open", np.where(won & ~deals.forced_lost, "won", "lost"))
+
+
+# --- Drift -------------------------------------------------------------------------------------
+
+
+def _fit_at_decision(
+    traits: _Accounts, deals: _Deals, shift_day: int | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per deal: does the account sit in the ICP size band, and in the ICP, as the market sees
+    it when the deal is decided. Without a move that is always the planted profile."""
+    account = deals.account
+    if shift_day is None:
+        return traits.icp_employees[account], traits.in_icp[account]
+    small_employees, small_icp = _small_company_icp(traits)
+    before = deals.created + deals.cycle < shift_day
+    return (
+        np.where(before, small_employees[account], traits.icp_employees[account]),
+        np.where(before, small_icp[account], traits.in_icp[account]),
+    )
+
+
+def _priced_out(traits: _Accounts, deals: _Deals, shift_day: int | None) -> np.ndarray | float:
+    """Extra logit for deals decided after the move at companies below the new size band."""
+    if shift_day is None:
+        return 0.0
+    after = deals.created + deals.cycle >= shift_day
+    small = traits.employees[deals.account] < ICP_EMPLOYEES[0]
+    return PRICED_OUT_LOGIT * (after & small)
+
+
+def _small_company_icp(traits: _Accounts) -> tuple[np.ndarray, np.ndarray]:
+    """Per account: in the small-company size band, and in the ICP it made before the move."""
+    low, high = SMALL_ICP_EMPLOYEES
+    in_band = (traits.employees >= low) & (traits.employees <= high)
+    matches = traits.icp_industry.astype(int) + in_band + traits.icp_technology
+    return in_band, (matches >= ICP_MIN_MATCHES) & ~traits.anti_icp
+
+
+def _drift_truth(traits: _Accounts, deals: _Deals, shift_day: int, moved: date) -> dict:
+    decided = deals.outcome != "open"
+    won = deals.outcome == "won"
+    after = deals.created + deals.cycle >= shift_day
+    old_icp = _small_company_icp(traits)[1][deals.account]
+    new_icp = traits.in_icp[deals.account]
+
+    def rate(mask: np.ndarray) -> float | None:
+        mask = mask & decided
+        return _rounded(won[mask].sum() / mask.sum()) if mask.any() else None
+
+    return {
+        "upmarket_from": moved.isoformat(),
+        "rule": "deals decided before upmarket_from win as if the ICP size band were "
+        "icp_employees_before; deals decided on or after it follow icp_employees_after",
+        "icp_employees_before": list(SMALL_ICP_EMPLOYEES),
+        "icp_employees_after": list(ICP_EMPLOYEES),
+        "priced_out_logit_after": PRICED_OUT_LOGIT,
+        "deals_decided_after": int((after & decided).sum()),
+        "win_rate_old_icp_before": rate(old_icp & ~after),
+        "win_rate_old_icp_after": rate(old_icp & after),
+        "win_rate_new_icp_before": rate(new_icp & ~after),
+        "win_rate_new_icp_after": rate(new_icp & after),
+        "win_rate_before": rate(~after),
+        "win_rate_after": rate(after),
+    }
 
 
 def _deal_frame(rng: np.random.Generator, traits: _Accounts, deals: _Deals) -> pd.DataFrame:
