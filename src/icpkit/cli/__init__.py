@@ -10,6 +10,7 @@ import sys
 
 from icpkit.cli import (
     core,  # noqa: F401  (importing registers the commands)
+    report,  # noqa: F401
     validate,  # noqa: F401
 )
 from icpkit.cli.app import app, errors

@@ -116,6 +116,10 @@ def build(
         Path | None, typer.Option(help="Companies to size the target list on (CSV or Parquet).")
     ] = None,
     seed: Annotated[int, typer.Option(help="Seed for the hold-out split and folds.")] = 0,
+    motion: Annotated[
+        str | None,
+        typer.Option(help="Deal column of sales motions (e.g. source): also one ICP per value."),
+    ] = None,
 ) -> None:
     """Find the ICP and anti-ICP, learn the scorecard, prove it on held-out deals and write the
     ICP document.
@@ -150,6 +154,10 @@ def build(
             "no outcomes to learn from: give --deals, or --outcome and --positive for a flat "
             "table of accounts"
         )
+    if motion is not None:
+        from icpkit.cli.report import check_motion
+
+        check_motion(result.tables["deals"], motion)
     source = str(from_dir or accounts or "")
     steps = [
         "Joining deals to accounts",
@@ -182,6 +190,14 @@ def build(
         write_ingest(result, out)
         files = write_outputs(built, out)
         progress.update(task, completed=len(steps), description="Done")
+    if motion is not None:
+        from icpkit.cli.report import build_motions
+
+        options = {"max_attributes": max_attributes, "seed": seed, "source": source}
+        tables = result.tables
+        files |= build_motions(
+            tables["accounts"], tables["deals"], motion, out, build_icp, write_outputs, **options
+        )
     console.print()
     console.print(built.validation["signal"]["text"])
     console.print(files["icp_md"].read_text(encoding="utf-8").split("\n\n")[1], soft_wrap=True)

@@ -1,14 +1,29 @@
-"""Assemble the ICP document's content once, then render it as Markdown and as HTML."""
+"""Assemble the ICP document's content once, as plain data both renderers (Markdown and HTML)
+share: what it says, the numbers behind every sentence, and the data for its charts."""
 
 from __future__ import annotations
 
-import html
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from jinja2 import Environment, PackageLoader, select_autoescape
-
-from icpkit.report.paragraph import describe_segment, icp_paragraph, pct
+from icpkit.report.charts import Bar, Point, Stage
+from icpkit.report.inputs import ReportInputs, from_build
+from icpkit.report.paragraph import (
+    GEOGRAPHY,
+    Vocabulary,
+    clearest_losers,
+    clearest_winners,
+    describe_segment,
+    icp_paragraph,
+    interval,
+    join_words,
+    pct,
+    persona_words,
+    signal_words,
+    winning_personas,
+    winning_triggers,
+)
+from icpkit.stats import wilson_interval
 
 if TYPE_CHECKING:
     from icpkit.build import BuildResult
@@ -23,90 +38,310 @@ FIRMOGRAPHIC = {
     "funding_stage",
     "total_funding",
 }
+BEHAVIOURAL_SIGNALS = {"web_visit", "product_usage", "trial", "content_download", "intent"}
+REVALIDATE_AFTER = (50, 100)  # closed deals: the playbooks' re-validation window
+MAX_PROFILE_ATTRIBUTES = 8
+MAX_SEGMENTS = 12
 
 
-def document_content(result: BuildResult) -> dict[str, Any]:
-    """Everything the document says, as plain data both renderers share."""
-    validation, facts, search = result.validation, result.facts, result.segments
-    paragraph = icp_paragraph(search.primary, search.anti, validation, facts, search.tried)
+def document_content(source: BuildResult | ReportInputs) -> dict[str, Any]:
+    """Everything the document says about one build, as plain data."""
+    inputs = source if isinstance(source, ReportInputs) else from_build(source)
+    words = Vocabulary(inputs.profiles.get("attributes", []))
+    validation, facts = inputs.validation, inputs.facts
+    reliable = bool(validation.get("signal", {}).get("reliable"))
     return {
         "title": "Ideal Customer Profile",
-        "paragraph": paragraph,
-        "signal": validation["signal"],
-        "dimensions": _dimensions(result),
-        "anti": _anti(result),
-        "scorecard": _scorecard_rows(result),
-        "tiers": result.scorecard.tiers,
-        "validation": _validation_rows(validation),
-        "validation_raw": validation,
-        "segments": [
-            {
-                "description": describe_segment(s.atoms),
-                "accounts": s.accounts,
-                "win_rate": pct(s.win_rate),
-                "ci": f"{pct(s.ci[0])}-{pct(s.ci[1])}",
-                "lift": f"{s.lift:.1f}x",
-                "significant": "yes" if s.significant else "no",
-            }
-            for s in search.icp[:8]
-        ],
-        "segments_tried": search.tried,
-        "target_list": facts.get("target_list"),
-        "facts": facts,
-        "revalidate": (
-            f"Built from {facts['closed_deals']:,} closed deals with {facts['closed_accounts']:,} "
-            f"accounts up to "
-            f"{facts.get('last_decision') or 'the latest close'}. Re-validate after the next "
-            "50-100 closed deals or next quarter, whichever comes first."
+        "subtitle": _subtitle(inputs),
+        "reliable": reliable,
+        "signal": validation.get("signal", {"text": ""}),
+        "paragraph": icp_paragraph(
+            inputs.profiles.get("primary_icp"),
+            inputs.segments,
+            validation,
+            facts,
+            words,
+            segments_tried=int(inputs.profiles.get("segments_tried", 0)),
+            attributes=inputs.profiles.get("attributes", []),
+            personas=inputs.personas,
+            triggers=inputs.triggers,
         ),
+        "highlights": _highlights(inputs, reliable),
+        "dimensions": _dimensions(inputs, words),
+        "anti": _anti(inputs, words),
+        "scorecard": _scorecard_rows(inputs),
+        "tiers": inputs.scorecard.tiers,
+        "scorecard_warning": None
+        if reliable
+        else "This scorecard did no better than chance on held-out deals: do not use it to "
+        "rank accounts until a rebuild on more deals finds a reliable signal.",
+        "who_buys": _who_buys(inputs),
+        "target_list": _target_list(inputs),
+        "validation": _validation_rows(validation),
+        "segments": _segments(inputs, words),
+        "segments_tried": int(inputs.profiles.get("segments_tried", 0)),
+        "attribute_bars": _attribute_bars(inputs),
+        "base_rate": facts["won"] / max(facts["closed_deals"], 1),
+        "quality": _quality(inputs),
+        "revalidate": _revalidate(inputs),
+        "facts": facts,
     }
 
 
-def _dimensions(result: BuildResult) -> list[dict[str, str]]:
-    primary = result.segments.primary
-    atoms = primary.atoms if primary else ()
-    firmo = [a for a in atoms if a.column in FIRMOGRAPHIC]
-    techno = [a for a in atoms if a.kind == "list"]
-    other = [a for a in atoms if a not in firmo and a not in techno]
+def _subtitle(inputs: ReportInputs) -> str:
+    facts, trained = inputs.facts, inputs.scorecard.trained_on
+    built = str(trained.get("built_at", ""))[:10]
+    period = ""
+    if facts.get("first_decision"):
+        period = f", decided {facts['first_decision']} to {facts['last_decision']}"
+    text = (
+        f"From {facts['closed_deals']:,} closed deals ({facts['won']:,} won, {facts['lost']:,} "
+        f"lost) at {facts.get('closed_accounts', 0):,} companies{period}."
+    )
+    if built:
+        text += f" Built {built}"
+        if trained.get("icpkit_version"):
+            text += f" with icpkit {trained['icpkit_version']}"
+        text += "."
+    return text
 
-    def filled(items) -> str:
-        return describe_segment(tuple(items)) if items else ""
 
+def _highlights(inputs: ReportInputs, reliable: bool) -> list[dict[str, str]]:
+    """The three or four numbers a reader remembers, each with its interval or counts."""
+    v, facts = inputs.validation, inputs.facts
+    primary = inputs.profiles.get("primary_icp")
+    tiles = []
+    if reliable and primary:
+        outside = facts.get("primary", {}).get("win_rate_outside")
+        tiles.append(
+            {
+                "label": "Win rate in the ICP",
+                "value": pct(primary["win_rate"]),
+                "detail": f"{primary['won']:,} of {primary['accounts']:,} deals (95% CI "
+                f"{interval(primary['ci'])}); {pct(outside)} for everyone else",
+            }
+        )
+    lift = v.get("lift_in_vs_out", {})
+    if lift.get("lift") is not None:
+        low, high = lift.get("ci") or [None, None]
+        tiles.append(
+            {
+                "label": "Lift on unseen deals",
+                "value": f"{lift['lift']:.1f}x",
+                "detail": f"tiers A-B vs C-D, 95% CI {low:.1f}-{high:.1f}x"
+                if low is not None and high is not None
+                else "tiers A-B vs C-D",
+            }
+        )
+    if v.get("auc") is not None:
+        low, high = v["auc_ci"]
+        tiles.append(
+            {
+                "label": "Held-out AUC",
+                "value": f"{v['auc']:.2f}",
+                "detail": f"95% CI {low:.2f}-{high:.2f}; 0.50 is a coin flip",
+            }
+        )
+    target = facts.get("target_list")
+    if target:
+        tiles.append(
+            {
+                "label": "Target accounts (A-B)",
+                "value": f"{target['primary_icp_accounts']:,}",
+                "detail": f"of {target['companies']:,} companies scored",
+            }
+        )
+    else:
+        tiles.append(
+            {
+                "label": "Closed deals",
+                "value": f"{facts['closed_deals']:,}",
+                "detail": f"{pct(facts['won'] / max(facts['closed_deals'], 1))} won overall",
+            }
+        )
+    return tiles
+
+
+def _dimensions(inputs: ReportInputs, words: Vocabulary) -> list[dict[str, str]]:
+    """The six dimensions of an ICP, each filled from data or marked with the data it needs."""
     rows = [
-        ("Firmographic", filled(firmo) or "No firmographic condition beats chance in this data."),
-        (
-            "Technographic",
-            filled(techno).replace("Companies that ", "Companies that ")
-            or "No technology condition beats chance (or no technology data).",
-        ),
+        _firmographic(inputs, words),
+        _technographic(inputs, words),
+        _behavioural(inputs),
+        _trigger_row(inputs),
+        _decision_unit_row(inputs),
+        {
+            "dimension": "Existing pain proof",
+            "profile": "Needs input: record evidence of the pain you solve on each account "
+            "(job posts for the work you automate, the tool you replace, support tickets, or a "
+            "pain field filled in on discovery calls), then rebuild.",
+            "status": "input",
+        },
     ]
-    if other:
-        rows.append(("Other attributes", filled(other)))
-    rows += [
-        ("Behavioural", "Needs input: add product usage or web engagement per account."),
-        (
-            "Triggering event",
-            "Needs input: add a signals table (funding, executive hires, job "
-            "posts) with dates to learn which events precede wins.",
-        ),
-        (
-            "Decision-making unit",
-            "Needs input: add contacts with titles and buying roles on won and lost deals.",
-        ),
-        ("Existing pain proof", "Needs input: add evidence such as job posts or tools replaced."),
-    ]
-    return [{"dimension": d, "profile": p} for d, p in rows]
+    return rows
 
 
-def _anti(result: BuildResult) -> list[dict[str, str]]:
+def _firmographic(inputs: ReportInputs, words: Vocabulary) -> dict[str, str]:
+    primary = inputs.profiles.get("primary_icp")
+    reliable = inputs.validation.get("signal", {}).get("reliable")
+    firmo = [c for c in (primary or {}).get("conditions", []) if c["attribute"] in FIRMOGRAPHIC]
+    row = {"dimension": "Firmographic", "status": "data"}
+    if firmo and reliable:
+        text = describe_segment(firmo, words)
+        geography = [c for c in GEOGRAPHY if c in words.kinds]
+        if geography and not {c["attribute"] for c in firmo} & set(geography):
+            places = clearest_winners(inputs.segments, set(geography))
+            text += (
+                f"; {_segment_result(places[0], words)}"
+                if places
+                else "; location makes no reliable difference"
+            )
+        row["profile"] = text + "."
+        return row
+    tried = [c for c in words.kinds if c in FIRMOGRAPHIC]
+    if not tried:
+        row.update(
+            profile="Needs input: add industry, employees, revenue and country to accounts.",
+            status="input",
+        )
+        return row
+    row.update(
+        profile="No size, industry or location wins more often than chance explains "
+        f"(tried: {join_words([words.name(c).lower() for c in tried], 'and')}).",
+        status="none",
+    )
+    return row
+
+
+def _segment_result(segment: dict[str, Any], words: Vocabulary) -> str:
+    return (
+        f"{describe_segment(segment['conditions'], words)} won {pct(segment['win_rate'])} of "
+        f"{segment['accounts']:,} deals (95% CI {interval(segment['ci'])})"
+    )
+
+
+def _technographic(inputs: ReportInputs, words: Vocabulary) -> dict[str, str]:
+    list_columns = {c for c, k in words.kinds.items() if k == "list"}
+    row = {"dimension": "Technographic", "status": "data"}
+    if not list_columns:
+        row.update(
+            profile="Needs input: add each account's technologies (from your CRM's tech fields "
+            "or a technographic provider) as a list column.",
+            status="input",
+        )
+        return row
+    winners = clearest_winners(inputs.segments, list_columns)[:3]
+    losers = [
+        s
+        for s in clearest_losers(inputs.segments, most=len(inputs.segments))
+        if s["conditions"][0]["attribute"] in list_columns
+    ][:2]
+    if not winners and not losers:
+        row.update(
+            profile="No technology in the data changes the win rate beyond chance.",
+            status="none",
+        )
+        return row
+    parts = []
+    if winners:
+        parts.append("Wins more with " + join_words([_tool_result(s) for s in winners], "and"))
+    if losers:
+        parts.append("less with " + join_words([_tool_result(s) for s in losers], "and"))
+    base = inputs.facts["won"] / max(inputs.facts["closed_deals"], 1)
+    row["profile"] = f"{'; '.join(parts)} (average {pct(base)})."
+    return row
+
+
+def _tool_result(segment: dict[str, Any]) -> str:
+    """'Snowflake (45% of 408 deals won, 95% CI 40%-50%)'."""
+    tools = join_words([str(v) for v in segment["conditions"][0].get("values") or ()])
+    return (
+        f"{tools} ({pct(segment['win_rate'])} of {segment['accounts']:,} deals won, 95% CI "
+        f"{interval(segment['ci'])})"
+    )
+
+
+def _behavioural(inputs: ReportInputs) -> dict[str, str]:
+    engaged = [t for t in inputs.triggers or [] if t.get("type") in BEHAVIOURAL_SIGNALS]
+    if engaged:
+        return {
+            "dimension": "Behavioural",
+            "profile": "; ".join(_trigger_text(t) for t in engaged) + ".",
+            "status": "data" if any(t.get("significant") for t in engaged) else "none",
+        }
+    return {
+        "dimension": "Behavioural",
+        "profile": "Needs input: add engagement per account as signals (web visits, trials, "
+        "product usage, content downloads) with dates.",
+        "status": "input",
+    }
+
+
+def _trigger_text(trigger: dict[str, Any]) -> str:
+    window = trigger.get("window_days")
+    lift = trigger.get("lift")
+    ci = trigger.get("ci") or [None, None]
+    within = f" within {window} days" if window else ""
+    verdict = "" if trigger.get("significant") else ", not beyond chance"
+    rate = f"{lift:.1f}x" if lift is not None else "n/a"
+    ci_text = f" (95% CI {ci[0]:.1f}-{ci[1]:.1f}x)" if ci[0] is not None and ci[1] else ""
+    return f"{signal_words(str(trigger.get('type')))}{within}: deals win {rate}{ci_text}{verdict}"
+
+
+def _trigger_row(inputs: ReportInputs) -> dict[str, str]:
+    row = {"dimension": "Triggering event", "status": "data"}
+    if inputs.triggers is None:
+        row.update(
+            profile="Needs input: add a signals table (funding rounds, executive hires, job "
+            "posts, with dates) to learn which events come before wins.",
+            status="input",
+        )
+        return row
+    best = winning_triggers(inputs.triggers)
+    if not best:
+        tried = join_words([signal_words(str(t.get("type"))) for t in inputs.triggers], "and")
+        row.update(profile=f"No event precedes wins beyond chance (tried: {tried}).", status="none")
+        return row
+    row["profile"] = "; ".join(_trigger_text(t) for t in best[:3]) + "."
+    return row
+
+
+def _decision_unit_row(inputs: ReportInputs) -> dict[str, str]:
+    row = {"dimension": "Decision-making unit", "status": "data"}
+    if inputs.personas is None:
+        row.update(
+            profile="Needs input: add contacts with titles and buying roles, linked to won and "
+            "lost deals.",
+            status="input",
+        )
+        return row
+    best = winning_personas(inputs.personas)
+    if not best:
+        row.update(
+            profile="No buyer persona is more common in won deals than lost ones beyond chance.",
+            status="none",
+        )
+        return row
+    row["profile"] = (
+        "; ".join(
+            f"{persona_words(p)}: in {pct(p.get('share_won'))} of won deals vs "
+            f"{pct(p.get('share_lost'))} of lost"
+            for p in best[:3]
+        )
+        + "."
+    )
+    return row
+
+
+def _anti(inputs: ReportInputs, words: Vocabulary) -> list[dict[str, str]]:
     rows = []
-    for rule in result.scorecard.disqualifiers:
+    for rule in inputs.scorecard.disqualifiers:
         stats = rule.stats
         rows.append(
             {
                 "who": f"{rule.attribute}: {rule.condition.describe()}",
                 "evidence": (
-                    f"won {stats.won} of {stats.accounts} ({pct(stats.win_rate)}, 95% CI "
+                    f"won {stats.won} of {stats.accounts:,} ({pct(stats.win_rate)}, 95% CI "
                     f"{pct(stats.ci_low)}-{pct(stats.ci_high)})"
                     if stats
                     else "hand-written rule"
@@ -114,34 +349,34 @@ def _anti(result: BuildResult) -> list[dict[str, str]]:
                 "action": "disqualify",
             }
         )
-    covered = {rule.attribute for rule in result.scorecard.disqualifiers}
+    covered = {rule.column for rule in inputs.scorecard.disqualifiers}
     shown = 0
-    for segment in sorted(result.segments.anti, key=lambda s: s.win_rate):
-        if not segment.significant or shown == 3:
-            continue
-        if len(segment.atoms) == 1 and segment.atoms[0].attribute in covered:
+    anti = [s for s in inputs.segments if s["kind"] == "anti" and s["significant"]]
+    for segment in sorted(anti, key=lambda s: s["win_rate"]):
+        if shown == 3:
+            break
+        if len(segment["conditions"]) == 1 and segment["conditions"][0]["attribute"] in covered:
             continue
         shown += 1
         rows.append(
             {
-                "who": describe_segment(segment.atoms),
-                "evidence": (
-                    f"won {segment.won} of {segment.accounts} ({pct(segment.win_rate)}, 95% CI "
-                    f"{pct(segment.ci[0])}-{pct(segment.ci[1])})"
-                ),
+                "who": describe_segment(segment["conditions"], words),
+                "evidence": f"won {segment['won']} of {segment['accounts']:,} "
+                f"({pct(segment['win_rate'])}, 95% CI {interval(segment['ci'])})",
                 "action": "deprioritise",
             }
         )
     return rows
 
 
-def _scorecard_rows(result: BuildResult) -> list[dict[str, str]]:
+def _scorecard_rows(inputs: ReportInputs) -> list[dict[str, Any]]:
     rows = []
-    for attribute in result.scorecard.attributes:
+    for attribute in inputs.scorecard.attributes:
         for b in attribute.bins:
             s = b.stats
             if s is not None and s.accounts == 0:
                 continue  # a catch-all for values never seen in training: nothing to show
+            known = s is not None and s.accounts > 0
             rows.append(
                 {
                     "attribute": attribute.name,
@@ -149,16 +384,94 @@ def _scorecard_rows(result: BuildResult) -> list[dict[str, str]]:
                     "points": f"{b.points:+d}",
                     "accounts": f"{s.accounts:,}" if s else "",
                     "won": f"{s.won:,}" if s else "",
-                    "win_rate": pct(s.win_rate) if s and s.accounts else "",
-                    "ci": f"{pct(s.ci_low)}-{pct(s.ci_high)}" if s and s.accounts else "",
-                    "win_rate_value": s.win_rate if s and s.accounts else None,
-                    "ci_values": (s.ci_low, s.ci_high) if s and s.accounts else None,
+                    "win_rate": pct(s.win_rate) if known else "",
+                    "ci": f"{pct(s.ci_low)}-{pct(s.ci_high)}" if known else "",
+                    "bar": Bar(
+                        b.label,
+                        s.win_rate,
+                        s.ci_low,
+                        s.ci_high,
+                        f"{s.won:,}/{s.accounts:,} · {b.points:+d} pts",
+                        attribute.name,
+                        b.points > 0,
+                    )
+                    if known
+                    else None,
                 }
             )
     return rows
 
 
-def _validation_rows(v: dict) -> dict[str, Any]:
+def _attribute_bars(inputs: ReportInputs) -> list[Bar]:
+    """Win rate of every bin of the attributes that separate outcomes most."""
+    attributes = [a for a in inputs.profiles.get("attributes", []) if a["strength"] != "none"]
+    bars = []
+    for attribute in attributes[:MAX_PROFILE_ATTRIBUTES]:
+        title = f"{attribute['attribute']} ({attribute['strength']} signal)"
+        for b in attribute["bins"]:
+            low, high = b["ci"]
+            bars.append(
+                Bar(
+                    b["label"],
+                    b["win_rate"],
+                    low,
+                    high,
+                    f"{b['won']:,}/{b['accounts']:,}",
+                    title,
+                    (b.get("lift") or 0) > 1 and (b.get("p_value") or 1) < 0.05,
+                )
+            )
+    return bars
+
+
+def _who_buys(inputs: ReportInputs) -> dict[str, Any]:
+    personas = [
+        {
+            "who": persona_words(p),
+            "share_won": pct(p.get("share_won")),
+            "share_lost": pct(p.get("share_lost")),
+            "lift": f"{p['lift']:.1f}x" if p.get("lift") is not None else "n/a",
+            "ci": _ratio_ci(p.get("ci")),
+            "significant": "yes" if p.get("significant") else "no",
+        }
+        for p in sorted(inputs.personas or [], key=lambda p: -(p.get("lift") or 0))
+    ]
+    triggers = [
+        {
+            "type": signal_words(str(t.get("type"))),
+            "window": f"{t['window_days']} days" if t.get("window_days") else "",
+            "lift": f"{t['lift']:.1f}x" if t.get("lift") is not None else "n/a",
+            "ci": _ratio_ci(t.get("ci")),
+            "significant": "yes" if t.get("significant") else "no",
+        }
+        for t in sorted(inputs.triggers or [], key=lambda t: -(t.get("lift") or 0))
+    ]
+    return {
+        "personas": personas if inputs.personas is not None else None,
+        "triggers": triggers if inputs.triggers is not None else None,
+    }
+
+
+def _ratio_ci(ci: list | None) -> str:
+    if not ci or ci[0] is None or ci[1] is None:
+        return "n/a"
+    return f"{ci[0]:.1f}-{ci[1]:.1f}x"
+
+
+def _target_list(inputs: ReportInputs) -> dict[str, Any] | None:
+    target = inputs.facts.get("target_list")
+    if not target:
+        return None
+    return {
+        "universe": Path(str(target["universe"])).name,
+        "companies": target["companies"],
+        "tiers": target["tiers"],
+        "primary": target["primary_icp_accounts"],
+        "advice": target["advice"],
+    }
+
+
+def _validation_rows(v: dict[str, Any]) -> dict[str, Any]:
     lift = v["lift_in_vs_out"]
     split = v["split"]
     how = (
@@ -175,17 +488,20 @@ def _validation_rows(v: dict) -> dict[str, Any]:
     lift_text = "n/a"
     if lift["lift"] is not None:
         low, high = lift["ci"]
-        interval = f" (95% CI {low:.1f}-{high:.1f}x)" if low is not None and high else ""
-        lift_text = f"{lift['lift']:.1f}x{interval}"
+        ci_text = f" (95% CI {low:.1f}-{high:.1f}x)" if low is not None and high else ""
+        lift_text = f"{lift['lift']:.1f}x{ci_text}"
     tiers = [
         {
             "tier": name,
             "accounts": t["accounts"],
             "won": t["won"],
             "win_rate": pct(t["win_rate"]),
-            "ci": f"{pct(t['ci'][0])}-{pct(t['ci'][1])}" if t["accounts"] else "",
-            "win_rate_value": t["win_rate"],
-            "ci_values": t["ci"] if t["accounts"] else None,
+            "ci": interval(t["ci"]) if t["accounts"] else "",
+            "bar": Bar(
+                f"Tier {name}", t["win_rate"], t["ci"][0], t["ci"][1], f"{t['won']}/{t['accounts']}"
+            )
+            if t["accounts"]
+            else None,
         }
         for name, t in v["tiers"].items()
     ]
@@ -200,134 +516,147 @@ def _validation_rows(v: dict) -> dict[str, Any]:
         "top10": pct(v["precision_top_10"]["win_rate"]),
         "top20": pct(v["precision_top_20"]["win_rate"]),
         "calibration_error": pct(calibration.get("expected_calibration_error"), 1),
+        "calibration_points": _calibration_points(calibration),
+        "gains": gains_from_calibration(calibration),
+        "funnel": _tier_funnel(v),
         "three_x": v["three_x_rule"]["verdict"],
     }
 
 
-def render_markdown(content: dict[str, Any]) -> str:
-    c = content
-    v = c["validation"]
-    out = [f"# {c['title']}", "", c["paragraph"], "", f"_{c['signal']['text']}_", ""]
-    out += ["## The profile", "", "| Dimension | Profile |", "|---|---|"]
-    out += [f"| {_md(r['dimension'])} | {_md(r['profile'])} |" for r in c["dimensions"]]
-    out += ["", "## Anti-ICP: who not to pursue", ""]
-    if c["anti"]:
-        out += ["| Who | Evidence | Action |", "|---|---|---|"]
-        out += [f"| {_md(r['who'])} | {_md(r['evidence'])} | {r['action']} |" for r in c["anti"]]
-    else:
-        out.append("No group loses more often than chance explains.")
-    t = c["tiers"]
-    unit = "score" if t.unit == "score" else "points"
-    out += [
-        "",
-        "## Scorecard",
-        "",
-        f"Tiers on the {unit}: A {t.a:g}+, B {t.b:g}+, C {t.c:g}+, D below. "
-        "Every row shows the closed deals behind its points.",
-        "",
-        "| Attribute | Bin | Points | Deals | Won | Win rate | 95% CI |",
-        "|---|---|---:|---:|---:|---:|---|",
-    ]
-    out += [
-        f"| {_md(r['attribute'])} | {_md(r['bin'])} | {r['points']} | {r['accounts']} | "
-        f"{r['won']} | {r['win_rate']} | {r['ci']} |"
-        for r in c["scorecard"]
-    ]
-    out += [
-        "",
-        "## Proof on deals the scorecard never saw",
-        "",
-        f"- Validation: {v['how']}.",
-        f"- AUC: {v['auc']}.",
-        f"- Win rate inside the ICP (tiers A-B): {v['inside']}; outside: {v['outside']}; "
-        f"lift {v['lift']}.",
-        f"- The 3x rule: {v['three_x']}",
-        f"- Win rate of the top 10% by score: {v['top10']}; top 20%: {v['top20']}.",
-        f"- Calibration error (score to win probability): {v['calibration_error']}.",
-        "",
-        "| Tier | Deals | Won | Win rate | 95% CI |",
-        "|---|---:|---:|---:|---|",
-    ]
-    out += [
-        f"| {r['tier']} | {r['accounts']} | {r['won']} | {r['win_rate']} | {r['ci']} |"
-        for r in v["tiers"]
-    ]
-    out += [
-        "",
-        f"## Segments ({c['segments_tried']:,} tried, Holm-corrected)",
-        "",
-        "| Segment | Deals | Win rate | 95% CI | Lift | Significant |",
-        "|---|---:|---:|---|---:|---|",
-    ]
-    out += [
-        f"| {_md(s['description'])} | {s['accounts']} | {s['win_rate']} | {s['ci']} | "
-        f"{s['lift']} | {s['significant']} |"
-        for s in c["segments"]
-    ]
-    out += ["", "## When to re-validate", "", c["revalidate"], ""]
-    return "\n".join(out)
+def _calibration_points(calibration: dict[str, Any]) -> list[Point]:
+    points = []
+    for group in calibration.get("groups", []):
+        n = group["accounts"]
+        won = round(group["observed"] * n)
+        low, high = wilson_interval(won, n)
+        points.append(Point(group["predicted"], group["observed"], low, high, size=4))
+    return points
 
 
-def _md(text: str) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+def gains_from_calibration(calibration: dict[str, Any]) -> list[tuple[float, float]]:
+    """Cumulative gains from the held-out calibration groups.
+
+    The groups are tenths of the held-out deals ordered by predicted win probability, which
+    rises with the fit score; read from the top, they give the share of all wins found in the
+    best-scored 10%, 20%, ... of deals.
+    """
+    groups = list(reversed(calibration.get("groups") or []))
+    deals = sum(g["accounts"] for g in groups)
+    wins = sum(g["observed"] * g["accounts"] for g in groups)
+    if len(groups) < 2 or not deals or not wins:
+        return []
+    points, seen, found = [], 0, 0.0
+    for group in groups:
+        seen += group["accounts"]
+        found += group["observed"] * group["accounts"]
+        points.append((seen / deals, found / wins))
+    return points
 
 
-def bar_chart(rows: list[dict], label_key: str, title: str, base: float | None = None) -> str:
-    """An inline SVG of win rates with 95% interval whiskers: no script, no network."""
-    rows = [r for r in rows if r.get("win_rate_value") is not None]
-    width, row_h, left = 640, 26, 230
-    height = row_h * len(rows) + 40
-    scale = width - left - 70
-    top = max([r["ci_values"][1] for r in rows if r.get("ci_values")] + [0.05])
-    parts = [
-        f'<svg class="chart" role="img" aria-label="{html.escape(title)}" '
-        f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
-        f'xmlns="http://www.w3.org/2000/svg">',
-        f'<text x="0" y="14" class="chart-title">{html.escape(title)}</text>',
-    ]
-    for i, r in enumerate(rows):
-        y = 26 + i * row_h
-        w = scale * r["win_rate_value"] / top
-        parts.append(
-            f'<text x="{left - 8}" y="{y + 14}" text-anchor="end">'
-            f"{html.escape(str(r[label_key]))[:38]}</text>"
-            f'<rect x="{left}" y="{y + 3}" width="{w:.1f}" height="{row_h - 8}" class="bar"/>'
+def _tier_funnel(v: dict[str, Any]) -> list[Stage]:
+    """Held-out deals from all tiers down to tier A, with the win rate at each cut."""
+    tiers = v["tiers"]
+    stages = []
+    for i, label in enumerate(("All tiers", "Tier C or better", "Tier B or better", "Tier A")):
+        kept = list(tiers)[: 4 - i]
+        n = sum(tiers[t]["accounts"] for t in kept)
+        won = sum(tiers[t]["won"] for t in kept)
+        rate = f"win rate {pct(won / n)} ({won:,} won)" if n else ""
+        stages.append(Stage(label, n, rate))
+    return stages
+
+
+def _segments(inputs: ReportInputs, words: Vocabulary) -> dict[str, Any]:
+    ranked = sorted(inputs.segments, key=_segment_order)[:MAX_SEGMENTS]
+    closed = max(inputs.facts["closed_deals"], 1)
+    rows, points = [], []
+    for number, s in enumerate(ranked, start=1):
+        rows.append(
+            {
+                "number": number,
+                "kind": "ICP" if s["kind"] == "icp" else "anti-ICP",
+                "description": describe_segment(s["conditions"], words),
+                "accounts": f"{s['accounts']:,}",
+                "won": f"{s['won']:,}",
+                "win_rate": pct(s["win_rate"]),
+                "ci": interval(s["ci"]),
+                "lift": f"{s['lift']:.1f}x",
+                "significant": "yes" if s["significant"] else "no",
+            }
         )
-        if r.get("ci_values"):
-            lo, hi = (left + scale * v / top for v in r["ci_values"])
-            parts.append(
-                f'<line x1="{lo:.1f}" x2="{hi:.1f}" y1="{y + 11}" y2="{y + 11}" class="ci"/>'
+        points.append(
+            Point(
+                s["accounts"] / closed,
+                s["win_rate"],
+                s["ci"][0],
+                s["ci"][1],
+                str(number),
+                s["kind"],
+                bool(s["significant"]),
             )
-        parts.append(f'<text x="{left + w + 6:.1f}" y="{y + 14}">{pct(r["win_rate_value"])}</text>')
-    if base is not None:
-        x = left + scale * base / top
-        parts.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="22" y2="{height - 6}" class="base"/>')
-    parts.append("</svg>")
-    return "".join(parts)
+        )
+    return {"rows": rows, "points": points, "shown": len(rows), "listed": len(inputs.segments)}
 
 
-def render_html(content: dict[str, Any]) -> str:
-    env = Environment(
-        loader=PackageLoader("icpkit", "templates"), autoescape=select_autoescape(["html"])
-    )
-    base = content["facts"]["won"] / max(content["facts"]["closed_deals"], 1)
-    charts = {
-        "tiers": bar_chart(
-            content["validation"]["tiers"], "tier", "Held-out win rate by tier (95% CI)", base
-        ),
-        "scorecard": bar_chart(
-            [dict(r, label=f"{r['attribute']}: {r['bin']}") for r in content["scorecard"]],
-            "label",
-            "Win rate by scorecard bin (95% CI; line = average)",
-            base,
-        ),
+def _segment_order(segment: dict[str, Any]) -> tuple:
+    """Significant first, ICP before anti-ICP, then the furthest from the average."""
+    return (not segment["significant"], segment["kind"] != "icp", -abs(segment["lift"] - 1))
+
+
+def _quality(inputs: ReportInputs) -> dict[str, Any] | None:
+    """What ingest read, kept and rejected, and why: from ingest.json and quarantine.csv."""
+    ingest = inputs.ingest
+    if ingest is None:
+        return None
+    files = [
+        {
+            "table": name,
+            "file": Path(str(info.get("path", name))).name,
+            "read": f"{info.get('rows_read', 0):,}",
+            "accepted": f"{info.get('accepted', 0):,}",
+            "quarantined": f"{info.get('quarantined', 0):,}",
+            "cell_issues": f"{info.get('cell_issues', 0):,}",
+        }
+        for name, info in ingest.get("files", {}).items()
+    ]
+    duplicates = []
+    for table, kinds in (ingest.get("duplicates") or {}).items():
+        for kind, info in kinds.items():
+            if kind.startswith("same_") and info.get("groups"):
+                duplicates.append(
+                    f"{info['accounts']:,} {table} share a {kind.removeprefix('same_')} with "
+                    f"another ({info['groups']:,} groups): likely the same company twice"
+                )
+    return {
+        "files": files,
+        "reasons": inputs.quarantine,
+        "quarantined": sum(r["rows"] for r in inputs.quarantine),
+        "duplicates": duplicates,
+        "notes": [str(n) for n in ingest.get("notes", [])],
+        "cell_issues": (ingest.get("cell_issues") or {}).get("total", 0),
     }
-    return env.get_template("report.html.j2").render(c=content, charts=charts)
 
 
-def write_reports(result: BuildResult, out_dir: Path) -> dict[str, Path]:
-    content = document_content(result)
-    paths = {"icp_md": out_dir / "icp.md", "report_html": out_dir / "report.html"}
-    paths["icp_md"].write_text(render_markdown(content), encoding="utf-8")
-    paths["report_html"].write_text(render_html(content), encoding="utf-8")
-    return paths
+def _revalidate(inputs: ReportInputs) -> dict[str, Any]:
+    facts = inputs.facts
+    low, high = REVALIDATE_AFTER
+    text = (
+        f"Built from {facts['closed_deals']:,} closed deals at {facts['closed_accounts']:,} "
+        f"companies, up to {facts.get('last_decision') or 'the latest close'}. Re-validate after "
+        f"the next {low}-{high} closed deals or next quarter, whichever comes first: run "
+        "icpkit build again and compare the held-out lift."
+    )
+    new = inputs.new_deals
+    status = None
+    if new is not None:
+        count = new["closed_since"]
+        if count >= high:
+            status = f"{count:,} deals have closed since the build: re-validate now."
+        elif count >= low:
+            status = f"{count:,} deals have closed since the build: time to re-validate."
+        else:
+            status = (
+                f"{count:,} deals have closed since the build; re-validate after {low - count:,} "
+                "more."
+            )
+    return {"text": text, "status": status}

@@ -1,8 +1,14 @@
-"""The ICP in one paragraph a person could have written, from the numbers behind it."""
+"""The ICP in one paragraph a person could have written, from the numbers behind it.
+
+Works on the plain data of a build folder (segments as ``{"attribute", "values"}`` or
+``{"attribute", "min", "max"}`` conditions), so a re-rendered report reads exactly like the first.
+"""
 
 from __future__ import annotations
 
-from icpkit.discover.segments import Atom, Segment
+from typing import Any
+
+from icpkit.conditions import describe_range
 
 STAGE_NAMES = {
     "bootstrapped": "bootstrapped",
@@ -15,6 +21,33 @@ STAGE_NAMES = {
     "private_equity": "private-equity-backed",
     "public": "public",
 }
+GEOGRAPHY = ("country", "region")
+SIGNAL_WORDS = {
+    "funding": "a funding round",
+    "executive_hire": "a new executive hire",
+    "job_post": "a relevant job post",
+    "renewal": "a competitor's renewal date",
+    "incident": "an incident",
+    "web_visit": "a visit to your website",
+}
+
+
+class Vocabulary:
+    """What the report knows about each attribute column: its kind and display name.
+
+    Read from the build's attribute profiles; a column it has never seen is taken as a
+    category named after the column.
+    """
+
+    def __init__(self, profiles: list[dict[str, Any]]) -> None:
+        self.kinds = {p["column"]: p["kind"] for p in profiles}
+        self.names = {p["column"]: p["attribute"] for p in profiles if p["kind"] != "list"}
+
+    def kind(self, column: str) -> str:
+        return self.kinds.get(column, "category")
+
+    def name(self, column: str) -> str:
+        return self.names.get(column, column.replace("_", " ").capitalize())
 
 
 def join_words(words: list[str], last: str = "or") -> str:
@@ -27,33 +60,55 @@ def pct(x: float | None, digits: int = 0) -> str:
     return "n/a" if x is None else f"{100 * x:.{digits}f}%"
 
 
-def describe_segment(atoms: tuple[Atom, ...]) -> str:
+def interval(ci: list | tuple | None) -> str:
+    """'40%-50%' for a 95% interval on a rate."""
+    if not ci or ci[0] is None or ci[1] is None:
+        return "n/a"
+    return f"{pct(ci[0])}-{pct(ci[1])}"
+
+
+def numeric_bounds(condition: dict[str, Any]) -> tuple[float | None, float | None]:
+    """(min, less_than) of a segment condition: an integral ``max`` is inclusive."""
+    low, high = condition.get("min"), condition.get("max")
+    if high is None:
+        return low, None
+    return low, high if condition.get("max_exclusive") else high + 1
+
+
+def condition_label(condition: dict[str, Any]) -> str:
+    """'201+', 'under 23', 'Software or Financial Services' (no attribute name)."""
+    if condition.get("values") is not None:
+        return " or ".join(str(v) for v in condition["values"])
+    low, less_than = numeric_bounds(condition)
+    return describe_range(low, None, less_than, "")
+
+
+def describe_segment(conditions: list[dict[str, Any]], words: Vocabulary) -> str:
     """'Software or Financial Services companies with 200-1,999 employees that use Snowflake'."""
     subject = "Companies"
     with_parts, that_parts, in_parts = [], [], []
-    for atom in atoms:
-        values = list(atom.condition.values or ())
-        if atom.column == "industry" and values:
+    for condition in conditions:
+        column = condition["attribute"]
+        values = [str(v) for v in condition.get("values") or ()]
+        if column == "industry" and values:
             subject = f"{join_words(values)} companies"
-        elif atom.kind == "list":
+        elif words.kind(column) == "list":
             that_parts.append(f"use {join_words(values)}")
-        elif atom.column == "employees":
-            with_parts.append(f"{_range_words(atom)} employees")
-        elif atom.column == "annual_revenue":
-            with_parts.append(f"{_money_range(atom)} in annual revenue")
-        elif atom.column == "total_funding":
-            with_parts.append(f"{_money_range(atom)} raised")
-        elif atom.column == "funding_stage" and values:
-            subject_stage = join_words([STAGE_NAMES.get(v, v) for v in values])
-            with_parts.append(f"a {subject_stage} funding stage")
-        elif atom.column in ("country", "region") and values:
+        elif column == "employees":
+            with_parts.append(f"{condition_label(condition)} employees")
+        elif column == "annual_revenue":
+            with_parts.append(f"{_money_range(condition)} in annual revenue")
+        elif column == "total_funding":
+            with_parts.append(f"{_money_range(condition)} raised")
+        elif column == "funding_stage" and values:
+            stages = join_words([STAGE_NAMES.get(v, v) for v in values])
+            with_parts.append(f"a {stages} funding stage")
+        elif column in GEOGRAPHY and values:
             in_parts.append(f"in {join_words(values)}")
-        elif atom.column == "founded_year":
-            that_parts.append(f"were founded {_years(atom)}")
-        elif values:
-            with_parts.append(f"{atom.attribute.lower()} {join_words(values)}")
+        elif column == "founded_year":
+            that_parts.append(f"were founded {_years(condition)}")
         else:
-            with_parts.append(f"{atom.attribute.lower()} {_range_words(atom)}")
+            with_parts.append(f"{words.name(column).lower()} {condition_label(condition)}")
     text = subject
     if in_parts:
         text += " " + " ".join(in_parts)
@@ -64,13 +119,20 @@ def describe_segment(atoms: tuple[Atom, ...]) -> str:
     return text
 
 
-def _clearest_losers(anti: list[Segment], most: int = 3) -> list[Segment]:
+def inline(text: str) -> str:
+    """Mid-sentence form: 'companies with ...' but 'Software companies' keeps its capital."""
+    return "c" + text[1:] if text.startswith("Companies") else text
+
+
+def clearest_losers(segments: list[dict], most: int = 3) -> list[dict]:
     """The significant one-condition anti-ICP segments that lose most, one per attribute."""
-    chosen: list[Segment] = []
-    for segment in sorted(anti, key=lambda s: s.win_rate):
-        if not segment.significant or len(segment.atoms) != 1:
+    chosen: list[dict] = []
+    anti = [s for s in segments if s["kind"] == "anti" and s["significant"]]
+    for segment in sorted(anti, key=lambda s: s["win_rate"]):
+        if len(segment["conditions"]) != 1:
             continue
-        if any(c.atoms[0].attribute == segment.atoms[0].attribute for c in chosen):
+        column = segment["conditions"][0]["attribute"]
+        if any(c["conditions"][0]["attribute"] == column for c in chosen):
             continue
         chosen.append(segment)
         if len(chosen) == most:
@@ -78,76 +140,95 @@ def _clearest_losers(anti: list[Segment], most: int = 3) -> list[Segment]:
     return chosen
 
 
-def _inline(text: str) -> str:
-    """Mid-sentence form: 'companies with ...' but 'Software companies' keeps its capital."""
-    return "c" + text[1:] if text.startswith("Companies") else text
+def clearest_winners(segments: list[dict], columns: set[str] | None = None) -> list[dict]:
+    """Significant one-condition ICP segments (optionally on ``columns``), best lift first."""
+    found = [
+        s
+        for s in segments
+        if s["kind"] == "icp"
+        and s["significant"]
+        and len(s["conditions"]) == 1
+        and (columns is None or s["conditions"][0]["attribute"] in columns)
+    ]
+    return sorted(found, key=lambda s: -(s.get("lift") or 0))
 
 
-def _range_words(atom: Atom) -> str:
-    label = atom.label
-    for unit in (" employees",):
-        label = label.removesuffix(unit)
-    return label
+def winning_personas(personas: list[dict] | None) -> list[dict]:
+    found = [p for p in personas or [] if p.get("significant") and (p.get("lift") or 0) > 1]
+    return sorted(found, key=lambda p: -(p.get("lift") or 0))
 
 
-def _money_range(atom: Atom) -> str:
-    c = atom.condition
-    low = None if c.min is None else _money(c.min)
-    high = None if c.less_than is None else _money(c.less_than)
-    if low and high:
-        return f"{low}-{high}"
-    if low:
-        return f"{low} or more"
-    return f"under {high}"
+def winning_triggers(triggers: list[dict] | None) -> list[dict]:
+    found = [t for t in triggers or [] if t.get("significant") and (t.get("lift") or 0) > 1]
+    return sorted(found, key=lambda t: -(t.get("lift") or 0))
 
 
-def _money(x: float) -> str:
+def persona_words(persona: dict[str, Any]) -> str:
+    """'a Director in Data' from a persona's seniority and function (either may be blank)."""
+    seniority = str(persona.get("seniority") or "").strip()
+    function = str(persona.get("function") or "").strip()
+    role = str(persona.get("role") or persona.get("buying_role") or "").strip()
+    who = seniority or "someone"
+    article = "an" if who[:1].lower() in "aeiou" else "a"
+    text = f"{article} {who}" if seniority else who
+    if function:
+        text += f" in {function}"
+    if role:
+        text += f" acting as {role.lower()}"
+    return text
+
+
+def signal_words(signal_type: str) -> str:
+    return SIGNAL_WORDS.get(signal_type, signal_type.replace("_", " "))
+
+
+def _money_range(condition: dict[str, Any]) -> str:
+    low, high = numeric_bounds(condition)
+    low_text = None if low is None else money(low)
+    high_text = None if high is None else money(high)
+    if low_text and high_text:
+        return f"{low_text}-{high_text}"
+    if low_text:
+        return f"{low_text} or more"
+    return f"under {high_text}"
+
+
+def money(x: float) -> str:
     for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
         if abs(x) >= size:
             return f"${x / size:.3g}{suffix}"
     return f"${x:,.0f}"
 
 
-def _years(atom: Atom) -> str:
-    c = atom.condition
-    if c.min is not None and c.less_than is not None:
-        return f"between {int(c.min)} and {int(c.less_than) - 1}"
-    if c.min is not None:
-        return f"in {int(c.min)} or later"
-    return f"before {int(c.less_than)}"
+def _years(condition: dict[str, Any]) -> str:
+    low, less_than = numeric_bounds(condition)
+    if low is not None and less_than is not None:
+        return f"between {int(low)} and {int(less_than) - 1}"
+    if low is not None:
+        return f"in {int(low)} or later"
+    return f"before {int(less_than)}"
 
 
 def icp_paragraph(
-    primary: Segment | None,
-    anti: list[Segment],
-    validation: dict,
-    facts: dict,
+    primary: dict[str, Any] | None,
+    segments: list[dict[str, Any]],
+    validation: dict[str, Any],
+    facts: dict[str, Any],
+    words: Vocabulary,
+    *,
     segments_tried: int,
+    attributes: list[dict[str, Any]],
+    personas: list[dict] | None = None,
+    triggers: list[dict] | None = None,
 ) -> str:
     """The one paragraph at the top of the ICP document."""
-    base = facts["won"] / max(facts["closed_deals"], 1)
-    period = ""
-    if facts.get("first_decision") and facts.get("last_decision"):
-        period = f" between {facts['first_decision']} and {facts['last_decision']}"
     if primary is None or not validation.get("signal", {}).get("reliable", False):
-        return (
-            f"No reliable ICP signal yet. Across {facts['closed_deals']:,} closed deals"
-            f"{period}, {pct(base)} were won, and none of the {segments_tried:,} segments we "
-            "tried wins or loses more often than chance explains once we correct for how many "
-            "we tried (or the scorecard does no better than chance on held-out deals). Keep the "
-            "ICP broad, write down your hypothesis as a scorecard, and rebuild after the next "
-            "50-100 closed deals."
-        )
-    inside = primary
-    outside_rate = facts.get("primary", {}).get("win_rate_outside")
-    lift = inside.win_rate / outside_rate if outside_rate else None
-    parts = [
-        f"Our ideal customers are {_inline(describe_segment(inside.atoms))}.",
-        f"Across {facts['closed_deals']:,} closed deals{period}, they won "
-        f"{pct(inside.win_rate)} of the time (95% CI {pct(inside.ci[0])}-{pct(inside.ci[1])}, "
-        f"{inside.won} of {inside.accounts}) against {pct(outside_rate)} for everyone else"
-        + (f", {lift:.1f}x as often." if lift else "."),
-    ]
+        reasons = no_signal_reasons(validation, facts, segments, attributes, segments_tried)
+        return no_signal_paragraph(facts, reasons)
+    parts = [f"Our ideal customers are {inline(describe_segment(primary['conditions'], words))}."]
+    parts.append(_primary_evidence(primary, facts))
+    parts += _stack_and_geography(primary, segments, words)
+    parts += _who_and_when(personas, triggers)
     primary_facts = facts.get("primary", {})
     cycle_in = primary_facts.get("median_cycle_days_inside")
     cycle_out = primary_facts.get("median_cycle_days_outside")
@@ -155,22 +236,166 @@ def icp_paragraph(
         parts.append(
             f"They also close faster: a median of {cycle_in:.0f} days against {cycle_out:.0f}."
         )
-    worst = _clearest_losers(anti)
+    worst = clearest_losers(segments)
     if worst:
-        described = [_inline(describe_segment(s.atoms)) for s in worst]
-        results = join_words([f"{pct(s.win_rate)} of {s.accounts:,} deals" for s in worst], "and")
-        parts.append(f"Stay away from {join_words(described, 'and')}: they won {results}.")
-    lift_check = validation.get("lift_in_vs_out", {})
-    if lift_check.get("lift"):
-        low, high = lift_check["ci"]
-        interval = f", 95% CI {low:.1f}-{high:.1f}x" if low is not None and high else ""
-        parts.append(
-            f"On the {validation['split']['test']['accounts']:,} most recent deals, which the "
-            f"scorecard never saw, tiers A and B won {lift_check['lift']:.1f}x as often as C and "
-            f"D{interval}."
-            if validation["split"]["method"] == "out-of-time"
-            else f"On {validation['split']['test']['accounts']:,} held-out deals the scorecard "
-            f"never saw, tiers A and B won {lift_check['lift']:.1f}x as often as C and "
-            f"D{interval}."
+        described = [inline(describe_segment(s["conditions"], words)) for s in worst]
+        results = join_words(
+            [f"{pct(s['win_rate'])} of {s['accounts']:,} deals" for s in worst], "and"
         )
-    return " ".join(parts)
+        parts.append(f"Stay away from {join_words(described, 'and')}: they won {results}.")
+    parts.append(_proof_sentence(validation))
+    return " ".join(p for p in parts if p)
+
+
+def no_signal_paragraph(facts: dict[str, Any], reasons: list[str]) -> str:
+    """Say plainly that there is no ICP in this data, and why, in the reader's terms."""
+    base = facts["won"] / max(facts["closed_deals"], 1)
+    why = join_words(reasons, "and") if reasons else "the evidence is too thin to tell"
+    return (
+        f"No reliable ICP signal yet: this data does not show which companies win. Across "
+        f"{facts['closed_deals']:,} closed deals{_period(facts)}, {pct(base)} were won. Why we "
+        f"say so: {why}. Keep the ICP broad, write down your hypothesis as a scorecard, and "
+        "rebuild after the next 50-100 closed deals."
+    )
+
+
+def no_signal_reasons(
+    validation: dict[str, Any],
+    facts: dict[str, Any],
+    segments: list[dict[str, Any]],
+    attributes: list[dict[str, Any]],
+    segments_tried: int,
+) -> list[str]:
+    """The plain reasons behind a no-signal verdict, each a clause of one sentence."""
+    reasons = []
+    auc, ci = validation.get("auc"), validation.get("auc_ci") or [None, None]
+    test = validation.get("split", {}).get("test", {}).get("accounts", 0)
+    if auc is None:
+        reasons.append("the held-out deals lack either wins or losses, so nothing can be tested")
+    elif ci[0] is not None and ci[0] <= 0.5:
+        reasons.append(
+            f"on {test:,} held-out deals the scorecard ranked winners no better than a coin "
+            f"flip (AUC {auc:.2f}, 95% CI {ci[0]:.2f}-{ci[1]:.2f}; 0.50 is chance)"
+        )
+    significant = [s for s in segments if s.get("significant")]
+    if not significant:
+        reasons.append(
+            f"none of the {segments_tried:,} segments we tried wins or loses more often than "
+            "chance explains, once corrected for how many we tried"
+        )
+    else:
+        reasons.append(
+            f"{len(significant)} of {segments_tried:,} segments looked different, but a "
+            "scorecard built on them did not hold up on deals it never saw"
+        )
+    spread = _win_rate_spread(attributes)
+    if spread is not None:
+        low, high = spread
+        reasons.append(
+            f"every group of 30 or more deals, by any attribute, won between {pct(low)} and "
+            f"{pct(high)} of the time against {pct(facts['won'] / max(facts['closed_deals'], 1))}"
+            " overall"
+        )
+    companies = facts.get("closed_accounts", 0)
+    if companies and facts["closed_deals"] >= 3 * companies:
+        reasons.append(
+            f"the {facts['closed_deals']:,} deals come from only {companies:,} companies, and "
+            "deals at the same company share every company attribute"
+        )
+    elif facts["closed_deals"] < 100:
+        reasons.append(
+            f"with {facts['closed_deals']:,} closed deals only very large differences could show"
+        )
+    return reasons
+
+
+def _win_rate_spread(attributes: list[dict[str, Any]], floor: int = 30) -> tuple | None:
+    rates = [b["win_rate"] for a in attributes for b in a["bins"] if b["accounts"] >= floor]
+    return (min(rates), max(rates)) if rates else None
+
+
+def _period(facts: dict[str, Any]) -> str:
+    if facts.get("first_decision") and facts.get("last_decision"):
+        return f" between {facts['first_decision']} and {facts['last_decision']}"
+    return ""
+
+
+def _primary_evidence(primary: dict[str, Any], facts: dict[str, Any]) -> str:
+    outside_rate = facts.get("primary", {}).get("win_rate_outside")
+    lift = primary["win_rate"] / outside_rate if outside_rate else None
+    return (
+        f"Across {facts['closed_deals']:,} closed deals{_period(facts)}, they won "
+        f"{pct(primary['win_rate'])} of the time (95% CI {interval(primary['ci'])}, "
+        f"{primary['won']} of {primary['accounts']}) against {pct(outside_rate)} for everyone "
+        "else" + (f", {lift:.1f}x as often." if lift else ".")
+    )
+
+
+def _stack_and_geography(
+    primary: dict[str, Any], segments: list[dict[str, Any]], words: Vocabulary
+) -> list[str]:
+    """The technology and the geography behind the ICP, when the primary segment has none."""
+    used = {c["attribute"] for c in primary["conditions"]}
+    parts = []
+    list_columns = {c for c, k in words.kinds.items() if k == "list"}
+    if list_columns and not used & list_columns:
+        stack = [s for s in clearest_winners(segments, list_columns) if s["lift"] >= 1.3][:1]
+        if stack:
+            told = join_words([_segment_result(s, words) for s in stack], "and")
+            parts.append(f"Their stack is a tell: {told}.")
+    geography = [c for c in GEOGRAPHY if c in words.kinds]
+    if geography and not used & set(GEOGRAPHY):
+        places = clearest_winners(segments, set(geography))
+        if places:
+            parts.append(f"Geography matters: {_segment_result(places[0], words)}.")
+        else:
+            parts.append("Where they are located makes no reliable difference.")
+    return parts
+
+
+def _segment_result(segment: dict[str, Any], words: Vocabulary) -> str:
+    """'companies that use Snowflake won 45% of 408 deals (95% CI 40%-50%)'."""
+    who = inline(describe_segment(segment["conditions"], words))
+    return (
+        f"{who} won {pct(segment['win_rate'])} of {segment['accounts']:,} deals "
+        f"(95% CI {interval(segment['ci'])})"
+    )
+
+
+def _who_and_when(personas: list[dict] | None, triggers: list[dict] | None) -> list[str]:
+    parts = []
+    buyers = winning_personas(personas)
+    if buyers:
+        best = buyers[0]
+        parts.append(
+            f"Won deals usually involve {persona_words(best)} ({pct(best.get('share_won'))} of "
+            f"won deals against {pct(best.get('share_lost'))} of lost ones)."
+        )
+    moments = winning_triggers(triggers)
+    if moments:
+        events = join_words([signal_words(str(t["type"])) for t in moments[:2]], "or")
+        best = moments[0]
+        window = best.get("window_days")
+        parts.append(
+            f"The time to reach them is within {window} days of {events}: deals won "
+            f"{best['lift']:.1f}x as often then."
+            if window
+            else f"The time to reach them is after {events}: deals won {best['lift']:.1f}x as "
+            "often then."
+        )
+    return parts
+
+
+def _proof_sentence(validation: dict[str, Any]) -> str:
+    lift_check = validation.get("lift_in_vs_out", {})
+    if not lift_check.get("lift"):
+        return ""
+    low, high = lift_check["ci"]
+    ci_text = f", 95% CI {low:.1f}-{high:.1f}x" if low is not None and high else ""
+    test = validation["split"]["test"]["accounts"]
+    which = (
+        f"On the {test:,} most recent deals, which the scorecard never saw"
+        if validation["split"]["method"] == "out-of-time"
+        else f"On {test:,} held-out deals the scorecard never saw"
+    )
+    return f"{which}, tiers A and B won {lift_check['lift']:.1f}x as often as C and D{ci_text}."

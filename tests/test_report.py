@@ -1,0 +1,306 @@
+"""The ICP document says what the data says: the planted ICP in plain words on the demo CRM, a
+plain "no reliable ICP" with its reasons on a CRM without signal, the same page when re-rendered
+from the build folder, and one section per motion."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from icpkit.build import build_icp, write_outputs
+from icpkit.errors import IcpkitError
+from icpkit.report import load_build_folder, render_folder, report_document
+from icpkit.report.document import document_content, gains_from_calibration
+from icpkit.report.inputs import quarantine_summary
+
+
+@pytest.fixture(scope="module")
+def demo_folder(demo_build, tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("demo-build")
+    write_outputs(demo_build, folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def demo_content(demo_build) -> dict:
+    return document_content(demo_build)
+
+
+def maven_tables(shared_data: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Maven's CRM as canonical accounts and deals (as tests/test_build.py reads it)."""
+    folder = shared_data / "maven_crm_sales_opportunities"
+    accounts = pd.read_csv(folder / "accounts.csv").rename(columns={"account": "account_id"})
+    pipeline = pd.read_csv(folder / "sales_pipeline.csv").dropna(subset=["account"])
+    deals = pd.DataFrame(
+        {
+            "deal_id": pipeline["opportunity_id"],
+            "account_id": pipeline["account"],
+            "outcome": pipeline["deal_stage"]
+            .str.lower()
+            .where(pipeline["deal_stage"].isin(["Won", "Lost"]), "open"),
+            "created_at": pd.to_datetime(pipeline["engage_date"]),
+            "closed_at": pd.to_datetime(pipeline["close_date"]),
+        }
+    )
+    return accounts, deals
+
+
+@pytest.fixture(scope="module")
+def maven_content(shared_data) -> dict:
+    return document_content(build_icp(*maven_tables(shared_data)))
+
+
+def test_paragraph_names_the_planted_icp_in_plain_words(demo_content):
+    text = demo_content["paragraph"]
+    assert text.startswith("Our ideal customers are ")
+    # Planted: Software and Financial Services, 200-2,000 employees, Snowflake users; anti-ICP
+    # under 20 employees and Education or Government.
+    assert "Financial Services, Software" in text
+    assert "201+ employees" in text
+    assert "companies that use Snowflake won 45% of 408 deals" in text
+    assert "Stay away from Education companies" in text
+    assert "companies with under 23 employees" in text
+    assert "Where they are located makes no reliable difference." in text  # country is noise
+    assert "close faster: a median of 36 days against 67" in text
+    assert "tiers A and B won 3.0x as often as C and D, 95% CI 2.3-4.0x" in text
+
+
+def test_profile_table_fills_what_the_data_holds_and_asks_for_the_rest(demo_content):
+    rows = {r["dimension"]: r for r in demo_content["dimensions"]}
+    assert list(rows) == [
+        "Firmographic",
+        "Technographic",
+        "Behavioural",
+        "Triggering event",
+        "Decision-making unit",
+        "Existing pain proof",
+    ]
+    assert rows["Firmographic"]["status"] == "data"
+    assert "Financial Services, Software" in rows["Firmographic"]["profile"]
+    assert "201+ employees" in rows["Firmographic"]["profile"]
+    assert rows["Technographic"]["status"] == "data"
+    assert rows["Technographic"]["profile"].startswith("Wins more with Snowflake (45% of 408")
+    # The demo build passes no contacts or signals to the pipeline: those rows ask for them.
+    for dimension in ("Triggering event", "Decision-making unit", "Existing pain proof"):
+        assert rows[dimension]["status"] == "input"
+        assert rows[dimension]["profile"].startswith("Needs input: ")
+    assert "signals table" in rows["Triggering event"]["profile"]
+    assert "titles and buying roles" in rows["Decision-making unit"]["profile"]
+
+
+def test_anti_icp_and_scorecard_show_the_counts_behind_every_rule(demo_content):
+    anti = {r["who"]: r for r in demo_content["anti"]}
+    assert anti["Industry: Education"]["evidence"] == "won 4 of 143 (3%, 95% CI 1%-7%)"
+    assert anti["Industry: Education"]["action"] == "disqualify"
+    assert anti["Employees: under 23"]["evidence"].startswith("won 24 of 572 (4%")
+    snowflake = next(r for r in demo_content["scorecard"] if r["bin"] == "uses Snowflake")
+    assert (snowflake["points"], snowflake["accounts"], snowflake["won"]) == ("+9", "408", "184")
+    assert (snowflake["win_rate"], snowflake["ci"]) == ("45%", "40%-50%")
+    assert demo_content["scorecard_warning"] is None
+
+
+def test_validation_gains_and_funnel_come_from_held_out_deals(demo_build, demo_content):
+    v = demo_content["validation"]
+    held_out = demo_build.validation["split"]["test"]["accounts"]
+    funnel = v["funnel"]
+    assert funnel[0].count == held_out
+    assert [s.count for s in funnel] == sorted([s.count for s in funnel], reverse=True)
+    assert funnel[-1].count == demo_build.validation["tiers"]["A"]["accounts"]
+    shares = [x for x, _ in v["gains"]]
+    wins = [y for _, y in v["gains"]]
+    assert shares[-1] == pytest.approx(1.0) and wins[-1] == pytest.approx(1.0)
+    assert wins == sorted(wins)
+    # A working scorecard finds far more than its share of wins in its best-scored tenth.
+    assert wins[0] > 2 * shares[0]
+
+
+def test_gains_from_calibration_reads_groups_best_first():
+    calibration = {
+        "groups": [
+            {"accounts": 50, "predicted": 0.1, "observed": 0.1},  # 5 wins
+            {"accounts": 30, "predicted": 0.3, "observed": 0.5},  # 15 wins
+            {"accounts": 20, "predicted": 0.6, "observed": 1.0},  # 20 wins
+        ]
+    }
+    points = gains_from_calibration(calibration)
+    assert points == [
+        pytest.approx((0.2, 0.5)),
+        pytest.approx((0.5, 35 / 40)),
+        pytest.approx((1.0, 1.0)),
+    ]
+    assert gains_from_calibration({"groups": []}) == []
+
+
+def test_maven_crm_says_plainly_that_no_reliable_icp_was_found_and_why(maven_content):
+    text = maven_content["paragraph"]
+    assert text.startswith("No reliable ICP signal yet: this data does not show which companies")
+    assert "no better than a coin flip (AUC 0.48, 95% CI 0.45-0.51; 0.50 is chance)" in text
+    assert "none of the 54 segments we tried wins or loses more often than chance" in text
+    assert "come from only 85 companies" in text
+    assert "rebuild after the next 50-100 closed deals" in text
+    assert not maven_content["reliable"]
+    assert "did no better than chance" in maven_content["scorecard_warning"]
+    firmographic = maven_content["dimensions"][0]
+    assert firmographic["status"] == "none"
+    assert firmographic["profile"].startswith("No size, industry or location wins more often")
+    assert maven_content["anti"] == []
+
+
+def test_re_rendering_a_build_folder_gives_the_same_document(demo_folder):
+    before = {name: (demo_folder / name).read_text() for name in ("report.html", "icp.md")}
+    render_folder(demo_folder)
+    after = {name: (demo_folder / name).read_text() for name in ("report.html", "icp.md")}
+    assert after == before
+    markdown = after["icp.md"]
+    for heading in (
+        "## The profile",
+        "## Anti-ICP",
+        "## Scorecard",
+        "## Proof on deals",
+        "## Who buys and when",
+        "## Target list",
+        "## Segments",
+        "## Data quality",
+        "## When to re-validate",
+    ):
+        assert heading in markdown
+    assert markdown.split("\n\n")[1].startswith("Our ideal customers are")
+
+
+def test_personas_and_triggers_files_are_rendered(demo_folder, tmp_path):
+    folder = tmp_path / "with-buyers"
+    folder.mkdir()
+    for path in demo_folder.iterdir():
+        (folder / path.name).write_bytes(path.read_bytes())
+    personas = [
+        {
+            "function": "Data",
+            "seniority": "Director",
+            "share_won": 0.45,
+            "share_lost": 0.27,
+            "lift": 1.67,
+            "ci": [1.4, 2.0],
+            "significant": True,
+        },
+        {
+            "function": "Finance",
+            "seniority": "VP",
+            "share_won": 0.1,
+            "share_lost": 0.1,
+            "lift": 1.0,
+            "ci": [0.8, 1.2],
+            "significant": False,
+        },
+    ]
+    triggers = [
+        {
+            "type": "executive_hire",
+            "window_days": 60,
+            "lift": 1.6,
+            "ci": [1.3, 2.0],
+            "significant": True,
+        },
+        {
+            "type": "web_visit",
+            "window_days": 30,
+            "lift": 1.02,
+            "ci": [0.9, 1.1],
+            "significant": False,
+        },
+    ]
+    (folder / "personas.json").write_text(json.dumps(personas))
+    (folder / "triggers.json").write_text(json.dumps({"triggers": triggers}))
+    content = report_document(load_build_folder(folder))["main"]
+    assert (
+        "Won deals usually involve a Director in Data (45% of won deals against 27%"
+        in (content["paragraph"])
+    )
+    assert (
+        "The time to reach them is within 60 days of a new executive hire" in (content["paragraph"])
+    )
+    rows = {r["dimension"]: r for r in content["dimensions"]}
+    assert rows["Decision-making unit"]["status"] == "data"
+    assert rows["Triggering event"]["profile"].startswith("a new executive hire within 60 days")
+    assert rows["Behavioural"]["status"] == "none"  # web visits tried, no signal
+    assert [p["significant"] for p in content["who_buys"]["personas"]] == ["yes", "no"]
+    render_folder(folder)
+    page = (folder / "report.html").read_text()
+    assert "a Director in Data" in page and "Needs input: add contacts" not in page
+
+
+def test_quarantine_is_grouped_by_reason_with_an_example(tmp_path):
+    path = tmp_path / "quarantine.csv"
+    path.write_text(
+        "source_file,line,column,reason,raw\n"
+        "/x/accounts.csv,380,Record ID,duplicate of line 82,a\n"
+        "/x/accounts.csv,443,Record ID,duplicate of line 299,b\n"
+        '/x/deals.csv,7,amount,"cannot read ""lots"" as money",c\n'
+    )
+    groups = quarantine_summary(path)
+    assert groups[0] == {
+        "file": "accounts.csv",
+        "column": "Record ID",
+        "reason": "duplicate of line N",
+        "rows": 2,
+        "example_line": "380",
+        "example": "duplicate of line 82",
+    }
+    assert groups[1]["rows"] == 1 and groups[1]["example"] == 'cannot read "lots" as money'
+
+
+def test_a_folder_that_is_not_a_build_is_a_one_line_error(tmp_path, demo_folder):
+    with pytest.raises(IcpkitError, match=r"not a build folder: scorecard\.toml, validation\.json"):
+        load_build_folder(tmp_path)
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    for path in demo_folder.iterdir():
+        (broken / path.name).write_bytes(path.read_bytes())
+    (broken / "validation.json").write_text('{"auc": 0.7,\n  "lift": }\n')
+    with pytest.raises(IcpkitError, match=r"validation.json, line 2, column 11: not valid JSON"):
+        load_build_folder(broken)
+    done = subprocess.run(
+        [sys.executable, "-m", "icpkit", "report", "--from", str(tmp_path / "nowhere")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.strip().endswith(
+        "nowhere: folder not found (give the --out folder of an icpkit build)"
+    )
+
+
+def test_motion_build_gives_a_comparison_and_a_section_per_motion(demo_crm, demo_build, tmp_path):
+    from icpkit.cli.report import build_motions
+
+    write_outputs(demo_build, tmp_path)
+    deals = demo_crm.deals.copy()
+    # Two motions the simulator does not plant, and one too small to learn from.
+    deals["motion"] = (
+        deals["source"]
+        .map({"Inbound": "Inbound", "Referral": "Inbound", "Event": "Inbound"})
+        .fillna("Outbound")
+    )
+    deals.loc[deals.index[:12], "motion"] = "Pilot program"
+    files = build_motions(demo_crm.accounts, deals, "motion", tmp_path, build_icp, write_outputs)
+    listed = json.loads((tmp_path / "motions.json").read_text())
+    assert listed["column"] == "motion"
+    by_value = {m["value"]: m for m in listed["motions"]}
+    assert set(by_value) == {"Inbound", "Outbound", "Pilot program"}
+    assert (tmp_path / by_value["Inbound"]["folder"] / "scorecard.toml").is_file()
+    assert by_value["Pilot program"]["folder"] == ""
+    assert by_value["Pilot program"]["note"].startswith("not built: need at least 5 won")
+    markdown = files["icp_md"].read_text()
+    assert markdown.startswith("# Ideal Customer Profile by motion")
+    assert "## Comparison by motion" in markdown
+    for section in ("## motion: All deals", "## motion: Inbound", "## motion: Outbound"):
+        assert section in markdown
+    comparison = [line for line in markdown.splitlines() if line.startswith("| Inbound |")]
+    assert comparison and "reliable" in comparison[0]
+    page = files["report_html"].read_text()
+    assert page.count('class="motion"') == 3  # all deals, Inbound, Outbound
