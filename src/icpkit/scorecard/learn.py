@@ -148,7 +148,7 @@ class ScorecardLearner:
             else None
         )
         chosen: list[Candidate] = []
-        history: dict[int, float] = {}
+        path: list[tuple[float, float]] = []  # (mean, standard error) of CV AUC per size
         best = 0.5
         columns_used: set[str] = set()
         while pool and len(chosen) < limit:
@@ -156,26 +156,28 @@ class ScorecardLearner:
             for cand in pool:
                 if cand.kind != "list" and cand.column in columns_used:
                     continue
-                scored.append((self._cv_auc([*chosen, cand], y, folds, weight), cand))
+                scored.append((*self._cv_auc([*chosen, cand], y, folds, weight), cand))
             if not scored:
                 break
-            auc, cand = max(scored, key=lambda t: t[0])
-            forced = self.max_attributes is not None and not chosen
-            if auc < best + 0.002 and not forced and chosen:
+            mean, se, cand = max(scored, key=lambda t: t[0])
+            if chosen and mean <= best:
                 break
             chosen.append(cand)
             columns_used.add(cand.column)
             pool.remove(cand)
-            best = max(best, auc)
-            history[len(chosen)] = round(auc, 4)
-        return chosen, history
+            best = max(best, mean)
+            path.append((mean, se))
+        size = _one_standard_error_size(path)
+        history = {k + 1: round(m, 4) for k, (m, _) in enumerate(path)}
+        return chosen[:size], history
 
     def _cv_auc(
         self, candidates: list[Candidate], y: np.ndarray, folds, weight: np.ndarray | None = None
-    ) -> float:
+    ) -> tuple[float, float]:
+        """Mean cross-validated AUC and its standard error across folds."""
         x = self._features(candidates)
         if folds is None:
-            return auc(y, x.sum(axis=1))
+            return auc(y, x.sum(axis=1)), 0.0
         aucs = []
         for train, test in folds:
             if weight is None:
@@ -185,7 +187,7 @@ class ScorecardLearner:
             intercept, coef = fit_logistic(x[train], y[train], sample_weight=weight[train])
             score = intercept + x[test] @ coef
             aucs.append(roc_auc_score(y[test], score, sample_weight=weight[test]))
-        return float(np.mean(aucs))
+        return float(np.mean(aucs)), float(np.std(aucs, ddof=1) / np.sqrt(len(aucs)))
 
     # ---- turning the model into a card -----------------------------------------------------
 
@@ -257,6 +259,20 @@ def _mean_one(sample_weight: np.ndarray | None, rows: int) -> np.ndarray | None:
     if not np.isfinite(weight).all() or (weight < 0).any() or weight.sum() <= 0:
         raise ValueError("sample_weight must be finite, non-negative and not all zero")
     return weight * (rows / weight.sum())
+
+
+def _one_standard_error_size(path: list[tuple[float, float]]) -> int:
+    """The fewest attributes whose CV AUC is within half a standard error of the best.
+
+    Breiman's one-standard-error rule, at half strength: an attribute stays on the card only if
+    it adds more than fold-to-fold noise, so small data gives a short card while a strong
+    attribute is never dropped for a rounding-sized gain.
+    """
+    if not path:
+        return 0
+    best = max(range(len(path)), key=lambda k: path[k][0])
+    bar = path[best][0] - 0.5 * path[best][1]
+    return next(k for k in range(len(path)) if path[k][0] >= bar) + 1
 
 
 def _bin_stats(won: float, accounts: float) -> BinStats:
