@@ -1,0 +1,97 @@
+"""The scorecard learner: reproducible, compact on small data, honest about ordered labels."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from icpkit.build import build_icp
+from icpkit.outcomes import closed_deals
+from icpkit.scorecard.io import dump_scorecard
+from icpkit.scorecard.learn import ScorecardLearner
+from icpkit.scorecard.model import Tiers
+
+
+@pytest.fixture(scope="module")
+def labelled(demo_crm):
+    closed = closed_deals(demo_crm.deals)[["account_id", "won"]]
+    rows = closed.merge(demo_crm.accounts, on="account_id")
+    return rows.drop(columns="won"), rows["won"].to_numpy()
+
+
+def test_learning_twice_gives_the_same_card_and_the_same_scores(labelled):
+    accounts, won = labelled
+    first = ScorecardLearner(seed=3).fit(accounts, won)
+    second = ScorecardLearner(seed=3).fit(accounts, won)
+    text = dump_scorecard(first)
+    assert text == dump_scorecard(second)
+    assert np.array_equal(first.apply(accounts).score, second.apply(accounts).score)
+
+
+def test_max_attributes_forces_a_compact_card(labelled):
+    accounts, won = labelled
+    card = ScorecardLearner(max_attributes=2).fit(accounts, won)
+    assert len(card.attributes) <= 2
+
+
+def test_fixed_tiers_are_kept(labelled):
+    accounts, won = labelled
+    card = ScorecardLearner(tiers=Tiers(80, 55, 30)).fit(accounts, won)
+    assert (card.tiers.a, card.tiers.b, card.tiers.c) == (80, 55, 30)
+
+
+def test_twenty_won_and_twenty_lost_beat_the_base_rate_in_most_samples(labelled):
+    accounts, won = labelled
+    beats = 0
+    for seed in range(8):
+        rng = np.random.default_rng(seed)
+        sample = np.concatenate(
+            [
+                rng.choice(np.flatnonzero(won == 1), 20, replace=False),
+                rng.choice(np.flatnonzero(won == 0), 20, replace=False),
+            ]
+        )
+        rest = np.setdiff1d(np.arange(len(won)), sample)
+        card = ScorecardLearner(seed=seed).fit(accounts.iloc[sample], won[sample])
+        scored = card.apply(accounts.iloc[rest])
+        in_icp = np.isin(scored.tier, ["A", "B"]) & ~scored.disqualified
+        beats += won[rest][in_icp].mean() > won[rest].mean()
+        assert len(card.attributes) <= 6, "40 deals cannot support a long card"
+    assert beats >= 6
+
+
+def test_a_forty_deal_build_states_its_uncertainty(demo_crm):
+    deals = demo_crm.deals
+    sample = pd.concat(
+        [deals[deals.outcome == "won"].head(20), deals[deals.outcome == "lost"].head(20)]
+    )
+    result = build_icp(demo_crm.accounts, sample)
+    low, high = result.validation["auc_ci"]
+    assert high - low > 0.3, "ten held-out deals cannot pin the AUC down"
+    assert "95% CI" in result.validation["signal"]["text"]
+
+
+def test_ordered_labels_bin_as_ranges_not_arbitrary_groups():
+    rng = np.random.default_rng(0)
+    size = rng.choice(["Small", "Mid", "Big"], 900)
+    rate = pd.Series(size).map({"Small": 0.2, "Mid": 0.35, "Big": 0.6}).to_numpy()
+    won = (rng.random(900) < rate).astype(int)
+    card = ScorecardLearner().fit(pd.DataFrame({"Comp_size": size}), won)
+    (attribute,) = card.attributes
+    labelled_bins = [b for b in attribute.bins if b.condition.values]
+    assert [b.label for b in labelled_bins][:3] == ["Small", "Mid", "Big"]
+    points = [b.points for b in labelled_bins[:3]]
+    assert points == sorted(points)
+
+
+def test_deal_and_engagement_columns_never_enter_the_fit(demo_crm):
+    accounts = demo_crm.accounts.assign(
+        lead_source=np.where(demo_crm.accounts.index % 2 == 0, "Referral", "Outbound"),
+        web_visits_30d=np.arange(len(demo_crm.accounts)) % 7,
+    )
+    result = build_icp(accounts, demo_crm.deals)
+    used = {a.column for a in result.scorecard.attributes}
+    assert not used & {"lead_source", "web_visits_30d"}
+    assert "lead_source" in result.validation["attribute_kinds"]["deal"]
+    assert "web_visits_30d" in result.validation["attribute_kinds"]["engagement"]
