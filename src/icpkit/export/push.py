@@ -246,7 +246,7 @@ class Pusher:
                 return self.destination.read_readback_reply(reply, keys)
             except (Unconfirmed, ValueError) as error:  # a read changes nothing: just retry
                 last = str(error)
-                self.transport._retry_wait(random.uniform(0.5, 1.0) * min(30.0, 2.0**attempt))
+                self.transport.wait_before_retry(random.uniform(0.5, 1.0) * min(30.0, 2.0**attempt))
         raise GaveUp(f"cannot read the records back ({last})")
 
     def _confirm(self, changes: list[Change]) -> None:

@@ -114,7 +114,7 @@ class Transport:
             if isinstance(verdict, Wait):
                 self.counts["rate_limited"] += 1
                 last_reason = verdict.reason
-                self._retry_wait(verdict.seconds)
+                self.wait_before_retry(verdict.seconds)
                 continue
             if reply.status >= 500:
                 raise Unconfirmed(f"HTTP {reply.status} from the server")
@@ -137,13 +137,14 @@ class Transport:
             self._do_sleep(self._pause)
             self._pause = 0.0
 
-    def _retry_wait(self, seconds: float) -> None:
+    def wait_before_retry(self, seconds: float) -> None:
+        """Sleep before trying again (capped at 10 minutes), counted in the run summary."""
         self.counts["retries"] += 1
         self._do_sleep(min(max(seconds, 0.0), MAX_WAIT))
 
     def _backoff(self, attempt: int) -> None:
         # Exponential with jitter, so many clients retrying do not all come back at once.
-        self._retry_wait(random.uniform(0.5, 1.0) * min(30.0, 0.5 * 2**attempt))
+        self.wait_before_retry(random.uniform(0.5, 1.0) * min(30.0, 0.5 * 2**attempt))
 
     def _do_sleep(self, seconds: float) -> None:
         self.counts["waited_seconds"] += seconds
