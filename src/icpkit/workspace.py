@@ -393,18 +393,28 @@ class Workspace:
     def _stored_keys(self, *, include_revoked: bool) -> list[_StoredKey]:
         where = "" if include_revoked else " WHERE revoked_at IS NULL"
         with self._backend.transaction() as db:
-            rows = db.execute(
-                "SELECT key_id, name, salt, secret_hash, rate_per_second, created_at, revoked_at "
-                f"FROM api_keys{where} ORDER BY created_at, key_id"
-            )
-        return [
-            _StoredKey(
-                ApiKey(r[1], r[0], r[5], r[6], None if r[4] is None else float(r[4])),
-                bytes.fromhex(r[2]),
-                r[3],
-            )
-            for r in rows
-        ]
+            rows = db.execute(f"{_KEYS_QUERY}{where} ORDER BY created_at, key_id")
+        return [_stored_key(r) for r in rows]
+
+    # ---- what a server polls -------------------------------------------------------------
+
+    def revision(self) -> object | None:
+        """Something that changes whenever the workspace may have changed, or None when that
+        cannot be told cheaply (PostgreSQL). For DuckDB: the size and time of the file and its
+        write-ahead log, so an idle server need not open the file every second."""
+        return self._backend.revision()
+
+    def sync(self, audit_entries: Sequence[AuditEntry] = ()) -> Snapshot:
+        """Write pending audit entries and read the live version and keys, in one transaction:
+        the server's periodic refresh in a single round trip."""
+        with self._backend.transaction() as db:
+            if audit_entries:
+                db.executemany(
+                    "INSERT INTO audit_log VALUES (?, ?, ?, ?, ?, ?)", _audit_rows(audit_entries)
+                )
+            rows = db.execute("SELECT version FROM scorecard_versions WHERE active")
+            keys = db.execute(_KEYS_QUERY + " WHERE revoked_at IS NULL")
+        return Snapshot(int(rows[0][0]) if rows else None, KeyRing(_stored_key(r) for r in keys))
 
     # ---- audit log -----------------------------------------------------------------------
 
@@ -454,20 +464,7 @@ class Workspace:
         if not entries:
             return
         with self._backend.transaction() as db:
-            db.executemany(
-                "INSERT INTO audit_log VALUES (?, ?, ?, ?, ?, ?)",
-                [
-                    (
-                        e.at,
-                        e.key_name,
-                        e.scorecard_version,
-                        e.route,
-                        e.accounts,
-                        e.identifiers_hash,
-                    )
-                    for e in entries
-                ],
-            )
+            db.executemany("INSERT INTO audit_log VALUES (?, ?, ?, ?, ?, ?)", _audit_rows(entries))
 
     def audit_log(self, *, limit: int = 100) -> list[AuditEntry]:
         """The most recent entries, newest first."""
@@ -478,6 +475,31 @@ class Workspace:
                 (int(limit),),
             )
         return [AuditEntry(r[0], r[1], int(r[2]), r[3], int(r[4]), r[5]) for r in rows]
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What a server needs to know each refresh: the live version and the live keys."""
+
+    active_version: int | None
+    key_ring: KeyRing
+
+
+_KEYS_QUERY = (
+    "SELECT key_id, name, salt, secret_hash, rate_per_second, created_at, revoked_at FROM api_keys"
+)
+
+
+def _stored_key(row: Sequence[Any]) -> _StoredKey:
+    rate = None if row[4] is None else float(row[4])
+    return _StoredKey(ApiKey(row[1], row[0], row[5], row[6], rate), bytes.fromhex(row[2]), row[3])
+
+
+def _audit_rows(entries: Sequence[AuditEntry]) -> list[tuple]:
+    return [
+        (e.at, e.key_name, e.scorecard_version, e.route, e.accounts, e.identifiers_hash)
+        for e in entries
+    ]
 
 
 # ---- tokens --------------------------------------------------------------------------------
@@ -553,6 +575,9 @@ class _Backend:
     label: str
     conflict_errors: tuple[type[BaseException], ...] = ()
 
+    def revision(self) -> object | None:
+        return None
+
     @contextmanager
     def transaction(self) -> Iterator[_Session]:
         raise NotImplementedError
@@ -575,6 +600,16 @@ class _DuckDB(_Backend):
         self._lock = threading.Lock()
         if path.parent and not path.parent.exists():
             raise IcpkitError("the folder for the workspace does not exist", file=path)
+
+    def revision(self) -> object | None:
+        stamps = []
+        for path in (self.path, self.path.with_name(self.path.name + ".wal")):
+            try:
+                stat = path.stat()
+                stamps.append((stat.st_mtime_ns, stat.st_size))
+            except FileNotFoundError:
+                stamps.append(None)
+        return tuple(stamps)
 
     def _connect(self) -> Any:
         deadline = time.monotonic() + self.LOCK_WAIT_SECONDS

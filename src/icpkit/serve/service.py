@@ -1,0 +1,121 @@
+"""The application object behind `icpkit serve`: settings, workspace, live state, limits.
+
+Routes reach it as ``request.app.state.service``; tests and embedders build it with
+:func:`icpkit.serve.create_app`.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from icpkit.errors import IcpkitError
+from icpkit.serve.limits import RateLimiter
+from icpkit.serve.metrics import Metrics
+from icpkit.serve.state import LiveCard, LiveState, ScoringQueue
+from icpkit.workspace import Workspace
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How the server runs. Every field has a command-line option of the same meaning."""
+
+    workspace: str | None = None  # DuckDB path or PostgreSQL URL; None: $ICPKIT_WORKSPACE
+    build_dir: Path | None = None  # an `icpkit build` folder: the ICP document and history
+    rate_per_second: float = 50.0  # per key, unless the key has its own rate
+    burst: float | None = None  # default: twice the rate
+    max_body_bytes: int = 2_000_000  # JSON requests (a batch of 1,000 is ~0.5 MB)
+    max_upload_bytes: int = 50_000_000  # CSV uploads in the web app
+    cors_origins: tuple[str, ...] = ()  # none: browsers on other sites cannot call the API
+    refresh_seconds: float = 1.0  # how often the workspace is checked for a new version
+    session_hours: float = 12.0  # how long a browser stays signed in
+    secure_cookies: bool = False  # set behind HTTPS so the session cookie is never sent in clear
+
+
+class BuildFolder:
+    """What the web app shows from an `icpkit build` folder, read lazily and kept."""
+
+    def __init__(self, path: Path) -> None:
+        if not path.is_dir():
+            raise IcpkitError("the build folder does not exist", file=path)
+        self.path = path
+
+    @property
+    def report_html(self) -> Path | None:
+        path = self.path / "report.html"
+        return path if path.is_file() else None
+
+    @cached_property
+    def validation(self) -> dict[str, Any] | None:
+        path = self.path / "validation.json"
+        if not path.is_file():
+            return None
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as error:
+            raise IcpkitError(f"cannot read validation.json: {error}", file=path) from error
+
+    @cached_property
+    def summary(self) -> str | None:
+        """The opening paragraph of icp.md: the ICP in one paragraph."""
+        path = self.path / "icp.md"
+        if not path.is_file():
+            return None
+        paragraphs = [p.strip() for p in path.read_text(encoding="utf-8").split("\n\n")]
+        # The first paragraph of prose: not a heading, table, list, or an italic note.
+        text = [p for p in paragraphs if p and not p.startswith(("#", "|", "-", "<", "_", "*"))]
+        return text[0] if text else None
+
+    @cached_property
+    def history(self) -> tuple[pd.DataFrame, np.ndarray] | None:
+        """Every closed deal of the build with its account's attributes, and won (1/0): what
+        the editor replays a changed scorecard on."""
+        from icpkit.outcomes import closed_deals
+
+        accounts_path, deals_path = self.path / "accounts.parquet", self.path / "deals.parquet"
+        if not (accounts_path.is_file() and deals_path.is_file()):
+            return None
+        accounts = pd.read_parquet(accounts_path)
+        closed = closed_deals(pd.read_parquet(deals_path))
+        labelled = closed.merge(
+            accounts, on="account_id", how="inner", validate="many_to_one", suffixes=("_deal", "")
+        )
+        if labelled.empty:
+            return None
+        return labelled[list(accounts.columns)], labelled["won"].to_numpy(dtype=int)
+
+
+class Service:
+    """Everything a request handler needs, created once per server."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.workspace = Workspace.open(settings.workspace)
+        self.build = BuildFolder(settings.build_dir) if settings.build_dir else None
+        self.metrics = Metrics()
+        self.state = LiveState(
+            self.workspace, refresh_seconds=settings.refresh_seconds, on_swap=self._swapped
+        )
+        self.queue = ScoringQueue()
+        self.limiter = RateLimiter(rate=settings.rate_per_second, burst=settings.burst)
+        self.backtests: dict[int, Any] = {}  # version -> the editor's replay of it on history
+        # Signs browser sessions. New on each start: a restart signs everyone out, and no
+        # secret is ever written to disk.
+        self.session_secret = secrets.token_bytes(32)
+
+    def _swapped(self, live: LiveCard) -> None:
+        self.metrics.version.set(live.version)
+
+    def start(self) -> None:
+        self.state.start()
+
+    def stop(self) -> None:
+        self.state.stop()
+        self.queue.close()
