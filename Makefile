@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint clean bench-accuracy
+.PHONY: install chromium demo test lint clean bench-accuracy
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -14,7 +14,18 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP) chromium
+
+# Browser tests (the ICP document, the web app) drive Debian's Chromium through Playwright with
+# executable_path=/usr/bin/chromium: Playwright's own browser download is not available, so the
+# system package is installed here, once, and only when missing.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	  else \
+	    echo "chromium is missing and cannot be installed here: browser tests will be skipped"; \
+	  fi; }
 
 demo: install
 	$(BIN)/icpkit simulate --accounts 3000 --seed 7 --out icp-out/sample-crm

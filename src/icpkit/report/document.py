@@ -42,6 +42,7 @@ BEHAVIOURAL_SIGNALS = {"web_visit", "product_usage", "trial", "content_download"
 REVALIDATE_AFTER = (50, 100)  # closed deals: the playbooks' re-validation window
 MAX_PROFILE_ATTRIBUTES = 8
 MAX_SEGMENTS = 12
+MAX_DEPRIORITISED = 2
 
 
 def document_content(source: BuildResult | ReportInputs) -> dict[str, Any]:
@@ -353,15 +354,15 @@ def _anti(inputs: ReportInputs, words: Vocabulary) -> list[dict[str, str]]:
     shown = 0
     anti = [s for s in inputs.segments if s["kind"] == "anti" and s["significant"]]
     for segment in sorted(anti, key=lambda s: s["win_rate"]):
-        if shown == 3:
-            break
+        if shown == MAX_DEPRIORITISED:
+            break  # the summary page has room for the clearest few; the segments list has all
         if len(segment["conditions"]) == 1 and segment["conditions"][0]["attribute"] in covered:
             continue
         shown += 1
         rows.append(
             {
                 "who": describe_segment(segment["conditions"], words),
-                "evidence": f"won {segment['won']} of {segment['accounts']:,} "
+                "evidence": f"won {segment['won']:,} of {segment['accounts']:,} "
                 f"({pct(segment['win_rate'])}, 95% CI {interval(segment['ci'])})",
                 "action": "deprioritise",
             }

@@ -22,6 +22,7 @@ STAGE_NAMES = {
     "public": "public",
 }
 GEOGRAPHY = ("country", "region")
+MOST_VALUES = 4  # a list of values longer than this is shortened in sentences
 SIGNAL_WORDS = {
     "funding": "a funding round",
     "executive_hire": "a new executive hire",
@@ -90,10 +91,12 @@ def describe_segment(conditions: list[dict[str, Any]], words: Vocabulary) -> str
     for condition in conditions:
         column = condition["attribute"]
         values = [str(v) for v in condition.get("values") or ()]
-        if column == "industry" and values:
+        if column == "industry" and len(values) > MOST_VALUES:
+            in_parts.insert(0, f"in {few(values, 'industries')}")
+        elif column == "industry" and values:
             subject = f"{join_words(values)} companies"
         elif words.kind(column) == "list":
-            that_parts.append(f"use {join_words(values)}")
+            that_parts.append(f"use {few(values, 'tools')}")
         elif column == "employees":
             with_parts.append(f"{condition_label(condition)} employees")
         elif column == "annual_revenue":
@@ -104,7 +107,7 @@ def describe_segment(conditions: list[dict[str, Any]], words: Vocabulary) -> str
             stages = join_words([STAGE_NAMES.get(v, v) for v in values])
             with_parts.append(f"a {stages} funding stage")
         elif column in GEOGRAPHY and values:
-            in_parts.append(f"in {join_words(values)}")
+            in_parts.append(f"in {few(values, 'places')}")
         elif column == "founded_year":
             that_parts.append(f"were founded {_years(condition)}")
         else:
@@ -117,6 +120,13 @@ def describe_segment(conditions: list[dict[str, Any]], words: Vocabulary) -> str
     if that_parts:
         text += " that " + join_words(that_parts, "and")
     return text
+
+
+def few(values: list[str], noun: str) -> str:
+    """A list short enough to read: 'A, B, C or 5 other industries' past four values."""
+    if len(values) <= MOST_VALUES:
+        return join_words(values)
+    return f"{', '.join(values[:3])} or {len(values) - 3} other {noun}"
 
 
 def inline(text: str) -> str:
