@@ -29,13 +29,17 @@ from icpkit.ingest.canonical import (
     IngestResult,
     empty_table,
     ingest,
-    read_mapping,
     type_custom,
 )
+from icpkit.ingest.detect import ADAPTERS, FORMATS, detect
 from icpkit.ingest.flat import load_flat
-from icpkit.ingest.readers import spreadsheet_safe, write_parquet
+from icpkit.ingest.generic import apply_mapping, read_mapping
+from icpkit.ingest.readers import RawTable, read_table, spreadsheet_safe, write_parquet
+
+Source = Path | str | RawTable
 
 __all__ = [
+    "FORMATS",
     "Conventions",
     "IngestResult",
     "load_dir",
@@ -47,22 +51,25 @@ __all__ = [
 
 def load_tables(
     *,
-    accounts: Path | str,
-    deals: Path | str | None = None,
-    contacts: Path | str | None = None,
-    signals: Path | str | None = None,
-    customers: Path | str | None = None,
+    accounts: Source,
+    deals: Source | None = None,
+    contacts: Source | None = None,
+    signals: Source | None = None,
+    customers: Source | None = None,
     mapping: Path | str | None = None,
+    format: str = "generic",
 ) -> IngestResult:
-    """Read CSV or Parquet files into canonical tables.
+    """Read CSV, Parquet or JSON files (or tables already read, e.g. from a database) into
+    canonical tables.
 
-    ``mapping``: a TOML (or YAML) file mapping source headers to columns per table and
-    optionally the organisation's stage names, e.g. ``[accounts] "Headcount (LinkedIn)" =
-    "employees"`` and ``[deals.outcome_values] won = ["Closed Won", "Won"]``.
+    ``format``: ``generic`` (headers matched by name and alias), ``salesforce``, ``hubspot``,
+    ``pipedrive``, or ``auto`` (each file recognised from its headers; see
+    :mod:`icpkit.ingest.detect`). ``mapping``: a TOML or YAML file mapping source headers to
+    columns per table, with optional stage names, value fixes and units (see
+    :mod:`icpkit.ingest.generic`), applied over the format's own conventions.
     """
-    conventions = Conventions()
-    if mapping is not None:
-        conventions = conventions.with_mapping(read_mapping(mapping))
+    if format not in FORMATS:
+        raise IcpkitError(f"unknown format {format!r} (expected {', '.join(FORMATS)})")
     files = {
         "accounts": accounts,
         "deals": deals,
@@ -70,7 +77,25 @@ def load_tables(
         "signals": signals,
         "customers": customers,
     }
-    return ingest(files, conventions)
+    overlay = read_mapping(mapping) if mapping is not None else {}
+    if format != "auto":
+        return ingest(files, apply_mapping(ADAPTERS[format], overlay))
+    read = {t: s if isinstance(s, RawTable) else read_table(s) for t, s in files.items() if s}
+    conventions: dict[str, Conventions] = {}
+    detected: dict[str, dict] = {}
+    for table, raw in read.items():
+        detection = detect(raw)
+        conventions[table] = apply_mapping(ADAPTERS[detection.format], overlay)
+        detected[table] = detection.describe()
+    notes = [
+        f"{read[t].label}: read as {d['detected']}"
+        + (f" (headers {', '.join(d['evidence'][:4])})" if d["evidence"] else "")
+        for t, d in detected.items()
+    ]
+    result = ingest(read, conventions, notes=notes, source_format="auto")
+    for table, detection in detected.items():
+        result.report["files"][table]["format_detected"] = detection
+    return result
 
 
 def load_dir(path: Path | str) -> IngestResult:

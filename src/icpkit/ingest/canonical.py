@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -258,7 +258,28 @@ _KIND_BY_TYPE = {
     "list": "list",
 }
 
-ColumnTransform = Callable[[pd.Series], pd.Series]
+
+@dataclass(frozen=True)
+class Rewrite:
+    """A change a source needs before typing, applied to one column's cleaned text.
+
+    ``fn`` takes the column (text, None where blank) and returns it rewritten; ``description``
+    says why, for the note in ``ingest.json`` (e.g. ``"15-character Salesforce ids extended to
+    18"``). Values that change are counted and one example is shown.
+    """
+
+    fn: Callable[[pd.Series], pd.Series]
+    description: str
+
+    def __call__(self, text: pd.Series) -> pd.Series:
+        return self.fn(text)
+
+
+# A file-level fix a source needs before its headers are matched (a report footer to mark,
+# paired currency columns to join, a reference to look up in a file read earlier). It gets
+# the file as read, the files of earlier tables (accounts before deals before contacts) and
+# the conventions in force (with any mapping file applied).
+Prepare = Callable[[RawTable, Mapping[str, RawTable], "Conventions"], RawTable]
 
 
 @dataclass(frozen=True)
@@ -269,8 +290,12 @@ class Conventions:
     source header → target column (from a mapping file; a target outside the schema renames a
     custom column, ``""`` drops the column). ``outcome_values``: ``won``/``lost``/``open`` →
     stage or outcome values meaning it. The ``*_flags`` are headers of boolean columns that
-    decide a deal's outcome before any stage name. ``transforms``: table → canonical column →
-    a function applied to the column's text before typing (e.g. 15 → 18 character ids).
+    decide a deal's outcome before any stage name. ``prepare``: table → a fix of the whole file
+    before its headers are matched. ``transforms``: table → canonical column → a
+    :class:`Rewrite` of the column's text before typing (e.g. 15 → 18 character ids).
+    ``values``: table → column (source header or output name) → ``{value: replacement}``,
+    applied to the exact trimmed text (``"GTXPro" = "GTX Pro"``). ``scale``: table → numeric
+    canonical column → factor (revenue given in millions: 1000000).
     """
 
     name: str = "generic"
@@ -283,87 +308,36 @@ class Conventions:
     closed_flags: Sequence[str] = ("IsClosed", "is_closed", "hs_is_closed")
     lost_flags: Sequence[str] = ("is_lost", "hs_is_closed_lost")
     status_columns: Sequence[str] = ("status", "deal status", "Deal - Status")
-    transforms: Mapping[str, Mapping[str, ColumnTransform]] = field(default_factory=dict)
-
-    def with_mapping(self, mapping: Mapping[str, Any]) -> Conventions:
-        """These conventions overlaid with a parsed mapping file (see :func:`read_mapping`)."""
-        columns = {table: dict(cols) for table, cols in self.columns.items()}
-        outcome_values = {k: list(v) for k, v in self.outcome_values.items()}
-        for table, section in mapping.items():
-            for key, value in section.items():
-                if key == "outcome_values":
-                    for outcome, values in value.items():
-                        outcome_values.setdefault(outcome, []).extend(values)
-                else:
-                    columns.setdefault(table, {})[key] = value
-        return replace(self, columns=columns, outcome_values=outcome_values)
+    prepare: Mapping[str, Prepare] = field(default_factory=dict)
+    transforms: Mapping[str, Mapping[str, Rewrite]] = field(default_factory=dict)
+    values: Mapping[str, Mapping[str, Mapping[str, str]]] = field(default_factory=dict)
+    scale: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
 
 
-def read_mapping(path: Path | str) -> dict[str, dict[str, Any]]:
-    """Parse and check a mapping file (TOML, or YAML when PyYAML is installed).
-
-    ::
-
-        [accounts]
-        "Headcount (LinkedIn)" = "employees"
-        "Internal notes" = ""            # drop this column
-
-        [deals.outcome_values]
-        won = ["Closed Won", "Won"]
-        lost = ["Closed Lost", "Dead"]
-    """
-    label = str(path)
-    file = Path(path)
-    if not file.is_file():
-        raise IcpkitError("mapping file not found", file=label)
-    text = file.read_text(encoding="utf-8-sig", errors="replace")
-    if file.suffix.lower() in (".yaml", ".yml"):
-        try:
-            import yaml
-        except ImportError:
-            raise IcpkitError("YAML mapping files need PyYAML; use TOML", file=label) from None
-        try:
-            data = yaml.safe_load(text) or {}
-        except yaml.YAMLError as error:
-            raise IcpkitError(f"not valid YAML: {_one_line(error)}", file=label) from None
-    else:
-        import tomllib
-
-        try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as error:
-            raise IcpkitError(f"not valid TOML: {_one_line(error)}", file=label) from None
-    if not isinstance(data, dict):
-        raise IcpkitError("a mapping file holds one section per table", file=label)
-    for table, section in data.items():
-        if table not in schema.TABLES:
-            raise IcpkitError(
-                f'unknown table "{table}" (expected {", ".join(schema.TABLES)})', file=label
+def extend_aliases(
+    base: Mapping[str, Mapping[str, Sequence[str]]],
+    extra: Mapping[str, Mapping[str, Sequence[str]]],
+    *,
+    remove: Mapping[str, Mapping[str, Sequence[str]]] | None = None,
+) -> dict[str, dict[str, tuple[str, ...]]]:
+    """``base`` aliases with a source's own names tried first, and some generic ones removed
+    (Salesforce's boolean ``Closed`` column must not be read as the close date)."""
+    out: dict[str, dict[str, tuple[str, ...]]] = {}
+    for table in schema.TABLES:
+        columns = {c: tuple(names) for c, names in base.get(table, {}).items()}
+        for column, names in extra.get(table, {}).items():
+            columns[column] = tuple(dict.fromkeys([*names, *columns.get(column, ())]))
+        for column, names in (remove or {}).get(table, {}).items():
+            dropped = {nz.header_key(n) for n in names}
+            columns[column] = tuple(
+                n for n in columns.get(column, ()) if nz.header_key(n) not in dropped
             )
-        if not isinstance(section, dict):
-            raise IcpkitError(f"[{table}] must map source columns to columns", file=label)
-        for key, value in section.items():
-            if key == "outcome_values":
-                _check_outcome_values(table, value, label)
-            elif not isinstance(value, str):
-                raise IcpkitError(f'[{table}] "{key}" must map to a column name (text)', file=label)
-    return data
+        out[table] = columns
+    return out
 
 
-def _check_outcome_values(table: str, value: Any, label: str) -> None:
-    if table != "deals" or not isinstance(value, dict):
-        raise IcpkitError("outcome_values belongs in [deals.outcome_values]", file=label)
-    for outcome, values in value.items():
-        if outcome not in schema.OUTCOMES:
-            raise IcpkitError(
-                f'outcome_values: "{outcome}" is not one of {", ".join(schema.OUTCOMES)}',
-                file=label,
-            )
-        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
-            raise IcpkitError(f"outcome_values.{outcome} must be a list of texts", file=label)
-
-
-def _one_line(error: Exception) -> str:
+def one_line(error: Exception) -> str:
+    """An exception's message on one line (for :class:`IcpkitError`)."""
     return " ".join(str(error).split())
 
 
@@ -916,6 +890,7 @@ class TableBuild:
     notes: list[str] = field(default_factory=list)
     duplicates: dict = field(default_factory=dict)
     derived: list[str] = field(default_factory=list)  # e.g. employees_raw, in output order
+    adapter: str = "generic"  # the conventions the file was read with
 
     def reject(
         self, mask: np.ndarray, reasons: np.ndarray | str, column: np.ndarray | str = ""
@@ -960,13 +935,16 @@ def build_table(
         reasons=np.array(raw.row_errors, dtype=object),
         reason_columns=np.full(n, "", dtype=object),
         notes=list(raw.notes),
+        adapter=conventions.name,
     )
     header_keys = {nz.header_key(h) for h in headers}
     for source in conventions.columns.get(table, {}):
         if nz.header_key(source) not in header_keys:
             build.note(f'the mapping names a column "{source}" that this file does not have')
     cleaned = {h: clean_text(raw.frame[h].reset_index(drop=True)) for h in headers}
+    replaced = _replace_values(build, cleaned, conventions.values.get(table, {}))
     transforms = conventions.transforms.get(table, {})
+    scale = conventions.scale.get(table, {})
     columns: dict[str, pd.Series] = {}
     extras: dict[str, pd.Series] = {}
     required = set(schema.REQUIRED[table]) - {"outcome"}
@@ -980,15 +958,22 @@ def build_table(
         else:
             text = cleaned[header]
         if column in transforms:
-            text = transforms[column](text)
+            text = _rewrite(build, column, text, transforms[column])
         kind = _KIND_BY_COLUMN.get(column, _KIND_BY_TYPE[logical_type])
         if kind == "outcome":
             columns[column] = _type_text(text).values  # decided by _decide_outcomes
             continue
         result = type_column(kind, text, column, country=columns.get("country"))
         columns[column] = result.values.reset_index(drop=True)
+        if column in scale:
+            columns[column] = _scaled(build, column, columns[column], scale[column])
         for name, series in result.extras.items():
             extras[name] = _merge_existing(series, plan, cleaned, name)
+        if header in replaced:  # the raw value is the file's, not the mapping's correction
+            original, changed = replaced[header]
+            raw_name = f"{column}_raw"
+            kept = extras.get(raw_name, pd.Series([None] * n, dtype=object))
+            extras[raw_name] = kept.astype(object).where(~changed, original).astype(STR_DTYPE)
         build.notes.extend(f"{raw.label}: {note}" for note in result.notes)
         if result.reasons is None:
             continue
@@ -1016,12 +1001,84 @@ def build_table(
         build.reject(blank, f"{column} is blank", header)
     if table == "deals":
         _decide_outcomes(build, conventions, cleaned)
+        _note_deals_without_account(build)
     id_column = ID_COLUMNS.get(table)
     if id_column and table != "accounts":
         _fill_missing_ids(build, id_column)
     if id_column:
         _reject_duplicate_ids(build, id_column)
     return build
+
+
+def _replace_values(
+    build: TableBuild, cleaned: dict[str, pd.Series], replacements: Mapping[str, Mapping[str, str]]
+) -> dict[str, tuple[pd.Series, np.ndarray]]:
+    """Apply a mapping file's ``[<table>.values.<column>]`` to the cleaned text, in place.
+
+    A key names a source header or the column it becomes (``"sector"`` or ``"industry"``).
+    Returns, per header changed, its text before and which rows changed.
+    """
+    done: dict[str, tuple[pd.Series, np.ndarray]] = {}
+    if not replacements:
+        return done
+    plan = build.plan
+    output_name = {header: column for column, header in plan.canonical.items()}
+    output_name.update(plan.custom)
+    by_key = {nz.header_key(k): (k, v) for k, v in replacements.items()}
+    for header, text in cleaned.items():
+        found = by_key.get(nz.header_key(header)) or by_key.get(
+            nz.header_key(output_name.get(header, ""))
+        )
+        if found is None:
+            continue
+        name, mapping = found
+        changed = text.isin(list(mapping)).to_numpy()
+        if not changed.any():
+            build.note(f'[values."{name}"]: none of its values occur in "{header}"')
+            continue
+        cleaned[header] = text.where(~changed, text.map(mapping))
+        done[header] = (text, changed)
+        counts = pd.Series(text[changed]).value_counts()
+        shown = ", ".join(
+            f'"{nz.show(k)}" → "{nz.show(mapping[k])}" ({n})' for k, n in counts.head(5).items()
+        )
+        build.note(f'"{header}": {int(changed.sum())} values replaced by the mapping: {shown}')
+    return done
+
+
+def _note_deals_without_account(build: TableBuild) -> None:
+    """Say which deals lost their account (CRMs often leave it blank on open deals)."""
+    blank = (build.reasons == "account_id is blank") & build.frame["account_id"].isna().to_numpy()
+    if not blank.any():
+        return
+    outcomes = build.frame["outcome"].astype(object).to_numpy()[blank]
+    counts = pd.Series(outcomes).fillna("no outcome").value_counts()
+    shown = ", ".join(f"{n:,} {outcome}" for outcome, n in counts.items())
+    build.note(f"{int(blank.sum()):,} deals have no account and are quarantined ({shown})")
+
+
+def _rewrite(build: TableBuild, column: str, text: pd.Series, rewrite: Rewrite) -> pd.Series:
+    """A source's fix of one column, with a note saying how many values it changed."""
+    rewritten = rewrite(text)
+    before = text.astype(object)
+    after = rewritten.astype(object)
+    changed = (before.notna() & (before != after)).to_numpy()
+    if changed.any():
+        first = int(np.flatnonzero(changed)[0])
+        build.note(
+            f"{column}: {int(changed.sum())} values changed ({rewrite.description}), e.g. "
+            f'"{nz.show(before.iloc[first])}" → "{nz.show(after.iloc[first])}"'
+        )
+    return rewritten
+
+
+def _scaled(build: TableBuild, column: str, values: pd.Series, factor: float) -> pd.Series:
+    shown = f"{factor:,.0f}" if float(factor).is_integer() else f"{factor:g}"
+    build.note(f"{column}: multiplied by {shown} (the mapping gives its unit)")
+    scaled = values.astype("float64") * factor
+    if isinstance(values.dtype, pd.Int64Dtype):
+        return scaled.round().astype("Int64")
+    return scaled
 
 
 def _merge_existing(
@@ -1064,9 +1121,15 @@ def _fill_missing_ids(build: TableBuild, id_column: str) -> None:
 
 
 def _reject_duplicate_ids(build: TableBuild, id_column: str) -> None:
+    """Quarantine a repeated id. A contact is one person on one deal: the same contact_id
+    on two deals (two opportunity contact roles) is not a duplicate."""
     live = build.accepted
     ids = build.frame[id_column].astype(object)
-    candidates = ids.where(live, None)
+    keys = ids
+    if build.table == "contacts" and "deal_id" in build.plan.canonical:
+        deals = build.frame["deal_id"].astype(object).fillna("")
+        keys = ids.where(ids.isna(), ids.astype(str) + "\x1f" + deals.astype(str))
+    candidates = keys.where(live, None)
     dup = candidates.duplicated(keep="first").to_numpy() & candidates.notna().to_numpy()
     if not dup.any():
         return
@@ -1086,7 +1149,7 @@ def _reject_duplicate_ids(build: TableBuild, id_column: str) -> None:
     examples = []
     for value in pd.unique(candidates[dup]):
         rows = np.flatnonzero((candidates == value).to_numpy())
-        examples.append({id_column: value, "lines": [int(lines[r]) for r in rows[:5]]})
+        examples.append({id_column: ids.iloc[rows[0]], "lines": [int(lines[r]) for r in rows[:5]]})
         if len(examples) == 5:
             break
     build.duplicates["duplicate_ids"] = {
@@ -1279,6 +1342,26 @@ def likely_duplicate_accounts(accounts: pd.DataFrame) -> dict:
     return out
 
 
+MAX_LABELS_COMPARED = 1000
+
+
+def similar_spellings(values: pd.Series) -> list[list[str]]:
+    """Groups of distinct labels that differ only in case, spaces or punctuation
+    (``"GTX Pro"`` / ``"GTXPro"``), most frequent spelling first; a column with more than
+    :data:`MAX_LABELS_COMPARED` distinct values is free text and is not compared."""
+    if not pd.api.types.is_string_dtype(values.dtype):
+        return []
+    counts = values.value_counts()
+    if len(counts) > MAX_LABELS_COMPARED or len(counts) < 2:
+        return []
+    groups: dict[str, list[str]] = {}
+    for label in counts.index:
+        key = nz.header_key(str(label))
+        if key:
+            groups.setdefault(key, []).append(str(label))
+    return [group for group in groups.values() if len(group) > 1]
+
+
 def company_name_keys(names: pd.Series) -> pd.Series:
     """:func:`normalise.company_name_key` for a whole column, vectorised with Arrow."""
     values = names.astype(object).where(names.notna(), None).to_numpy(dtype=object)
@@ -1303,36 +1386,63 @@ def company_name_keys(names: pd.Series) -> pd.Series:
 # Several files → one result
 
 
+Source = Path | str | RawTable
+
+
 def ingest(
-    files: Mapping[str, Path | str | None],
-    conventions: Conventions | None = None,
+    files: Mapping[str, Source | None],
+    conventions: Conventions | Mapping[str, Conventions] | None = None,
     *,
     empty_tables: Mapping[str, pd.DataFrame] | None = None,
     notes: Sequence[str] = (),
+    source_format: str | None = None,
+    reader: Callable[[Path | str], RawTable] = read_table,
 ) -> IngestResult:
     """Read, map, type and validate a set of files (``{"accounts": path, "deals": path, ...}``).
 
-    ``accounts`` is required; every other table's ``account_id`` must exist in the accepted
-    accounts, or the row is quarantined. ``empty_tables``: tables known to have no rows
-    (passed through as they are).
+    A file may also be given already read (a :class:`RawTable`, e.g. from a database).
+    ``conventions``: one for every file, or one per table (when each file comes from a
+    different CRM). ``accounts`` is required; every other table's ``account_id`` must exist in
+    the accepted accounts, or the row is quarantined. ``empty_tables``: tables known to have no
+    rows (passed through as they are). ``source_format``: the name ``ingest.json`` gives the
+    input format (default: the conventions' name).
     """
-    conventions = conventions or Conventions()
+    per_table = _conventions_per_table(conventions)
     unknown = set(files) - set(schema.TABLES)
     if unknown:
         raise ValueError(f"unknown tables: {sorted(unknown)}")
     if files.get("accounts") is None:
         raise IcpkitError("an accounts file is required")
     builds: dict[str, TableBuild] = {}
+    read: dict[str, RawTable] = {}
     for table in schema.TABLES:
-        path = files.get(table)
-        if path is not None:
-            builds[table] = build_table(read_table(path), table, conventions)
+        source = files.get(table)
+        if source is None:
+            continue
+        raw = source if isinstance(source, RawTable) else reader(source)
+        table_conventions = per_table[table]
+        prepare = table_conventions.prepare.get(table)
+        if prepare is not None:
+            raw = prepare(raw, read, table_conventions)
+        read[table] = raw
+        builds[table] = build_table(raw, table, table_conventions)
     account_ids = builds["accounts"].frame["account_id"].astype(object)[builds["accounts"].accepted]
     known = set(account_ids)
     for table, build in builds.items():
         if table != "accounts":
             check_accounts_exist(build, known)
-    return assemble(builds, conventions.name, extra_tables=empty_tables, notes=notes)
+    if source_format is None:
+        names = {build.adapter for build in builds.values()}
+        source_format = names.pop() if len(names) == 1 else "mixed"
+    return assemble(builds, source_format, extra_tables=empty_tables, notes=notes)
+
+
+def _conventions_per_table(
+    conventions: Conventions | Mapping[str, Conventions] | None,
+) -> dict[str, Conventions]:
+    if conventions is None or isinstance(conventions, Conventions):
+        return dict.fromkeys(schema.TABLES, conventions or Conventions())
+    return {table: conventions.get(table) or Conventions() for table in schema.TABLES}
 
 
 def check_accounts_exist(build: TableBuild, known: set) -> None:
@@ -1400,6 +1510,7 @@ def assemble(
             "accepted": int(accepted.sum()),
             "quarantined": len(refused),
             "cell_issues": issues,
+            "adapter": build.adapter,
             **raw.describe(),
             "columns": build.plan.describe(),
             "derived_columns": list(build.derived),
@@ -1411,6 +1522,19 @@ def assemble(
         table_duplicates = dict(build.duplicates)
         if table == "accounts" and not frame.empty:
             table_duplicates.update(likely_duplicate_accounts(frame))
+        spellings = {
+            name: groups
+            for name in (*build.plan.custom.values(), "stage", "source", "lost_reason")
+            if name in frame.columns and (groups := similar_spellings(frame[name]))
+        }
+        if spellings:
+            table_duplicates["similar_values"] = spellings
+            for name, groups in spellings.items():
+                shown = "; ".join(" / ".join(f'"{nz.show(v)}"' for v in g) for g in groups[:3])
+                all_notes.append(
+                    f"{raw.label}: {name} spells the same value in different ways: {shown} "
+                    f"(merge them with [{table}.values.{name}] in a mapping file)"
+                )
         if table_duplicates:
             duplicates[table] = table_duplicates
     for table, frame in (extra_tables or {}).items():

@@ -118,6 +118,8 @@ def read_table(path: Path | str) -> RawTable:
         return _read_parquet(file, label)
     _refuse_binary(data, label)
     text, encoding = _decode(data, label)
+    if file.suffix.lower() in JSON_SUFFIXES or text.lstrip("\ufeff \t\r\n")[:1] in ("[", "{"):
+        return read_json_text(text, label)
     return _read_csv_text(text, label, encoding)
 
 
@@ -372,6 +374,149 @@ def _read_parquet(file: Path, label: str) -> RawTable:
         row_errors=[None] * len(frame),
         kind="parquet",
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# JSON: API responses and JSON lines
+
+JSON_SUFFIXES = (".json", ".jsonl", ".ndjson")
+# Keys under which APIs return their list of records: HubSpot "results", Pipedrive "data",
+# Salesforce REST "records".
+RECORD_KEYS = ("results", "data", "records", "items", "rows")
+
+
+def read_json_text(text: str, label: str) -> RawTable:
+    """Records from a JSON array, an API response (``{"results": [...]}``, ``{"data": [...]}``,
+    ``{"records": [...]}``) or JSON lines. Nested objects flatten to dotted names
+    (``properties.amount``, ``org_id.value``); a list of objects to one column per key with
+    the values joined by ``;``. Every value becomes text as a CSV cell would be (``true``,
+    ``1200``, blank for null), so the same normalisers apply. A record's line is the line it
+    starts on.
+    """
+    text = text.removeprefix("\ufeff")
+    records, lines = _json_records(text, label)
+    if not records:
+        raise IcpkitError("no records in this JSON file", file=label)
+    rows = []
+    for number, record in zip(lines, records, strict=True):
+        if not isinstance(record, dict):
+            raise IcpkitError("a record is not a JSON object", file=label, line=number)
+        flat: dict[str, str] = {}
+        _flatten(record, "", flat)
+        rows.append(flat)
+    columns = list(dict.fromkeys(key for row in rows for key in row))
+    header, notes = _unique_headers(columns, label)
+    frame = pd.DataFrame(
+        {
+            name: pd.Series([row.get(key, "") for row in rows], dtype=object)
+            for name, key in zip(header, columns, strict=True)
+        }
+    )
+    return RawTable(
+        label=label,
+        frame=frame,
+        lines=np.asarray(lines, dtype=np.int64),
+        row_errors=[None] * len(frame),
+        kind="json",
+        encoding="utf-8",
+        notes=notes,
+    )
+
+
+def _json_records(text: str, label: str) -> tuple[list, list[int]]:
+    decoder = json.JSONDecoder()
+    try:
+        whole = json.loads(text)
+    except json.JSONDecodeError as error:
+        if text.lstrip().startswith("{") and "\n" in text.strip():
+            return _json_lines(text, decoder, label)
+        raise IcpkitError(f"not valid JSON: {error.msg}", file=label, line=error.lineno) from None
+    if isinstance(whole, list):
+        return whole, _element_lines(text, text.index("["), decoder)
+    if isinstance(whole, dict):
+        for key in RECORD_KEYS:
+            if isinstance(whole.get(key), list):
+                start = _value_start(text, key, decoder)
+                return whole[key], _element_lines(text, start, decoder)
+        return [whole], [text.count("\n", 0, text.index("{")) + 1]
+    raise IcpkitError("JSON holds neither records nor a list of records", file=label)
+
+
+def _json_lines(text: str, decoder: json.JSONDecoder, label: str) -> tuple[list, list[int]]:
+    records, lines = [], []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            records.append(decoder.decode(line))
+        except json.JSONDecodeError as error:
+            raise IcpkitError(f"not valid JSON: {error.msg}", file=label, line=number) from None
+        lines.append(number)
+    return records, lines
+
+
+def _skip(text: str, position: int, chars: str = " \t\r\n") -> int:
+    while position < len(text) and text[position] in chars:
+        position += 1
+    return position
+
+
+def _value_start(text: str, wanted: str, decoder: json.JSONDecoder) -> int:
+    """Where the value of a top-level key starts (the text is known to be valid JSON)."""
+    position = _skip(text, text.index("{") + 1)
+    while text[position] != "}":
+        key, position = decoder.raw_decode(text, position)
+        position = _skip(text, _skip(text, position) + 1)  # past ":"
+        if key == wanted:
+            return position
+        _, position = decoder.raw_decode(text, position)
+        position = _skip(text, _skip(text, position), " \t\r\n,")
+    raise AssertionError("key not found in valid JSON")
+
+
+def _element_lines(text: str, start: int, decoder: json.JSONDecoder) -> list[int]:
+    """The line each element of the array opening at ``start`` starts on."""
+    lines: list[int] = []
+    line, counted = 1, 0
+    position = _skip(text, start + 1)
+    while position < len(text) and text[position] != "]":
+        line += text.count("\n", counted, position)
+        counted = position
+        lines.append(line)
+        _, position = decoder.raw_decode(text, position)
+        position = _skip(text, position, " \t\r\n,")
+    return lines
+
+
+def _flatten(value: object, prefix: str, out: dict[str, str]) -> None:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _flatten(item, f"{prefix}.{key}" if prefix else str(key), out)
+    elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+        parts: dict[str, list[str]] = {}
+        for item in value:
+            flat: dict[str, str] = {}
+            _flatten(item, prefix, flat)
+            for key, text in flat.items():
+                parts.setdefault(key, []).append(text)
+        for key, texts in parts.items():
+            out[key] = ";".join(t for t in texts if t)
+    elif isinstance(value, list):
+        out[prefix] = ";".join(_json_text(v) for v in value if v is not None)
+    else:
+        out[prefix] = _json_text(value)
+
+
+def _json_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
 
 
 # ---------------------------------------------------------------------------------------------
