@@ -12,6 +12,7 @@ from icpkit.cli import (
     core,  # noqa: F401  (importing registers the commands)
     export,  # noqa: F401
     report,  # noqa: F401
+    serve,  # noqa: F401
     validate,  # noqa: F401
 )
 from icpkit.cli.app import app, errors
