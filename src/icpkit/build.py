@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -30,6 +30,7 @@ from icpkit.scorecard.learn import ScorecardLearner
 from icpkit.scorecard.model import Scorecard, Tiers
 from icpkit.stats import holm_adjust
 from icpkit.validate import evaluate, split_holdout
+from icpkit.validate.holdout import held_out_calibration
 
 MIN_EACH_OUTCOME = 5
 
@@ -138,9 +139,16 @@ def build_icp(
         trained_on={k: v for k, v in trained_on.items() if v},
         sample_weight=weight,
     )
+    calibration = held_out_calibration(trial, features.iloc[split.test], won[split.test])
+    if calibration is not None:
+        card = replace(card, calibration=calibration)
     validation["note"] = (
         "Measured on held-out closed deals with a scorecard trained only on the others; the "
-        "scorecard file is then refit on all closed deals with the same settings."
+        "scorecard file is then refit on all closed deals with the same settings, and its "
+        "score-to-probability calibration is fitted on the held-out deals."
+        if calibration is not None
+        else "Measured on held-out closed deals with a scorecard trained only on the others; "
+        "the scorecard file is then refit on all closed deals with the same settings."
     )
     validation["signal"] = _signal_verdict(validation)
 

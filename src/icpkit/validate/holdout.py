@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import roc_auc_score
 
-from icpkit.scorecard.model import TIER_NAMES, Scorecard
-from icpkit.stats import Z95, bootstrap_ratio_interval, wilson_interval
+from icpkit.scorecard.model import TIER_NAMES, Calibration, Scorecard
+from icpkit.stats import Z95, bootstrap_ratio_interval, fit_logistic, wilson_interval
 
 IN_ICP_TIERS = ("A", "B")
 TARGET_LIFT = 3.0  # the playbooks' bar: conversion inside the ICP at least 3x outside
@@ -158,3 +158,21 @@ def _three_x_verdict(lift: dict) -> dict:
         )
         met = False
     return {"met": met, "verdict": verdict}
+
+
+def held_out_calibration(
+    card: Scorecard, accounts: pd.DataFrame, won: np.ndarray
+) -> Calibration | None:
+    """Score -> win probability, fitted on deals the card never saw (Platt scaling).
+
+    The scorecard shipped after validation is refit on all deals by the same recipe, so its
+    0-100 score means what the validated card's score meant; fitting the mapping on held-out
+    deals keeps the probabilities from inheriting the training set's optimism. None when the
+    held-out set is too small to fit two numbers (fewer than 5 won or 5 lost).
+    """
+    y = np.asarray(won, dtype=int)
+    if min(y.sum(), len(y) - y.sum()) < 5:
+        return None
+    score = card.apply(accounts).score.astype(float)
+    intercept, (slope,) = fit_logistic(score.reshape(-1, 1), y, l2=1e-6)
+    return Calibration(intercept, float(slope))
