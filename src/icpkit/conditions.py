@@ -136,7 +136,8 @@ def to_list(value: Any) -> tuple[str, ...] | None:
 def _is_missing(values: pd.Series, kind: str) -> np.ndarray:
     if kind == "numeric":
         return values.isna().to_numpy()
-    return values.map(lambda v: v is None).to_numpy(dtype=bool)
+    # isna, not `is None`: pandas 3 infers a "str" dtype for mapped text, whose blanks are NaN.
+    return values.isna().to_numpy(dtype=bool)
 
 
 def matches(values: pd.Series, kind: str, condition: Condition) -> np.ndarray:
