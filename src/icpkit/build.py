@@ -21,7 +21,9 @@ from icpkit import __version__
 from icpkit.discover import attribute_profiles, find_segments
 from icpkit.discover.attribute_kinds import classify_columns
 from icpkit.discover.binning import AttributeBinner
+from icpkit.discover.personas import find_personas, icp_segment_per_deal, no_contacts
 from icpkit.discover.segments import SegmentSearch
+from icpkit.discover.triggers import add_priority_matrix, find_triggers, no_signals
 from icpkit.errors import IcpkitError
 from icpkit.outcomes import closed_deals, deal_attribute_columns
 from icpkit.schema import NOT_ATTRIBUTES
@@ -29,6 +31,7 @@ from icpkit.scorecard.io import save_scorecard
 from icpkit.scorecard.learn import ScorecardLearner
 from icpkit.scorecard.model import Scorecard, Tiers
 from icpkit.stats import holm_adjust
+from icpkit.timing import save_timing, timing_from_dict
 from icpkit.validate import evaluate, split_holdout
 from icpkit.validate.holdout import held_out_calibration
 
@@ -44,6 +47,9 @@ class BuildResult:
     facts: dict[str, Any]  # counts, dates, cycles and sizes the report quotes
     # Deal attributes (lead source, competitor, RFP) profiled apart from the company ICP.
     qualification: list[dict] = field(default_factory=list)
+    # Who buys and when (plain dicts, see personas.json / triggers.json); None without the table.
+    personas: dict[str, Any] | None = None
+    triggers: dict[str, Any] | None = None
     files: dict[str, Path] = field(default_factory=dict)
 
 
@@ -56,6 +62,8 @@ def build_icp(
     half_life_days: float | None = None,
     company_columns: Sequence[str] = (),
     deal_columns: Sequence[str] = (),
+    contacts: pd.DataFrame | None = None,
+    signals: pd.DataFrame | None = None,
     seed: int = 0,
     source: str = "",
     step: Callable[[str], None] = lambda _: None,
@@ -66,7 +74,8 @@ def build_icp(
     RFP: named in ``deal_columns`` or recognised by name, and the deals table's own columns)
     are profiled apart as qualification insights; engagement columns are left out of fit.
     ``half_life_days`` weighs each deal by 0.5 ** (its age / half-life), age counted back from
-    the newest decision, so the card follows a market that moved.
+    the newest decision, so the card follows a market that moved. ``contacts`` and
+    ``signals`` (canonical tables, optional) add buyer personas and trigger events.
     """
     step("Joining deals to accounts")
     closed = closed_deals(deals)
@@ -158,7 +167,16 @@ def build_icp(
     qualification = _qualification_insights(deal_features, won, final.base_rate_)
     validation["attribute_kinds"] = kinds.to_json() | {"deal_table": list(deal_features.columns)}
     facts = _facts(labelled, won, segments, accounts, deals)
-    return BuildResult(card, validation, segments, profiles, facts, qualification)
+    personas = triggers = None
+    if contacts is not None:
+        in_icp = icp_segment_per_deal(labelled["deal_id"], segments.primary)
+        personas = find_personas(deals, contacts, segments=in_icp, seed=seed)
+    if signals is not None:
+        tiers = pd.Series(card.apply(accounts).tier, index=accounts["account_id"].astype(str))
+        triggers = add_priority_matrix(find_triggers(deals, signals, seed=seed), tiers, signals)
+    return BuildResult(
+        card, validation, segments, profiles, facts, qualification, personas, triggers
+    )
 
 
 def _deal_name(column: str, accounts: pd.DataFrame) -> str:
@@ -228,6 +246,13 @@ def write_outputs(result: BuildResult, out_dir: Path) -> dict[str, Path]:
             "facts": result.facts,
         },
     )
+    files["personas"] = out_dir / "personas.json"
+    files["triggers"] = out_dir / "triggers.json"
+    _write_json(files["personas"], result.personas or no_contacts())
+    _write_json(files["triggers"], result.triggers or no_signals())
+    if result.triggers and result.triggers.get("timing_model"):
+        files["timing"] = out_dir / "timing.toml"
+        save_timing(timing_from_dict(result.triggers["timing_model"]), files["timing"])
     files |= write_reports(result, out_dir)
     result.files = files
     return files

@@ -202,7 +202,7 @@ _FUNCTION_WORDS: dict[str, tuple[str, ...]] = {
         "talent", "talent acquisition", "recruiter", "recruiting", "recruitment", "hrbp",
         "chro", "chief people officer", "chief human resources officer", "personnel",
         "learning and development", "compensation", "benefits", "culture", "happiness",
-        "employee experience", "lnd", "personal",  "personalwesen",
+        "employee experience", "lnd", "personal", "personalwesen",
         "ressources humaines", "rh", "drh", "recursos humanos", "rrhh", "risorse umane",
         "ta",
     ),
