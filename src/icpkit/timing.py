@@ -259,6 +259,108 @@ def read_signals(path: str | Path) -> pd.DataFrame:
     return build.frame[["account_id", "type", "occurred_at"]].reset_index(drop=True)
 
 
+# --- Adding timing to a scored file ------------------------------------------------------------
+
+
+def model_for(scorecard: str | Path, timing: str | Path | None = None) -> TimingModel:
+    """The timing model to use with a scorecard: ``timing`` if given, else ``timing.toml``
+    beside the scorecard (what ``icpkit build`` writes), else :func:`default_timing_model`."""
+    if timing is not None:
+        return load_timing(timing)
+    beside = Path(scorecard).with_name("timing.toml")
+    return load_timing(beside) if beside.is_file() else default_timing_model()
+
+
+def add_timing(
+    scored: str | Path,
+    signals: pd.DataFrame,
+    model: TimingModel,
+    *,
+    as_of: Any = None,
+    chunk_rows: int = 200_000,
+) -> dict[str, Any]:
+    """Add ``timing_score``, ``timing_bucket``, ``timing_reason`` and ``priority`` (fit tier x
+    timing bucket, "A1") to a file ``icpkit score`` wrote, in place, a chunk at a time.
+
+    Rows are matched to signals on the file's first column (the id ``icpkit score`` puts
+    there); an account with no signal gets score 0, bucket 3.
+    """
+    from icpkit.csvsafe import escape_formula
+
+    path = Path(scored)
+    timing = model.score(signals, as_of=as_of).set_index("account_id")
+    timing = timing[~timing.index.duplicated()]
+    counts = {priority(t, b): 0 for t in "ABCD" for b in (1, 2, 3)}
+    temporary = path.with_name(f".{path.name}.timing")
+
+    def extend(chunk: pd.DataFrame) -> pd.DataFrame:
+        id_column = chunk.columns[0]
+        if id_column == "row" or "icp_tier" not in chunk.columns:
+            raise IcpkitError(
+                "--signals needs an id column matching the signals' account_id (give --id)",
+                file=path,
+            )
+        found = timing.reindex(chunk[id_column].astype(str).to_numpy())
+        chunk["timing_score"] = found["timing_score"].fillna(0).astype(np.int64).to_numpy()
+        chunk["timing_bucket"] = found["timing_bucket"].fillna(3).astype(np.int64).to_numpy()
+        reasons = found["timing_reason"].fillna("").astype(str)
+        chunk["timing_reason"] = reasons.map(escape_formula).to_numpy()
+        chunk["priority"] = [
+            priority(t, b)
+            for t, b in zip(chunk["icp_tier"].astype(str), chunk["timing_bucket"], strict=True)
+        ]
+        for cell, n in chunk["priority"].value_counts().items():
+            counts[cell] = counts.get(cell, 0) + int(n)
+        return chunk
+
+    if path.suffix.lower() == ".parquet":
+        _extend_parquet(path, temporary, extend, chunk_rows)
+    else:
+        _extend_csv(path, temporary, extend, chunk_rows)
+    temporary.replace(path)
+    reference = _reference(_clean_signals(signals), as_of)
+    return {
+        "as_of": reference.date().isoformat(),
+        "accounts_with_signals": int(len(timing)),
+        "priority": counts,
+        "model": dict(model.trained_on).get("source", "learned by icpkit build"),
+    }
+
+
+def _extend_csv(path: Path, temporary: Path, extend, chunk_rows: int) -> None:
+    # Read every cell as the text written (already formula-escaped), so nothing is re-read
+    # as a number or a date on the way through.
+    reader = pd.read_csv(
+        path, dtype=str, keep_default_na=False, chunksize=chunk_rows, encoding="utf-8"
+    )
+    with temporary.open("w", encoding="utf-8", newline="") as handle:
+        written = False
+        for chunk in reader:
+            extend(chunk).to_csv(handle, index=False, header=not written)
+            written = True
+        if not written:  # a header and no rows: keep the header, with the new columns
+            extend(pd.read_csv(path, dtype=str, nrows=0)).to_csv(handle, index=False)
+
+
+def _extend_parquet(path: Path, temporary: Path, extend, chunk_rows: int) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    writer = None
+    try:
+        for batch in pq.ParquetFile(path).iter_batches(batch_size=chunk_rows):
+            table = pa.Table.from_pandas(extend(batch.to_pandas()), preserve_index=False)
+            if writer is None:
+                writer = pq.ParquetWriter(temporary, table.schema)
+            writer.write_table(table)
+        if writer is None:  # no rows: the schema, with the new columns
+            empty = pq.read_schema(path).empty_table().to_pandas()
+            pq.write_table(pa.Table.from_pandas(extend(empty), preserve_index=False), temporary)
+    finally:
+        if writer is not None:
+            writer.close()
+
+
 # --- Helpers -----------------------------------------------------------------------------------
 
 

@@ -178,6 +178,8 @@ def build(
             max_attributes=max_attributes,
             tiers=parse_tiers(tiers) if tiers else None,
             half_life_days=half_life,
+            contacts=result.tables.get("contacts"),
+            signals=result.tables.get("signals"),
             seed=seed,
             source=source,
             step=step,
@@ -214,17 +216,38 @@ def score(
     id_column: Annotated[
         str | None, typer.Option("--id", help="Column that identifies a row (default: account_id).")
     ] = None,
+    signals: Annotated[
+        Path | None,
+        typer.Option(help="Trigger events (account_id, type, occurred_at): adds timing columns."),
+    ] = None,
+    timing: Annotated[
+        Path | None,
+        typer.Option(help="Timing model (default: timing.toml beside the scorecard)."),
+    ] = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Date signal ages count to (default: newest).")
+    ] = None,
 ) -> None:
     """Score every row of a file: icp_score (0-100), icp_tier (A-D), icp_disqualified and
-    icp_reasons, in input order.
+    icp_reasons, in input order. With `--signals`, also timing_score (0-100), timing_bucket
+    (1 = a trigger now, 3 = none), timing_reason and priority (fit tier x timing: "A1").
 
-    Example: `icpkit score --scorecard icp-out/scorecard.toml --input accounts.csv --out scored.csv`
+    Examples:
+
+    - `icpkit score --scorecard icp-out/scorecard.toml --input accounts.csv --out scored.csv`
+    - `icpkit score --scorecard icp/scorecard.toml --input a.csv --signals signals.csv --out s.csv`
     """
     from icpkit.score import score_file
 
     summary = score_file(scorecard, input, out, id_column=id_column)
     tiers = ", ".join(f"{k} {v:,}" for k, v in summary["tiers"].items())
     console.print(f"Scored {summary['rows']:,} rows into {out} (tiers: {tiers}).")
+    if signals is not None:
+        from icpkit.timing import add_timing, model_for, read_signals
+
+        added = add_timing(out, read_signals(signals), model_for(scorecard, timing), as_of=as_of)
+        cells = ", ".join(f"{k} {v:,}" for k, v in added["priority"].items() if v)
+        console.print(f"Timing as of {added['as_of']} ({added['model']}): {cells}.")
 
 
 @app.command()
