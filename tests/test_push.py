@@ -917,3 +917,23 @@ def test_salesforce_ids_are_made_case_safe():
     for bad in ("001", "001D0000001aH2A!", "003D0000001aH2AI!U", ""):
         with pytest.raises(ValueError):
             salesforce_id_18(bad)
+
+
+def test_an_unreachable_crm_stops_the_run_after_one_batch(accounts, tmp_path):
+    ids = hubspot_ids(250)
+    input_path = write_input(accounts, tmp_path, 250, ids=("hs_object_id", ids))
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))  # a port nothing listens on
+    port = closed.getsockname()[1]
+    closed.close()
+    destination = HubSpot(base_url=f"http://127.0.0.1:{port}")
+    scored = score_accounts(SEED_CARD, input_path)
+    sleeper = Sleeper()
+    with Transport(destination, Secret(TOKEN), sleep=sleeper, max_attempts=4) as transport:
+        summary = push(destination, scored, tmp_path / "push", transport=transport)
+    assert "cannot reach" in summary.stopped
+    assert (summary.sent, summary.failed, summary.requests) == (0, 250, 4)
+    assert len(sleeper.waits) == 4  # backed off between attempts, then stopped
+    assert {row["reason"] for row in failures(tmp_path / "push")} == {
+        f"not sent: {summary.stopped}"
+    }

@@ -183,11 +183,6 @@ class Pusher:
         except Unconfirmed as lost:
             self._recover(changes, str(lost), recoveries)
             return
-        except GaveUp as gave_up:
-            self.state.settle(c.key for c in changes)
-            for change in changes:
-                self._fail(change, f"not sent: {gave_up}")
-            return
         except StopRun:
             self.state.settle(c.key for c in changes)
             raise

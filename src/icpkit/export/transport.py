@@ -47,7 +47,7 @@ class StopRun(Exception):
 
 
 class GaveUp(Exception):
-    """Still rate-limited or unreachable after every attempt; nothing was applied."""
+    """Records could not be read back after every attempt."""
 
 
 class Transport:
@@ -94,14 +94,15 @@ class Transport:
         self.close()
 
     def call(self, request: ApiRequest) -> Reply:
-        """The reply to ``request``; raises Unconfirmed, StopRun or GaveUp as explained above."""
+        """The reply to ``request``. Raises Unconfirmed (see above), or StopRun when the CRM says
+        stop or is still unreachable or rate-limiting after every attempt."""
         last_reason = ""
         for attempt in range(self.max_attempts):
             self._wait_pause()
             try:
                 reply = self._send(request)
             except _NOT_SENT as error:
-                last_reason = f"cannot connect ({type(error).__name__})"
+                last_reason = f"cannot reach {self.destination.base_url} ({type(error).__name__})"
                 self._backoff(attempt)
                 continue
             except _MAYBE_SENT as error:
@@ -119,7 +120,8 @@ class Transport:
             if reply.status >= 500:
                 raise Unconfirmed(f"HTTP {reply.status} from the server")
             return reply
-        raise GaveUp(f"{last_reason}; gave up after {self.max_attempts} attempts")
+        # The next batch would meet the same wall: stop, and let a later run send the rest.
+        raise StopRun(f"{last_reason}; gave up after {self.max_attempts} attempts")
 
     def _send(self, request: ApiRequest) -> Reply:
         self.counts["requests"] += 1
