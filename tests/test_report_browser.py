@@ -95,7 +95,7 @@ def test_demo_page_renders_every_chart_offline(browser, messy_build):
             "Cumulative gains",
             "Calibration",
             "Segments: size against win rate",
-            "Win rate by attribute bin",
+            "Win rate by employees (strong signal)",
         ):
             assert any(t.startswith(expected) for t in titles), (expected, titles)
         for box in boxes:

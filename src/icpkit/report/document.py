@@ -199,7 +199,7 @@ def _firmographic(inputs: ReportInputs, words: Vocabulary) -> dict[str, str]:
             )
         row["profile"] = text + "."
         return row
-    tried = [c for c in words.kinds if c in FIRMOGRAPHIC]
+    tried = [words.name(c).lower() for c, kind in words.kinds.items() if kind != "list"]
     if not tried:
         row.update(
             profile="Needs input: add industry, employees, revenue and country to accounts.",
@@ -207,8 +207,8 @@ def _firmographic(inputs: ReportInputs, words: Vocabulary) -> dict[str, str]:
         )
         return row
     row.update(
-        profile="No size, industry or location wins more often than chance explains "
-        f"(tried: {join_words([words.name(c).lower() for c in tried], 'and')}).",
+        profile="No kind of company wins more often than chance explains (tried: "
+        f"{join_words(tried, 'and')}).",
         status="none",
     )
     return row
@@ -408,7 +408,8 @@ def _attribute_bars(inputs: ReportInputs) -> list[Bar]:
     attributes = [a for a in inputs.profiles.get("attributes", []) if a["strength"] != "none"]
     bars = []
     for attribute in attributes[:MAX_PROFILE_ATTRIBUTES]:
-        title = f"{attribute['attribute']} ({attribute['strength']} signal)"
+        name = attribute["attribute"]
+        title = f"{name[:1].lower()}{name[1:]} ({attribute['strength']} signal)"
         for b in attribute["bins"]:
             low, high = b["ci"]
             bars.append(
@@ -568,7 +569,11 @@ def _tier_funnel(v: dict[str, Any]) -> list[Stage]:
 
 
 def _segments(inputs: ReportInputs, words: Vocabulary) -> dict[str, Any]:
-    ranked = sorted(inputs.segments, key=_segment_order)[:MAX_SEGMENTS]
+    icp = sorted((s for s in inputs.segments if s["kind"] == "icp"), key=_segment_order)
+    anti = sorted((s for s in inputs.segments if s["kind"] == "anti"), key=_segment_order)
+    anti_room = max(MAX_SEGMENTS // 2 - 1, MAX_SEGMENTS - len(icp))
+    anti = anti[:anti_room]
+    ranked = icp[: MAX_SEGMENTS - len(anti)] + anti
     closed = max(inputs.facts["closed_deals"], 1)
     rows, points = [], []
     for number, s in enumerate(ranked, start=1):
@@ -600,8 +605,8 @@ def _segments(inputs: ReportInputs, words: Vocabulary) -> dict[str, Any]:
 
 
 def _segment_order(segment: dict[str, Any]) -> tuple:
-    """Significant first, ICP before anti-ICP, then the furthest from the average."""
-    return (not segment["significant"], segment["kind"] != "icp", -abs(segment["lift"] - 1))
+    """Significant first, then the furthest from the average."""
+    return (not segment["significant"], -abs(segment["lift"] - 1))
 
 
 def _quality(inputs: ReportInputs) -> dict[str, Any] | None:

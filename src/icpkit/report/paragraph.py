@@ -260,7 +260,8 @@ def icp_paragraph(
 def no_signal_paragraph(facts: dict[str, Any], reasons: list[str]) -> str:
     """Say plainly that there is no ICP in this data, and why, in the reader's terms."""
     base = facts["won"] / max(facts["closed_deals"], 1)
-    why = join_words(reasons, "and") if reasons else "the evidence is too thin to tell"
+    why = "; ".join(reasons[:-1]) + f"; and {reasons[-1]}" if len(reasons) > 1 else ""
+    why = why or (reasons[0] if reasons else "the evidence is too thin to tell")
     return (
         f"No reliable ICP signal yet: this data does not show which companies win. Across "
         f"{facts['closed_deals']:,} closed deals{_period(facts)}, {pct(base)} were won. Why we "

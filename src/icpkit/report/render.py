@@ -3,6 +3,7 @@ request to the network) and its Markdown twin `icp.md`, from one assembled conte
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -90,11 +91,7 @@ def _charts(c: dict[str, Any]) -> dict[str, str | None]:
         )
         if scorecard_bars
         else None,
-        "attributes": charts.win_rate_bars(
-            c["attribute_bars"], "Win rate by attribute bin (95% CI)", c["base_rate"]
-        )
-        if c["attribute_bars"]
-        else None,
+        "attributes": _per_group(c["attribute_bars"], c["base_rate"]),
         "tiers": charts.win_rate_bars(
             tier_bars, "Held-out win rate by tier (95% CI)", c["base_rate"], width=440
         )
@@ -115,6 +112,17 @@ def _charts(c: dict[str, Any]) -> dict[str, str | None]:
         if segments
         else None,
     }
+
+
+def _per_group(bars: list[charts.Bar], base_rate: float) -> list[str]:
+    """One small chart per attribute, so that a page break never strands a tall one."""
+    groups: dict[str, list[charts.Bar]] = {}
+    for bar in bars:
+        groups.setdefault(bar.group, []).append(replace(bar, group=""))
+    return [
+        charts.win_rate_bars(group, f"Win rate by {title} (95% CI)", base_rate)
+        for title, group in groups.items()
+    ]
 
 
 # ---- Markdown ----------------------------------------------------------------------------
