@@ -1,10 +1,23 @@
 """Segment discovery: conjunctions of attribute conditions that win (ICP) or lose (anti-ICP).
 
-The search enumerates single conditions (every contiguous range of a numeric attribute's bins,
-each category group and common single category, each technology) and pairs of conditions on
-different attributes, scores each by weighted relative accuracy (coverage x gain over the base
-rate, which trades lift against size), and tests each against the rest of the accounts. A segment
-is called significant only after Holm's correction for every segment tried.
+The search works on *conditions*: every contiguous range of a numeric attribute's bins (the
+search, not a fixed grid, decides where a range starts and ends), each category group and each
+common single category, each technology ("uses X"). It scores every condition alone, every pair
+of conditions on different attributes among the strongest ones, and extends the best pairs to
+triples (a beam search), each by weighted relative accuracy: coverage x gain over the base rate,
+which trades lift against size.
+
+A skeptic's two questions decide whether a segment is called significant:
+
+- does it win (or lose) more than the rest of the deals, beyond chance? and
+- does *each* of its conditions add to the others, beyond chance? ("Software and Germany" is
+  not a finding when Germany adds nothing to Software.)
+
+The segment's p-value is the larger of these tests (an intersection-union test, valid without
+further adjustment). The 5% chance of any false "significant" is shared between depths: 3% for
+single conditions, 1.5% for pairs, 0.5% for triples. Within a depth Holm's step-down correction
+counts every conjunction the search *could* have formed, not only the ones it looked at, since
+choosing the promising ones to look at is itself a use of the data.
 """
 
 from __future__ import annotations
@@ -14,13 +27,20 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
+from scipy import stats as sps
+from scipy.special import gammaln
 
-from icpkit.conditions import Condition, describe_range
+from icpkit.conditions import Condition, describe_range, read_column
 from icpkit.discover.binning import Candidate
-from icpkit.stats import holm_adjust, proportion_test, wilson_interval
+from icpkit.stats import wilson_interval
 
 ALPHA = 0.05
-MAX_PAIR_ATOMS = 60
+ALPHA_BY_DEPTH = {1: 0.03, 2: 0.015, 3: 0.005}
+MAX_PAIR_ATOMS = 60  # the strongest conditions alone are paired with each other
+BEAM_WIDTH = 30  # pairs of each kind extended to triples
+SAME_SEGMENT_OVERLAP = 0.9  # a shortlisted segment this alike to a better one is left out
+DETECTABLE_SHARES = (0.1, 0.25, 0.5)
 
 
 @dataclass(frozen=True)
@@ -69,6 +89,10 @@ class Segment:
     def description(self) -> str:
         return " and ".join(f"{a.attribute}: {a.label}" for a in self.atoms)
 
+    @property
+    def mask(self) -> np.ndarray:
+        return np.logical_and.reduce([a.mask for a in self.atoms])
+
     def to_json(self) -> dict:
         return {
             "kind": self.kind,
@@ -94,54 +118,383 @@ class SegmentSearch:
     tried: int
     base_rate: float
     primary: Segment | None  # the ICP in one conjunction, for the one-paragraph summary
+    # Per depth (1, 2, 3): conjunctions looked at, and all it could have formed (Holm's m).
+    looked_at: dict[int, int] = field(default_factory=dict)
+    could_form: dict[int, int] = field(default_factory=dict)
+    # The smallest effect the data could have shown: see minimum_detectable_effect().
+    detectable: list[dict] = field(default_factory=list)
 
     def to_json(self) -> list[dict]:
         return [s.to_json() for s in [*self.icp, *self.anti]]
 
+    def summary(self) -> dict:
+        """How the search was run and corrected, for profiles.json and the report."""
+        return {
+            "alpha_by_depth": {str(d): a for d, a in ALPHA_BY_DEPTH.items()},
+            "looked_at": {str(d): n for d, n in self.looked_at.items()},
+            "could_form": {str(d): n for d, n in self.could_form.items()},
+            "significant_icp": sum(s.significant for s in self.icp),
+            "significant_anti": sum(s.significant for s in self.anti),
+            "minimum_detectable_effect": self.detectable,
+        }
 
-def find_segments(candidates: list[Candidate], won: np.ndarray, top: int = 10) -> SegmentSearch:
+
+def find_segments(
+    candidates: list[Candidate],
+    won: np.ndarray,
+    top: int = 10,
+    accounts: pd.DataFrame | None = None,
+) -> SegmentSearch:
+    """Search conjunctions of up to three conditions; the ``top`` ICP and anti-ICP segments by
+    quality (significant ones first), plus every significant single condition.
+
+    ``candidates`` are the binned attributes (:class:`AttributeBinner`), ``won`` 1/0 per row.
+    ``accounts`` (optional, the rows the candidates were binned on) adds single categories
+    inside the binning's groups to the conditions searched.
+    """
     y = np.asarray(won, dtype=int)
     n, base = len(y), float(y.mean())
-    atoms = _atoms(candidates, n)
-    singles = [_segment((a,), y, base) for a in atoms]
-    ranked = sorted(range(len(atoms)), key=lambda i: -abs(singles[i].quality))[:MAX_PAIR_ATOMS]
-    pairs = []
-    for i, j in itertools.combinations(sorted(ranked), 2):
-        if atoms[i].attribute == atoms[j].attribute:
-            continue
-        pairs.append(_segment((atoms[i], atoms[j]), y, base))
-    every = [s for s in singles + pairs if s.accounts > 0]
-    adjusted = holm_adjust(np.array([s.p_value for s in every]))
-    for s, p in zip(every, adjusted, strict=True):
-        s.p_adjusted = float(p)
-        s.significant = bool(p < ALPHA)
-    by_atoms = {tuple(id(a) for a in s.atoms): s for s in every}
-    useful = [s for s in every if _adds_to_parts(s, by_atoms)]
+    atoms = _atoms(candidates, n, accounts)
+    table = _Counts(atoms, y)
+    found = _Found(table)
+    found.add_singles()
+    strongest = table.strongest(MAX_PAIR_ATOMS)
+    found.add_pairs(strongest)
+    found.add_triples(strongest)
+    could_form = _conjunctions_possible(atoms)
+    found.correct(could_form)
+    segments = found.segments()
+    by_key = {tuple(sorted(id(a) for a in s.atoms)): s for s in segments}
+    useful = [s for s in segments if _adds_to_parts(s, by_key)]
     icp = _shortlist([s for s in useful if s.kind == "icp"], top)
     anti = _shortlist([s for s in useful if s.kind == "anti"], top)
-    primary = _primary(atoms, singles, y, base, len(every))
-    return SegmentSearch(icp, anti, len(every), base, primary)
+    primary = _primary(atoms, table, could_form)
+    return SegmentSearch(
+        icp,
+        anti,
+        tried=sum(found.looked_at.values()),
+        base_rate=base,
+        primary=primary,
+        looked_at=dict(found.looked_at),
+        could_form=could_form,
+        detectable=minimum_detectable_effect(n, base, ALPHA_BY_DEPTH[1] / max(could_form[1], 1)),
+    )
+
+
+# ---- counting -------------------------------------------------------------------------------
+
+
+class _Counts:
+    """Deals and wins of every atom, and of atoms taken together, by matrix products: the
+    search never loops over rows in Python."""
+
+    def __init__(self, atoms: list[Atom], y: np.ndarray) -> None:
+        self.atoms, self.y = atoms, y
+        self.n, self.k = len(y), int(y.sum())
+        self.base = self.k / self.n if self.n else 0.0
+        self.matrix = np.array([a.mask for a in atoms], dtype=bool).reshape(len(atoms), -1)
+        self.deals = self.matrix.sum(axis=1).astype(np.int64)
+        self.wins = (self.matrix @ y).astype(np.int64) if atoms else np.zeros(0, np.int64)
+        self.attribute = np.array([a.attribute for a in atoms], dtype=object)
+
+    def quality(self, deals: np.ndarray, wins: np.ndarray) -> np.ndarray:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            rate = np.where(deals > 0, wins / np.maximum(deals, 1), self.base)
+        return deals / self.n * (rate - self.base)
+
+    def strongest(self, limit: int) -> np.ndarray:
+        order = np.argsort(-np.abs(self.quality(self.deals, self.wins)), kind="stable")
+        return np.sort(order[:limit])
+
+    def pair_counts(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        m = self.matrix[rows].astype(np.float32)
+        deals = np.rint(m @ m.T).astype(np.int64)
+        wins = np.rint((m * self.y.astype(np.float32)) @ m.T).astype(np.int64)
+        return deals, wins
+
+
+class _Found:
+    """Every conjunction looked at: its atoms, counts and the p-value of the skeptic's tests."""
+
+    def __init__(self, table: _Counts) -> None:
+        self.table = table
+        self.keys: list[tuple[int, ...]] = []
+        self.deals: list[np.ndarray] = []
+        self.wins: list[np.ndarray] = []
+        self.p_values: list[np.ndarray] = []
+        self.depths: list[np.ndarray] = []
+        self.looked_at: dict[int, int] = {1: 0, 2: 0, 3: 0}
+        self._tests = _TestCache(table.n, table.k)
+
+    def _add(self, keys, deals, wins, p) -> None:
+        depth = len(keys[0]) if keys else 1
+        self.keys += keys
+        self.deals.append(np.asarray(deals, dtype=np.int64))
+        self.wins.append(np.asarray(wins, dtype=np.int64))
+        self.p_values.append(np.asarray(p, dtype=float))
+        self.depths.append(np.full(len(keys), depth))
+        self.looked_at[depth] += len(keys)
+
+    def add_singles(self) -> None:
+        t = self.table
+        keep = (t.deals > 0) & (t.deals < t.n)
+        rows = np.flatnonzero(keep)
+        p = self._tests.against_rest(t.deals[rows], t.wins[rows])
+        self._add([(int(i),) for i in rows], t.deals[rows], t.wins[rows], p)
+
+    def add_pairs(self, strongest: np.ndarray) -> None:
+        t = self.table
+        self.pair_deals, self.pair_wins = t.pair_counts(strongest)
+        self.strongest = strongest
+        i, j = np.triu_indices(len(strongest), k=1)
+        different = t.attribute[strongest[i]] != t.attribute[strongest[j]]
+        i, j = i[different], j[different]
+        deals, wins = self.pair_deals[i, j], self.pair_wins[i, j]
+        keep = (deals > 0) & (deals < t.n)
+        i, j, deals, wins = i[keep], j[keep], deals[keep], wins[keep]
+        a, b = strongest[i], strongest[j]
+        p = np.maximum.reduce(
+            [
+                self._tests.against_rest(deals, wins),
+                self._tests.adds(deals, wins, t.deals[b], t.wins[b]),  # a, given b
+                self._tests.adds(deals, wins, t.deals[a], t.wins[a]),  # b, given a
+            ]
+        )
+        keys = [(int(x), int(z)) for x, z in zip(a, b, strict=True)]
+        self._add(keys, deals, wins, p)
+        self._pair_index = {key: n for n, key in enumerate(keys)}
+        self._pair_rows = (i, j)
+
+    def add_triples(self, strongest: np.ndarray) -> None:
+        """Extend the best pairs of each kind by a third condition (beam search)."""
+        t = self.table
+        if not self._pair_index:
+            return
+        deals, wins = self.deals[-1], self.wins[-1]
+        quality = t.quality(deals, wins)
+        beam = [
+            *np.argsort(-quality, kind="stable")[:BEAM_WIDTH],
+            *np.argsort(quality, kind="stable")[:BEAM_WIDTH],
+        ]
+        beam = sorted({int(b) for b in beam if deals[b] > 0})
+        if not beam:
+            return
+        i, j = self._pair_rows[0][beam], self._pair_rows[1][beam]
+        masks = (t.matrix[strongest[i]] & t.matrix[strongest[j]]).astype(np.float32)
+        m = t.matrix[strongest].astype(np.float32)
+        triple_deals = np.rint(masks @ m.T).astype(np.int64)
+        triple_wins = np.rint((masks * t.y.astype(np.float32)) @ m.T).astype(np.int64)
+        seen: set[tuple[int, int, int]] = set()
+        rows: list[tuple[int, int, int]] = []
+        for b_pos, (pi, pj) in enumerate(zip(i, j, strict=True)):
+            used = {t.attribute[strongest[pi]], t.attribute[strongest[pj]]}
+            for c in range(len(strongest)):
+                if t.attribute[strongest[c]] in used:
+                    continue
+                key = tuple(sorted((int(pi), int(pj), c)))
+                if key not in seen:
+                    seen.add(key)
+                    rows.append((b_pos, *key))
+        if not rows:
+            return
+        spot = np.array(rows)
+        b_pos, x, z, w = spot.T
+        extra = np.where(x == i[b_pos], np.where(z == j[b_pos], w, z), x)
+        deals3 = triple_deals[b_pos, extra]
+        wins3 = triple_wins[b_pos, extra]
+        keep = (deals3 > 0) & (deals3 < t.n)
+        x, z, w, deals3, wins3 = x[keep], z[keep], w[keep], deals3[keep], wins3[keep]
+        pd_, pw = self.pair_deals, self.pair_wins
+        p = np.maximum.reduce(
+            [
+                self._tests.against_rest(deals3, wins3),
+                self._tests.adds(deals3, wins3, pd_[z, w], pw[z, w]),  # x, given z and w
+                self._tests.adds(deals3, wins3, pd_[x, w], pw[x, w]),
+                self._tests.adds(deals3, wins3, pd_[x, z], pw[x, z]),
+            ]
+        )
+        keys = [
+            (int(strongest[a]), int(strongest[b]), int(strongest[c]))
+            for a, b, c in zip(x, z, w, strict=True)
+        ]
+        self._add(keys, deals3, wins3, p)
+
+    def correct(self, could_form: dict[int, int]) -> None:
+        p = np.concatenate(self.p_values) if self.p_values else np.zeros(0)
+        depth = np.concatenate(self.depths) if self.depths else np.zeros(0, int)
+        self.p = p
+        self.p_adjusted = np.ones(len(p))
+        for d, alpha in ALPHA_BY_DEPTH.items():
+            rows = np.flatnonzero(depth == d)
+            if not len(rows):
+                continue
+            adjusted = holm_with_unseen(p[rows], max(could_form[d], len(rows)))
+            # Scaled so that "significant" always reads p_adjusted < 5%.
+            self.p_adjusted[rows] = np.minimum(adjusted * ALPHA / alpha, 1.0)
+
+    def segments(self) -> list[Segment]:
+        t = self.table
+        deals = np.concatenate(self.deals) if self.deals else np.zeros(0, np.int64)
+        wins = np.concatenate(self.wins) if self.wins else np.zeros(0, np.int64)
+        low, high = wilson_interval(wins, deals)
+        low, high = np.atleast_1d(low), np.atleast_1d(high)
+        quality = t.quality(deals, wins)
+        out = []
+        for r, key in enumerate(self.keys):
+            rate = wins[r] / deals[r]
+            out.append(
+                Segment(
+                    kind="icp" if rate >= t.base else "anti",
+                    atoms=tuple(t.atoms[a] for a in key),
+                    accounts=int(deals[r]),
+                    won=int(wins[r]),
+                    win_rate=float(rate),
+                    ci=(float(low[r]), float(high[r])),
+                    lift=float(rate / t.base) if t.base else math.nan,
+                    quality=float(quality[r]),
+                    p_value=float(self.p[r]),
+                    p_adjusted=float(self.p_adjusted[r]),
+                    significant=bool(self.p_adjusted[r] < ALPHA),
+                )
+            )
+        return out
+
+
+class _TestCache:
+    """Two-sided tests of one group's win rate against another's: Fisher's exact test for
+    small tables, the chi-square test with Yates' correction once counts are large (the same
+    rule as :func:`icpkit.stats.proportion_test`), vectorised, small tables memoised."""
+
+    def __init__(self, n: int, k: int) -> None:
+        self.n, self.k = n, k
+        self._fisher: dict[tuple[int, int, int, int], float] = {}
+        self._lf = gammaln(np.arange(n + 2, dtype=float))  # log((i - 1)!) at i: see below
+
+    def against_rest(self, deals: np.ndarray, wins: np.ndarray) -> np.ndarray:
+        return self.compare(deals, wins, self.n - deals, self.k - wins)
+
+    def adds(self, deals, wins, within_deals, within_wins) -> np.ndarray:
+        """Does a condition add, within the deals the other conditions already select? The
+        segment against the deals of the others that lack this condition."""
+        return self.compare(deals, wins, within_deals - deals, within_wins - wins)
+
+    def compare(self, n1, k1, n2, k2) -> np.ndarray:
+        n1, k1, n2, k2 = (np.asarray(v, dtype=np.int64) for v in (n1, k1, n2, k2))
+        p = np.ones(len(n1))
+        cells = np.stack([k1, n1 - k1, k2, n2 - k2])
+        valid = (n1 > 0) & (n2 > 0) & (cells.min(axis=0) >= 0)
+        large = valid & (np.minimum(n1, n2) >= 200) & (cells.min(axis=0) >= 10)
+        if large.any():
+            p[large] = _chi_square_yates(n1[large], k1[large], n2[large], k2[large])
+        for r in np.flatnonzero(valid & ~large):
+            key = (int(k1[r]), int(n1[r]), int(k2[r]), int(n2[r]))
+            if key not in self._fisher:
+                self._fisher[key] = fisher_exact_two_sided(*key, log_factorial=self._lf)
+            p[r] = self._fisher[key]
+        return p
+
+
+def fisher_exact_two_sided(
+    k1: int, n1: int, k2: int, n2: int, log_factorial: np.ndarray | None = None
+) -> float:
+    """Fisher's exact test of k1/n1 against k2/n2, two-sided as in scipy (tables no more
+    likely than the one observed, with the same 1e-7 relative tolerance), but written on log
+    factorials: scipy's general version costs a millisecond a table, and the search tests
+    thousands. ``log_factorial[i]`` = log((i - 1)!) for i up to n1 + n2 + 1 (optional)."""
+    won, n = k1 + k2, n1 + n2
+    lf = log_factorial if log_factorial is not None else gammaln(np.arange(n + 2, dtype=float))
+    low, high = max(0, won - n2), min(won, n1)
+    x = np.arange(low, high + 1)
+    log_pmf = (
+        _log_choose(lf, n1, x) + _log_choose(lf, n2, won - x) - _log_choose(lf, n, np.int64(won))
+    )
+    observed = log_pmf[k1 - low]
+    p = np.exp(log_pmf[log_pmf <= observed + np.log1p(1e-7)]).sum()
+    return float(min(p, 1.0))
+
+
+def _log_choose(lf: np.ndarray, n, k):
+    return lf[n + 1] - lf[k + 1] - lf[n - k + 1]
+
+
+def holm_with_unseen(p_values: np.ndarray, m: int) -> np.ndarray:
+    """Holm's step-down adjustment of ``p_values`` among ``m`` hypotheses, the others never
+    tested (counted as p = 1, so they sort last): the same numbers as
+    :func:`icpkit.stats.holm_adjust` on the padded list, without building it."""
+    p = np.asarray(p_values, dtype=float)
+    order = np.argsort(p, kind="stable")
+    steps = np.maximum.accumulate((m - np.arange(len(p))) * p[order])
+    adjusted = np.empty(len(p))
+    adjusted[order] = np.minimum(steps, 1.0)
+    return adjusted
+
+
+def _chi_square_yates(n1, k1, n2, k2) -> np.ndarray:
+    n = (n1 + n2).astype(float)
+    won, lost = (k1 + k2).astype(float), (n1 + n2 - k1 - k2).astype(float)
+    diff = np.abs(k1 * (n2 - k2) - k2 * (n1 - k1)).astype(float)
+    diff = np.maximum(diff - n / 2, 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        chi2 = n * diff**2 / (n1 * n2 * won * lost)
+    chi2 = np.nan_to_num(chi2, nan=0.0)
+    return sps.chi2.sf(chi2, 1)
+
+
+def _conjunctions_possible(atoms: list[Atom]) -> dict[int, int]:
+    """How many conjunctions of 1, 2 and 3 conditions on different attributes exist: the
+    elementary symmetric sums of the number of conditions per attribute."""
+    per_attribute: dict[str, int] = {}
+    for atom in atoms:
+        per_attribute[atom.attribute] = per_attribute.get(atom.attribute, 0) + 1
+    e = [1, 0, 0, 0]
+    for count in per_attribute.values():
+        for d in (3, 2, 1):
+            e[d] += e[d - 1] * count
+    return {1: e[1], 2: e[2], 3: e[3]}
+
+
+# ---- choosing what to show ------------------------------------------------------------------
 
 
 def _shortlist(segments: list[Segment], top: int) -> list[Segment]:
-    """The best ``top`` by quality, plus every significant one-condition segment: a reader
-    looks for each attribute's verdict, and the paragraph quotes the clearest ones."""
-    ranked = sorted(segments, key=_rank)
-    chosen = ranked[:top]
-    chosen += [s for s in ranked[top:] if s.significant and len(s.atoms) == 1]
+    """The best ``top`` by quality, leaving out near-copies of a better one (a segment that
+    covers nearly the same deals says nothing new), plus every significant one-condition
+    segment: a reader looks for each attribute's verdict, and the paragraph quotes them."""
+    chosen: list[Segment] = []
+    masks: list[np.ndarray] = []
+    for s in sorted(segments, key=_rank):
+        if len(chosen) >= top:
+            break
+        mask = s.mask
+        if any(_overlap(mask, m) >= SAME_SEGMENT_OVERLAP for m in masks):
+            continue
+        chosen.append(s)
+        masks.append(mask)
+    picked = {id(s) for s in chosen}
+    chosen += [
+        s
+        for s in sorted(segments, key=_rank)
+        if s.significant and len(s.atoms) == 1 and id(s) not in picked
+    ]
     return chosen
+
+
+def _overlap(a: np.ndarray, b: np.ndarray) -> float:
+    union = np.count_nonzero(a | b)
+    return np.count_nonzero(a & b) / union if union else 1.0
 
 
 def _rank(s: Segment) -> tuple:
     return (not s.significant, -abs(s.quality))
 
 
-def _adds_to_parts(s: Segment, by_atoms: dict) -> bool:
-    """A pair earns its place only if it is sharper than each condition alone."""
+def _adds_to_parts(s: Segment, by_key: dict) -> bool:
+    """A conjunction earns a place on the list only if it is sharper than each of its parts
+    (the significance test asks the same beyond chance; this also filters what is shown)."""
     if len(s.atoms) == 1:
         return True
-    for atom in s.atoms:
-        part = by_atoms.get((id(atom),))
+    for part_atoms in itertools.combinations(s.atoms, len(s.atoms) - 1):
+        part = by_key.get(tuple(sorted(id(a) for a in part_atoms)))
         if part is None:
             continue
         if s.kind == "icp" and s.win_rate <= part.win_rate * 1.1:
@@ -151,62 +504,120 @@ def _adds_to_parts(s: Segment, by_atoms: dict) -> bool:
     return True
 
 
-def _segment(atoms: tuple[Atom, ...], y: np.ndarray, base: float) -> Segment:
-    mask = np.logical_and.reduce([a.mask for a in atoms])
-    n_in, k_in = int(mask.sum()), int(y[mask].sum())
-    n, k = len(y), int(y.sum())
-    rate = k_in / n_in if n_in else 0.0
-    low, high = wilson_interval(k_in, n_in)
-    quality = (n_in / n) * (rate - base)
-    p = proportion_test(k_in, n_in, k - k_in, n - n_in) if 0 < n_in < n else 1.0
-    return Segment(
-        kind="icp" if rate >= base else "anti",
-        atoms=atoms,
-        accounts=n_in,
-        won=k_in,
-        win_rate=rate,
-        ci=(low, high),
-        lift=rate / base if base else math.nan,
-        quality=quality,
-        p_value=p,
-    )
-
-
-def _primary(
-    atoms: list[Atom], singles: list[Segment], y: np.ndarray, base: float, tried: int
-) -> Segment | None:
-    """Grow the best single condition into the sharpest conjunction that still holds up:
-    each added condition must raise the win rate by a tenth, keep at least 5% of accounts (and
-    30), and stay significant against a Bonferroni bar for everything tried."""
-    n = len(y)
+def _primary(atoms: list[Atom], table: _Counts, could_form: dict[int, int]) -> Segment | None:
+    """Grow the best significant single condition into the sharpest conjunction that still
+    holds up: each added condition must raise the win rate by a tenth, keep at least 5% of the
+    deals (and 30), add to the others beyond chance, and the whole must stay significant
+    against a Bonferroni bar for every conjunction of its depth."""
+    y, n = table.y, table.n
     floor = max(30, int(0.05 * n))
-    bar = ALPHA / max(tried, 1)
-    best = [s for s in singles if s.kind == "icp" and s.p_value < bar and s.accounts >= floor]
-    if not best:
-        return None
-    current = max(best, key=lambda s: s.quality)
-    while len(current.atoms) < 4:
-        used = {a.attribute for a in current.atoms}
-        options = []
-        for atom in atoms:
-            if atom.attribute in used:
-                continue
-            grown = _segment((*current.atoms, atom), y, base)
-            if (
-                grown.win_rate >= current.win_rate * 1.1
-                and grown.accounts >= floor
-                and grown.p_value < bar
-            ):
-                options.append(grown)
-        if not options:
+    tests = _TestCache(table.n, table.k)
+    current: Segment | None = None
+    current_mask = np.ones(n, dtype=bool)
+    while current is None or len(current.atoms) < 3:
+        depth = 1 if current is None else len(current.atoms) + 1
+        bar = ALPHA_BY_DEPTH[depth] / max(could_form[depth], 1)
+        used = set() if current is None else {a.attribute for a in current.atoms}
+        rows = [r for r, a in enumerate(atoms) if a.attribute not in used]
+        if not rows:
             break
-        current = max(options, key=lambda s: s.quality)
-    current.p_adjusted = min(1.0, current.p_value * tried)
-    current.significant = current.p_adjusted < ALPHA
+        masks = table.matrix[rows] & current_mask
+        deals = masks.sum(axis=1)
+        wins = masks @ y
+        p = tests.against_rest(deals, wins)
+        if current is not None:
+            p = np.maximum(p, tests.adds(deals, wins, current.accounts, current.won))
+            for part in current.atoms:  # every earlier condition must still add
+                others = np.logical_and.reduce(
+                    [np.ones(n, dtype=bool)] + [a.mask for a in current.atoms if a is not part]
+                )
+                within = table.matrix[rows] & others
+                p = np.maximum(p, tests.adds(deals, wins, within.sum(axis=1), within @ y))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            rate = np.where(deals > 0, wins / np.maximum(deals, 1), 0.0)
+        ok = (deals >= floor) & (p < bar) & (rate > table.base)
+        if current is not None:
+            ok &= rate >= current.win_rate * 1.1
+        if not ok.any():
+            break
+        quality = table.quality(deals, wins)
+        best = int(np.flatnonzero(ok)[np.argmax(quality[ok])])
+        chosen = (*(current.atoms if current else ()), atoms[rows[best]])
+        current_mask = masks[best]
+        low, high = wilson_interval(int(wins[best]), int(deals[best]))
+        current = Segment(
+            kind="icp",
+            atoms=chosen,
+            accounts=int(deals[best]),
+            won=int(wins[best]),
+            win_rate=float(rate[best]),
+            ci=(low, high),
+            lift=float(rate[best] / table.base),
+            quality=float(quality[best]),
+            p_value=float(p[best]),
+        )
+        scale = could_form[depth] * ALPHA / ALPHA_BY_DEPTH[depth]
+        current.p_adjusted = min(1.0, current.p_value * scale)
+        current.significant = current.p_adjusted < ALPHA
     return current
 
 
-def _atoms(candidates: list[Candidate], n: int) -> list[Atom]:
+# ---- power ----------------------------------------------------------------------------------
+
+
+def minimum_detectable_effect(n: int, base: float, alpha: float, power: float = 0.8) -> list:
+    """For segments holding 10%, 25% and 50% of the deals: the lowest win rate inside that the
+    search would call significant (against the single-condition bar ``alpha``) four times in
+    five, and the highest a losing segment could have and still be caught. Small data says
+    plainly how large an effect must be to show."""
+    out = []
+    if not 0 < base < 1 or n < 4:
+        return out
+    z_alpha, z_power = sps.norm.isf(alpha / 2), sps.norm.ppf(power)
+    for share in DETECTABLE_SHARES:
+        n_in, n_out = share * n, (1 - share) * n
+        if n_in < 2 or n_out < 2:
+            continue
+
+        def detects(rate: float, n_in: float = n_in, n_out: float = n_out) -> bool:
+            pooled = (rate * n_in + base * n_out) / (n_in + n_out)
+            null_sd = math.sqrt(pooled * (1 - pooled) * (1 / n_in + 1 / n_out))
+            sd = math.sqrt(rate * (1 - rate) / n_in + base * (1 - base) / n_out)
+            return abs(rate - base) - z_alpha * null_sd >= z_power * sd
+
+        high = _bisect(detects, base, 1.0)
+        low = _bisect(detects, base, 0.0)
+        out.append(
+            {
+                "share_of_deals": share,
+                "deals": int(round(n_in)),
+                "win_rate_needed_above": high,
+                "lift_needed_above": high / base if high is not None else None,
+                "win_rate_needed_below": low,
+                "lift_needed_below": low / base if low is not None else None,
+            }
+        )
+    return out
+
+
+def _bisect(detects, start: float, end: float) -> float | None:
+    """The rate closest to ``start`` on the way to ``end`` that ``detects`` accepts."""
+    if not detects(end * 0.999999 + start * 0.000001):
+        return None
+    near, far = start, end
+    for _ in range(50):
+        middle = (near + far) / 2
+        if detects(middle):
+            far = middle
+        else:
+            near = middle
+    return round(far, 4)
+
+
+# ---- conditions -----------------------------------------------------------------------------
+
+
+def _atoms(candidates: list[Candidate], n: int, accounts: pd.DataFrame | None) -> list[Atom]:
     out: list[Atom] = []
     floor = max(10, int(0.03 * n))
     for cand in candidates:
@@ -215,12 +626,30 @@ def _atoms(candidates: list[Candidate], n: int) -> list[Atom]:
         elif cand.kind == "list":
             out.append(_atom(cand, cand.conditions[0], cand.labels[0], cand.index == 0))
         else:
-            for j, condition in enumerate(cand.conditions):
-                if condition.other or condition.missing or condition.values is None:
-                    continue
-                out.append(_atom(cand, condition, cand.labels[j], cand.index == j))
-        out = [a for a in out if floor <= a.mask.sum() <= n - floor]
+            out += _category_atoms(cand, accounts)
+    out = [a for a in out if floor <= np.count_nonzero(a.mask) <= n - floor]
     return _unique(out)
+
+
+def _category_atoms(cand: Candidate, accounts: pd.DataFrame | None) -> list[Atom]:
+    """Each group of categories the binning formed, and (given the accounts) each single
+    category inside a group of several: a search over single values finds what grouping may
+    have blurred."""
+    atoms = []
+    values = None
+    if accounts is not None and cand.column in accounts.columns:
+        values = read_column(accounts, cand.column, cand.kind)
+    for j, condition in enumerate(cand.conditions):
+        if condition.other or condition.missing or condition.values is None:
+            continue
+        group = cand.index == j
+        atoms.append(_atom(cand, condition, cand.labels[j], group))
+        if values is None or len(condition.values) < 2:
+            continue
+        for value in condition.values:
+            single = (values == str(value).strip().casefold()).to_numpy(dtype=bool)
+            atoms.append(_atom(cand, Condition(values=(value,)), value, group & single))
+    return atoms
 
 
 def _range_atoms(cand: Candidate) -> list[Atom]:
