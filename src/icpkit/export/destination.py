@@ -79,6 +79,22 @@ class Destination(Protocol):
     batch_limit: int
     base_url: str
 
+    def key_header(self) -> str:
+        """The key's name in the CRM and in files ("Record ID", "Id", an External ID field)."""
+        ...
+
+    def key_columns(self) -> tuple[str, ...]:
+        """Input columns that may hold the key, most likely first."""
+        ...
+
+    def normalise_key(self, text: str) -> str:
+        """The key as the CRM reads it; raises ValueError saying why a cell cannot be one."""
+        ...
+
+    def values(self, score: int, tier: str, reasons: str) -> Values:
+        """The CRM's field names and value formats for one record's score, tier and reasons."""
+        ...
+
     def target(self) -> str:
         """Names the place written to (CRM, object, key field, account URL) in the state file,
         so pushes to different places never mix their history."""
