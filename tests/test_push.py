@@ -292,7 +292,13 @@ def _check_properties(properties):
             if value not in HUBSPOT_TIERS:
                 return f'Property values were not valid: "{value}" is not an allowed option'
         elif name != "icp_reasons":
-            return f'Property values were not valid: Property "{name}" does not exist'
+            detail = {
+                "isValid": False,
+                "message": f'Property "{name}" does not exist',
+                "error": "PROPERTY_DOESNT_EXIST",
+                "name": name,
+            }
+            return f"Property values were not valid: {json.dumps([detail])}"
     return None
 
 
@@ -937,3 +943,26 @@ def test_an_unreachable_crm_stops_the_run_after_one_batch(accounts, tmp_path):
     assert {row["reason"] for row in failures(tmp_path / "push")} == {
         f"not sent: {summary.stopped}"
     }
+
+
+def test_a_missing_property_stops_at_once_and_says_what_to_create(accounts, tmp_path):
+    ids = hubspot_ids(250)
+    input_path = write_input(accounts, tmp_path, 250, ids=("hs_object_id", ids))
+    fields = {"score": "fit_score", "tier": "hs_ideal_customer_profile", "reasons": "icp_reasons"}
+    with ContractCRM(hubspot_ids=ids) as crm:
+        summary = run_push(HubSpot(fields=fields), input_path, tmp_path / "push", crm)
+    assert "create fit_score, icp_reasons on companies first" in summary.stopped
+    assert (summary.requests, summary.failed) == (1, 250)
+
+
+def test_a_batch_refused_record_by_record_stops_the_run(accounts, tmp_path):
+    ids = hubspot_ids(250)
+    input_path = write_input(accounts, tmp_path, 250, ids=("hs_object_id", ids))
+    with ContractCRM(hubspot_ids=ids, reject_ids=ids) as crm:
+        summary = run_push(HubSpot(), input_path, tmp_path / "push", crm)
+    assert "refused every record of a batch" in summary.stopped
+    assert summary.requests == 199  # 100 records halved down to each one, then no more
+    assert (summary.sent, summary.failed) == (0, 250)
+    reasons = [row["reason"] for row in failures(tmp_path / "push")]
+    assert sum(r.startswith("HTTP 400: VALIDATION_ERROR") for r in reasons) == 100
+    assert sum(r.startswith("not sent:") for r in reasons) == 150

@@ -203,6 +203,12 @@ class HubSpot:
             return Stop(
                 f"HubSpot refused the access token (HTTP {reply.status}: {error_text(reply.body)})"
             )
+        if reply.status == 400 and "PROPERTY_DOESNT_EXIST" in str(reply.body):
+            return Stop(
+                f"HubSpot has no such property ({error_text(reply.body)}): create "
+                + ", ".join(name for name in self.fields.values() if name != TIER_PROPERTY)
+                + f" on {self.object_type} first, or name yours with --field"
+            )
         if reply.status == 404 and not isinstance(reply.body, dict):
             return Stop(f"no HubSpot API at {self.base_url} (HTTP 404)")
         if reply.status != 429:

@@ -133,6 +133,7 @@ class Pusher:
         self.sent_keys: set[str] = set()
         self.verified = 0
         self.failures: dict[str, Failure] = {}
+        self._rejected: set[str] = set()
         self._lines: dict[str, int] = {}
 
     # -- an interrupted run's journal ------------------------------------------------------
@@ -164,10 +165,18 @@ class Pusher:
                 batch = plan.changes[start : start + limit]
                 self._write(batch, recoveries=0)
                 self.progress(len(batch))
+                self._stop_if_all_rejected(batch)
         except StopRun as stop:
             self.fail_unsent(plan, f"not sent: {stop}")
             return str(stop)
         return None
+
+    def _stop_if_all_rejected(self, batch: list[Change]) -> None:
+        # Every record refused one by one points at the setup (a field's type, a validation
+        # rule), not at the records: splitting every later batch would only waste requests.
+        if len(batch) > 1 and all(c.key in self._rejected for c in batch):
+            reason = self.failures[batch[0].key].reason
+            raise StopRun(f"the CRM refused every record of a batch, one by one ({reason})")
 
     def fail_unsent(self, plan: PushPlan, reason: str) -> None:
         """Every change of ``plan`` with no outcome yet fails with ``reason``."""
@@ -201,6 +210,7 @@ class Pusher:
         """The CRM refused the whole batch for some record's value: halve until it is found."""
         if len(changes) == 1:
             self._fail(changes[0], reason)
+            self._rejected.add(changes[0].key)
             return
         middle = len(changes) // 2
         self._write(changes[:middle], recoveries)

@@ -12,7 +12,8 @@ sobjects``, or by an External ID field through ``PATCH .../composite/sobjects/{O
 API shapes, as Salesforce documents them: the body is ``{"allOrNone": false, "records": [...]}``
 with up to 200 records, each with ``"attributes": {"type": "Account"}``; the reply is a list of
 results in request order, ``{"id", "success", "errors": [{"statusCode", "message",
-"fields"}]}``. A malformed request gets 400 with ``[{"errorCode", "message"}]``. An org over its
+"fields"}]}``. A malformed request (an unknown field) gets 400 with ``[{"errorCode",
+"message"}]``. An org over its
 API allocation gets 403 ``REQUEST_LIMIT_EXCEEDED`` (``TotalRequests``: stop for today;
 ``ConcurrentRequests``: wait and retry). Current values are read back with a SOQL query,
 ``GET .../query?q=SELECT ... WHERE Id IN (...)``.
@@ -135,8 +136,6 @@ class Salesforce:
 
     def read_write_reply(self, reply: Reply, changes: list[Change]) -> BatchOutcome:
         keys = [c.key for c in changes]
-        if reply.status == 400:
-            return BatchOutcome(rejected=f"HTTP 400: {error_text(reply.body)}")
         if reply.status != 200 or not isinstance(reply.body, list):
             reason = f"HTTP {reply.status}: {error_text(reply.body)}"
             return BatchOutcome(failed=dict.fromkeys(keys, reason))
@@ -192,6 +191,14 @@ class Salesforce:
             )
         if reply.status == 403:
             return Stop(f"Salesforce refused access (HTTP 403: {error_text(reply.body)})")
+        if reply.status == 400:
+            # Salesforce reports a bad value per record; a 400 means the request itself is
+            # wrong (a field or object that does not exist), the same for every batch.
+            return Stop(
+                f"Salesforce refused the request ({error_text(reply.body)}): check that "
+                + ", ".join(self.fields.values())
+                + f" exist on {self.object_name}"
+            )
         if reply.status == 429:
             seconds = retry_after(reply.headers.get("retry-after"))
             return Wait(seconds if seconds is not None else _CONCURRENCY_WAIT, "HTTP 429")
