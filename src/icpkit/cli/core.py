@@ -14,6 +14,31 @@ from icpkit.errors import IcpkitError
 from icpkit.scorecard.model import Tiers
 
 InputFile = Annotated[Path | None, typer.Option(help="CSV or Parquet file.")]
+# ingest and build also read JSON and database tables: a table name or a query is not a path
+InputSource = Annotated[
+    str | None,
+    typer.Option(help="CSV, Parquet or JSON file; with --db, a table name or a SELECT query."),
+]
+FormatOption = Annotated[
+    str,
+    typer.Option(
+        "--format",
+        help="Which CRM wrote the files: auto (recognised from the headers of each file), "
+        "salesforce, hubspot, pipedrive or generic.",
+    ),
+]
+MappingOption = Annotated[
+    Path | None,
+    typer.Option(help="TOML or YAML file mapping your columns, stage names, values and units."),
+]
+DatabaseOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        help="Read from a database: postgresql://user@host/db or a DuckDB file "
+        "(duckdb:///path/crm.duckdb); --accounts, --deals, ... then name tables or queries.",
+    ),
+]
 
 
 @app.command()
@@ -45,22 +70,52 @@ def simulate(
 @app.command()
 def ingest(
     out: Annotated[Path, typer.Option(help="Folder for the canonical tables and reports.")],
-    accounts: InputFile = None,
-    deals: InputFile = None,
-    contacts: InputFile = None,
-    signals: InputFile = None,
-    customers: InputFile = None,
-    mapping: Annotated[Path | None, typer.Option(help="TOML file mapping your columns.")] = None,
-    format: Annotated[
-        str, typer.Option("--format", help="auto or generic (CRM adapters: coming).")
-    ] = "auto",
+    accounts: InputSource = None,
+    deals: InputSource = None,
+    contacts: InputSource = None,
+    signals: InputSource = None,
+    customers: InputSource = None,
+    mapping: MappingOption = None,
+    format: FormatOption = "auto",
+    db: DatabaseOption = None,
+    outcome: Annotated[
+        str | None,
+        typer.Option(help="Flat mode: the column of --accounts that says which are good."),
+    ] = None,
+    positive: Annotated[
+        str | None, typer.Option(help="Flat mode: the --outcome value that means good.")
+    ] = None,
+    id_column: Annotated[
+        str | None, typer.Option("--id", help="Flat mode: the column that identifies a row.")
+    ] = None,
 ) -> None:
     """Read CRM exports, normalise them onto the canonical tables, and quarantine what cannot be
     used (every row read is either accepted or in quarantine.csv with its reason).
 
-    Example: `icpkit ingest --accounts accounts.csv --deals deals.csv --out crm`
+    Examples:
+
+    - `icpkit ingest --accounts accounts.csv --deals deals.csv --out crm`
+    - `icpkit ingest --format salesforce --accounts Account.csv --deals Opportunity.csv --out crm`
+    - `icpkit ingest --accounts orgs.csv --deals deals.csv --mapping fields.toml --out crm`
+    - `icpkit ingest --db crm.duckdb --accounts accounts --deals "SELECT * FROM deals" --out crm`
+    - `icpkit ingest --accounts deals.csv --outcome Status --positive Won --out crm`
     """
-    result = _load(accounts, deals, contacts, signals, customers, mapping, format, None)
+    if (outcome is None) != (positive is None):
+        raise IcpkitError("flat mode needs both --outcome COLUMN and --positive VALUE")
+    result = _load(
+        accounts,
+        deals,
+        contacts,
+        signals,
+        customers,
+        mapping,
+        format,
+        None,
+        outcome=outcome,
+        positive=positive,
+        id_column=id_column,
+        db=db,
+    )
     from icpkit.ingest import write_ingest
 
     write_ingest(result, out)
@@ -77,13 +132,14 @@ def build(
         Path | None,
         typer.Option("--from", help="A folder of canonical tables (from ingest or simulate)."),
     ] = None,
-    accounts: InputFile = None,
-    deals: InputFile = None,
-    contacts: InputFile = None,
-    signals: InputFile = None,
-    customers: InputFile = None,
-    mapping: Annotated[Path | None, typer.Option(help="TOML file mapping your columns.")] = None,
-    format: Annotated[str, typer.Option("--format", help="auto or generic.")] = "auto",
+    accounts: InputSource = None,
+    deals: InputSource = None,
+    contacts: InputSource = None,
+    signals: InputSource = None,
+    customers: InputSource = None,
+    mapping: MappingOption = None,
+    format: FormatOption = "auto",
+    db: DatabaseOption = None,
     outcome: Annotated[
         str | None,
         typer.Option(help="Flat mode: the column of --accounts that says which are good."),
@@ -147,6 +203,7 @@ def build(
         outcome=outcome,
         positive=positive,
         id_column=id_column,
+        db=db,
     )
     _print_ingest(result)
     if "deals" not in result.tables:
@@ -180,6 +237,7 @@ def build(
             half_life_days=half_life,
             contacts=result.tables.get("contacts"),
             signals=result.tables.get("signals"),
+            customers=result.tables.get("customers"),
             seed=seed,
             source=source,
             step=step,
@@ -316,32 +374,36 @@ def _load(
     outcome=None,
     positive=None,
     id_column=None,
+    db=None,
 ):
     from icpkit import ingest as ingest_module
 
-    if format not in ("auto", "generic"):
-        raise IcpkitError(
-            f"--format {format}: only 'auto' and 'generic' are available in this version; "
-            "map CRM columns with --mapping"
-        )
+    if format not in ingest_module.FORMATS:
+        raise IcpkitError(f"--format {format}: expected one of {', '.join(ingest_module.FORMATS)}")
     if from_dir is not None:
-        if accounts is not None:
-            raise IcpkitError("give either --from DIR or --accounts FILE, not both")
+        if accounts is not None or db is not None:
+            raise IcpkitError(
+                "give either --from DIR or --accounts (with or without --db), not both"
+            )
         return ingest_module.load_dir(from_dir)
     if accounts is None:
         raise IcpkitError("no input: give --from DIR or --accounts FILE")
+    sources = {
+        "accounts": accounts,
+        "deals": deals,
+        "contacts": contacts,
+        "signals": signals,
+        "customers": customers,
+    }
+    if db is not None:
+        from icpkit.ingest.database import read_database
+
+        sources = {t: read_database(db, str(s)) if s else None for t, s in sources.items()}
     if outcome is not None:
         return ingest_module.load_flat(
-            accounts, outcome=outcome, positive=positive, id_column=id_column
+            sources["accounts"], outcome=outcome, positive=positive, id_column=id_column
         )
-    return ingest_module.load_tables(
-        accounts=accounts,
-        deals=deals,
-        contacts=contacts,
-        signals=signals,
-        customers=customers,
-        mapping=mapping,
-    )
+    return ingest_module.load_tables(**sources, mapping=mapping, format=format)
 
 
 def _print_ingest(result) -> None:

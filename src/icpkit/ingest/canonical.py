@@ -383,6 +383,7 @@ class ColumnPlan:
         mapped.update({h: c for c, h in self.derived.items()})
         return {
             "mapped": mapped,
+            "outcome_flags": {header: flag for flag, header in self.flags.items()},
             "custom": dict(self.custom),
             "dropped": list(self.dropped),
         }
@@ -457,8 +458,9 @@ def plan_columns(
                     break
     used = set(canonical_columns)
     derivable = {d: c for c in plan.canonical for d in _derived_names(c)}
+    flag_headers = set(plan.flags.values())  # they become the outcome, never an attribute
     for i, header in enumerate(headers):
-        if header in plan.canonical.values() or header in plan.dropped:
+        if header in plan.canonical.values() or header in plan.dropped or header in flag_headers:
             continue
         name = renamed.get(header) or nz.snake_case(header) or f"column_{i + 1}"
         if name in derivable and name not in plan.derived:

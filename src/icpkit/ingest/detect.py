@@ -42,8 +42,8 @@ def recognise(headers: list[str]) -> dict[str, list[str]]:
     """For each CRM, the headers only it writes, compared ignoring case only: Salesforce's
     ``CloseDate`` is evidence, a spreadsheet's ``close_date`` is not."""
     return {
-        "salesforce": [h for h in headers if h.strip().casefold() in salesforce.SIGNATURE],
-        "hubspot": [h for h in headers if h.strip().casefold() in hubspot.SIGNATURE],
+        "salesforce": salesforce.recognise(headers),
+        "hubspot": hubspot.recognise(headers),
         "pipedrive": pipedrive.recognise(headers),
     }
 

@@ -40,7 +40,7 @@ def find_header(headers: Sequence[str], name: str) -> str | None:
 
 
 def load_flat(
-    path: Path | str,
+    path: Path | str | RawTable,
     *,
     outcome: str,
     positive: str,
@@ -57,7 +57,7 @@ def load_flat(
     to look alike) but counted in ``report["duplicates"]``; with it, a repeated id is
     quarantined like in any accounts file.
     """
-    raw = read_table(path)
+    raw = path if isinstance(path, RawTable) else read_table(path)
     headers = list(raw.frame.columns)
     outcome_header = find_header(headers, outcome)
     if outcome_header is None:

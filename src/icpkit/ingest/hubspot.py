@@ -123,6 +123,13 @@ SIGNATURE = frozenset(
     )
 )
 
+
+def recognise(headers: list[str]) -> list[str]:
+    """Headers only HubSpot writes (labels, internal names; ``properties.`` of API records
+    ignored), compared ignoring case."""
+    return [h for h in headers if h.strip().casefold().removeprefix("properties.") in SIGNATURE]
+
+
 # Internal enumeration values → the labels a CSV export shows.
 DEFAULT_STAGES = {
     "appointmentscheduled": "Appointment Scheduled",

@@ -59,6 +59,7 @@ class RawTable:
     encoding: str | None = None
     delimiter: str | None = None
     notes: list[str] = field(default_factory=list)
+    source: dict | None = None  # for a database: {"table": ...} or {"query": ...}
     _text_lines: Sequence[str] | None = None
     _end_lines: np.ndarray | None = None
 
@@ -80,6 +81,8 @@ class RawTable:
             out["encoding"] = self.encoding
         if self.delimiter:
             out["delimiter"] = _DELIMITER_NAMES.get(self.delimiter, self.delimiter)
+        if self.source:
+            out.update(self.source)
         return out
 
 
@@ -355,8 +358,20 @@ def _read_parquet(file: Path, label: str) -> RawTable:
     except (pa.ArrowException, OSError) as error:
         reason = str(error).splitlines()[0][:120] if str(error) else type(error).__name__
         raise IcpkitError(f"is not a CSV or Parquet file ({reason})", file=label) from None
+    return raw_from_arrow(table, label, "parquet")
+
+
+def raw_from_arrow(table: pa.Table, label: str, kind: str) -> RawTable:
+    """A typed table (Parquet, a database query) as read: integers and booleans nullable,
+    decimals as floats, text as Python strings with None for missing. A row's "line" is its
+    number plus one, as if a header were line 1."""
     if table.num_rows == 0:
         raise IcpkitError("no data rows", file=label)
+    names, notes = _unique_headers([str(n) for n in table.column_names], label)
+    table = table.rename_columns(names)
+    for i, column in enumerate(table.schema):
+        if pa.types.is_decimal(column.type):
+            table = table.set_column(i, column.name, table.column(i).cast(pa.float64()))
     frame = table.to_pandas(date_as_object=False, types_mapper=_nullable_dtype)
     for name in frame.columns:
         column = frame[name]
@@ -372,7 +387,8 @@ def _read_parquet(file: Path, label: str) -> RawTable:
         frame=frame,
         lines=np.arange(2, len(frame) + 2, dtype=np.int64),
         row_errors=[None] * len(frame),
-        kind="parquet",
+        kind=kind,
+        notes=notes,
     )
 
 

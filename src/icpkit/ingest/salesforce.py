@@ -126,6 +126,12 @@ SIGNATURE = frozenset(
     )
 )
 
+
+def recognise(headers: list[str]) -> list[str]:
+    """Headers only Salesforce writes (API names, report labels), compared ignoring case."""
+    return [h for h in headers if h.strip().casefold() in SIGNATURE]
+
+
 # ---------------------------------------------------------------------------------------------
 # Ids
 
