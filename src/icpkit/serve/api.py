@@ -22,6 +22,7 @@ from icpkit.workspace import ApiKey
 ACCOUNTS_PER_TOKEN = 100
 
 ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": Problem, "description": "The body cannot be read as UTF-8 JSON text."},
     401: {"model": Problem, "description": "No key, or an unknown or revoked key."},
     413: {"model": Problem, "description": "The request body is too large."},
     422: {"model": Problem, "description": "The body is not valid; the message names the field."},

@@ -94,8 +94,11 @@ def _add_error_handlers(app: FastAPI) -> None:
     async def http_error(request: Request, error: StarletteHTTPException) -> Any:
         if web.wants_html(request):
             return web.error_page(request, error.status_code, str(error.detail), error.headers)
+        message = str(error.detail)
+        if message == "There was an error parsing the body":  # FastAPI's words for non-UTF-8
+            message = "body: cannot be read as UTF-8 JSON text"
         return JSONResponse(
-            {"error": str(error.detail)}, status_code=error.status_code, headers=error.headers
+            {"error": message}, status_code=error.status_code, headers=error.headers
         )
 
     @app.exception_handler(web.SignInRequired)

@@ -90,10 +90,15 @@ Account = Annotated[
 class ScoreRequest(BaseModel):
     """Either one ``account`` or a list of up to 1,000 ``accounts``."""
 
-    model_config = ConfigDict(extra="forbid")
+    # Exactly one of the two, said in the schema too, so clients and fuzzers know it.
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"oneOf": [{"required": ["account"]}, {"required": ["accounts"]}]},
+    )
 
-    account: Account | None = None
-    accounts: Annotated[list[Account], Field(max_length=MAX_BATCH)] | None = None
+    # Not Optional: an explicit null is refused; leaving the field out is what "absent" means.
+    account: Account = Field(default=None)
+    accounts: Annotated[list[Account], Field(max_length=MAX_BATCH)] = Field(default=None)
 
     @model_validator(mode="after")
     def _exactly_one(self) -> ScoreRequest:
