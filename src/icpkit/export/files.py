@@ -45,10 +45,7 @@ def crm_import_frame(
     skipped: list[Skipped] = []
     records = []
     for row in keyed_rows(scored, column, destination.normalise_key, skipped):
-        score = scored.scores.iloc[row.position]
-        values = destination.values(
-            int(score["icp_score"]), str(score["icp_tier"]), str(score["icp_reasons"] or "")
-        )
+        values = destination.values(*scored.fit(row.position))
         # An empty cell is what both importers read as "no value".
         cells = {k: ("" if v is None else v) for k, v in values.items()}
         records.append({destination.key_header(): row.key, **cells})

@@ -96,10 +96,7 @@ def plan_push(
     changes, lines, unchanged = [], {}, 0
     rows = keyed_rows(scored, column, destination.normalise_key, skipped)
     for row in rows:
-        score = scored.scores.iloc[row.position]
-        wanted = destination.values(
-            int(score["icp_score"]), str(score["icp_tier"]), str(score["icp_reasons"] or "")
-        )
+        wanted = destination.values(*scored.fit(row.position))
         previous = last_sent.get(row.key, {})
         changed = {
             name: value

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -36,6 +37,18 @@ class ScoredAccounts:
 
     def __len__(self) -> int:
         return len(self.scores)
+
+    def fit(self, position: int) -> tuple[int, str, str]:
+        """Score, tier and reasons ("" when none) of the row at ``position``."""
+        return self._fits[position]
+
+    @cached_property
+    def _fits(self) -> list[tuple[int, str, str]]:
+        # Plain lists: looking rows up one by one in a DataFrame is slow on big files.
+        scores = self.scores["icp_score"].astype("int64").tolist()
+        tiers = self.scores["icp_tier"].astype(str).tolist()
+        reasons = [str(r) if isinstance(r, str) else "" for r in self.scores["icp_reasons"]]
+        return list(zip(scores, tiers, reasons, strict=True))
 
     def pick_column(self, given: str | None, candidates: Sequence[str], purpose: str) -> str:
         """The column named ``given``, else the first of ``candidates`` present."""
