@@ -86,6 +86,7 @@ def document_content(source: BuildResult | ReportInputs) -> dict[str, Any]:
         "quality": _quality(inputs),
         "revalidate": _revalidate(inputs),
         "facts": facts,
+        "brief": False,  # True drops segments and data quality (a --motion section)
     }
 
 
@@ -179,6 +180,8 @@ def _dimensions(inputs: ReportInputs, words: Vocabulary) -> list[dict[str, str]]
             "status": "input",
         },
     ]
+    for row in rows:
+        row["profile"] = row["profile"][:1].upper() + row["profile"][1:]
     return rows
 
 
@@ -299,6 +302,9 @@ def _trigger_row(inputs: ReportInputs) -> dict[str, str]:
         )
         return row
     best = winning_triggers(inputs.triggers)
+    if not inputs.triggers and inputs.triggers_message:
+        row.update(profile=f"Needs input: {inputs.triggers_message}", status="input")
+        return row
     if not best:
         tried = join_words([signal_words(str(t.get("type"))) for t in inputs.triggers], "and")
         row.update(profile=f"No event precedes wins beyond chance (tried: {tried}).", status="none")
@@ -317,6 +323,9 @@ def _decision_unit_row(inputs: ReportInputs) -> dict[str, str]:
         )
         return row
     best = winning_personas(inputs.personas)
+    if not inputs.personas and inputs.personas_message:
+        row.update(profile=f"Needs input: {inputs.personas_message}", status="input")
+        return row
     if not best:
         row.update(
             profile="No buyer persona is more common in won deals than lost ones beyond chance.",
@@ -451,6 +460,8 @@ def _who_buys(inputs: ReportInputs) -> dict[str, Any]:
     return {
         "personas": personas if inputs.personas is not None else None,
         "triggers": triggers if inputs.triggers is not None else None,
+        "personas_message": inputs.personas_message,
+        "triggers_message": inputs.triggers_message,
     }
 
 

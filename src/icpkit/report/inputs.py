@@ -42,6 +42,8 @@ class ReportInputs:
     quarantine: list[dict[str, Any]] = field(default_factory=list)  # grouped reasons
     personas: list[dict[str, Any]] | None = None  # personas.json, when contacts exist
     triggers: list[dict[str, Any]] | None = None  # triggers.json, when signals exist
+    personas_message: str = ""  # what the persona search said (why there are none, say)
+    triggers_message: str = ""
     motions: list[MotionInputs] = field(default_factory=list)  # a --motion build's parts
     motion_column: str | None = None
     new_deals: dict[str, Any] | None = None  # closed deals since the build (icpkit report --crm)
@@ -79,9 +81,9 @@ def from_build(result: BuildResult, folder: Path | None = None) -> ReportInputs:
         validation=plain(result.validation),
         segments=plain(result.segments.to_json()),
         profiles=plain(profiles),
-        personas=_records(getattr(result, "personas", None), "personas"),
-        triggers=_records(getattr(result, "triggers", None), "triggers"),
     )
+    for name in ("personas", "triggers"):
+        _set_records(inputs, name, getattr(result, name, None))
     if folder is not None:
         _read_optional_files(inputs, Path(folder))
     return inputs
@@ -133,7 +135,7 @@ def _read_optional_files(inputs: ReportInputs, folder: Path) -> None:
     for name in ("personas", "triggers"):
         path = folder / f"{name}.json"
         if getattr(inputs, name) is None and path.is_file():
-            setattr(inputs, name, _records(read_json(path, (dict, list)), name))
+            _set_records(inputs, name, read_json(path, (dict, list)))
     if (folder / MOTIONS_FILE).is_file():
         _read_motions(inputs, folder)
 
@@ -160,13 +162,22 @@ def _read_motions(inputs: ReportInputs, folder: Path) -> None:
         )
 
 
-def _records(value: Any, key: str) -> list[dict[str, Any]] | None:
+def _set_records(inputs: ReportInputs, key: str, value: Any) -> None:
     """Personas or triggers as a list of plain dicts, whatever container the build used: a
-    list of dicts or dataclasses, an object with ``to_json()``, or ``{key: [...]}``."""
+    list of dicts or dataclasses, an object with ``to_json()``, or ``{key: [...], "status",
+    "message"}``. A ``no_data`` status (no contacts or signals table) leaves them unknown."""
     if value is None:
-        return None
+        return
     if hasattr(value, "to_json"):
         value = value.to_json()
+    if isinstance(value, dict):
+        setattr(inputs, f"{key}_message", str(value.get("message") or ""))
+        if value.get("status") == "no_data":
+            return
+    setattr(inputs, key, _records(value, key))
+
+
+def _records(value: Any, key: str) -> list[dict[str, Any]] | None:
     if isinstance(value, dict):
         value = value.get(key, value.get("items", []))
     if not isinstance(value, (list, tuple)):

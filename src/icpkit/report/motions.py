@@ -27,9 +27,11 @@ def motion_document(inputs: ReportInputs) -> dict[str, Any]:
             if motion.closed_deals:
                 bars.append(_bar(motion.value, motion.won, motion.closed_deals))
             continue
-        sections.append(
-            {"value": motion.value, "content": document_content(motion.inputs), "note": ""}
-        )
+        content = document_content(motion.inputs)
+        # The segments and data quality are in the all-deals section; a motion keeps its
+        # summary, scorecard, proof, buyers and triggers.
+        content["brief"] = True
+        sections.append({"value": motion.value, "content": content, "note": ""})
         rows.append(_comparison_row(motion.value, motion.inputs))
         facts = motion.inputs.facts
         bars.append(_bar(motion.value, facts["won"], facts["closed_deals"]))

@@ -223,25 +223,30 @@ def _markdown_build(c: dict[str, Any], level: int) -> list[str]:
             "Needs input: give `--universe companies.csv` (the companies you could sell to) to "
             "count the target list per tier."
         )
-    s = c["segments"]
-    out += [
-        "",
-        f"{hh} Segments ({c['segments_tried']:,} tried, Holm-corrected)",
-        "",
-        "| # | Kind | Segment | Deals | Won | Win rate | 95% CI | Lift | Significant |",
-        "|---:|---|---|---:|---:|---:|---|---:|---|",
-    ]
-    out += [
-        f"| {r['number']} | {r['kind']} | {_md(r['description'])} | {r['accounts']} | {r['won']} | "
-        f"{r['win_rate']} | {r['ci']} | {r['lift']} | {r['significant']} |"
-        for r in s["rows"]
-    ]
-    out += _markdown_quality(c["quality"], hh)
+    if not c["brief"]:
+        out += _markdown_segments(c, hh)
+        out += _markdown_quality(c["quality"], hh)
     out += ["", f"{hh} When to re-validate", "", c["revalidate"]["text"]]
     if c["revalidate"]["status"]:
         out += ["", f"**{c['revalidate']['status']}**"]
     out.append("")
     return out
+
+
+def _markdown_segments(c: dict[str, Any], hh: str) -> list[str]:
+    s = c["segments"]
+    return [
+        "",
+        f"{hh} Segments ({c['segments_tried']:,} tried, Holm-corrected)",
+        "",
+        "| # | Kind | Segment | Deals | Won | Win rate | 95% CI | Lift | Significant |",
+        "|---:|---|---|---:|---:|---:|---|---:|---|",
+        *(
+            f"| {r['number']} | {r['kind']} | {_md(r['description'])} | {r['accounts']} | "
+            f"{r['won']} | {r['win_rate']} | {r['ci']} | {r['lift']} | {r['significant']} |"
+            for r in s["rows"]
+        ),
+    ]
 
 
 def _markdown_who_buys(c: dict[str, Any], hh: str) -> list[str]:
