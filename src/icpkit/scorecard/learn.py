@@ -36,6 +36,8 @@ from icpkit.stats import (
     wilson_interval,
 )
 
+SMALL_DATA = 300  # closed deals below which the card prefers fewer attributes
+
 
 class ScorecardLearner:
     """Learns a :class:`Scorecard` from accounts and whether each was won.
@@ -167,7 +169,7 @@ class ScorecardLearner:
             pool.remove(cand)
             best = max(best, mean)
             path.append((mean, se))
-        size = _one_standard_error_size(path)
+        size = _one_standard_error_size(path, len(y))
         history = {k + 1: round(m, 4) for k, (m, _) in enumerate(path)}
         return chosen[:size], history
 
@@ -261,16 +263,19 @@ def _mean_one(sample_weight: np.ndarray | None, rows: int) -> np.ndarray | None:
     return weight * (rows / weight.sum())
 
 
-def _one_standard_error_size(path: list[tuple[float, float]]) -> int:
-    """The fewest attributes whose CV AUC is within half a standard error of the best.
+def _one_standard_error_size(path: list[tuple[float, float]], deals: int) -> int:
+    """How many of the forward-selected attributes to keep.
 
-    Breiman's one-standard-error rule, at half strength: an attribute stays on the card only if
-    it adds more than fold-to-fold noise, so small data gives a short card while a strong
-    attribute is never dropped for a rounding-sized gain.
+    With fewer than ``SMALL_DATA`` closed deals, the fewest attributes whose CV AUC is within
+    half a standard error of the best (Breiman's one-standard-error rule at half strength): an
+    attribute stays only if it adds more than fold-to-fold noise, so 40 deals give a short card.
+    With more data, every attribute that raised the CV AUC stays.
     """
     if not path:
         return 0
     best = max(range(len(path)), key=lambda k: path[k][0])
+    if deals >= SMALL_DATA:
+        return best + 1
     bar = path[best][0] - 0.5 * path[best][1]
     return next(k for k in range(len(path)) if path[k][0] >= bar) + 1
 
