@@ -186,9 +186,6 @@ def build(
     - `icpkit build --accounts deals.csv --outcome Status --positive Won --out icp-out`
     - `icpkit build --from crm --half-life 180 --out icp-recent`
     """
-    from icpkit.build import build_icp, write_outputs
-    from icpkit.ingest import write_ingest
-
     if (outcome is None) != (positive is None):
         raise IcpkitError("flat mode needs both --outcome COLUMN and --positive VALUE")
     result = _load(
@@ -211,6 +208,10 @@ def build(
             "no outcomes to learn from: give --deals, or --outcome and --positive for a flat "
             "table of accounts"
         )
+    # Imported only now: the learner's libraries take seconds to load, and a mistake in the
+    # input should be reported at once.
+    from icpkit.build import build_icp, write_outputs
+    from icpkit.ingest import write_ingest
     if motion is not None:
         from icpkit.cli.report import check_motion
 
