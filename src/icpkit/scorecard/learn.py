@@ -14,7 +14,6 @@ import math
 import numpy as np
 import pandas as pd
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 
 from icpkit.discover.binning import AttributeBinner, Candidate
@@ -188,7 +187,7 @@ class ScorecardLearner:
                 continue
             intercept, coef = fit_logistic(x[train], y[train], sample_weight=weight[train])
             score = intercept + x[test] @ coef
-            aucs.append(roc_auc_score(y[test], score, sample_weight=weight[test]))
+            aucs.append(auc(y[test], score, sample_weight=weight[test]))
         return float(np.mean(aucs)), float(np.std(aucs, ddof=1) / np.sqrt(len(aucs)))
 
     # ---- turning the model into a card -----------------------------------------------------
