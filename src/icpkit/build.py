@@ -20,7 +20,11 @@ import pandas as pd
 from icpkit import __version__
 from icpkit.discover import attribute_profiles, find_segments
 from icpkit.discover.attribute_kinds import classify_columns
+from icpkit.discover.best_worst import best_vs_worst, success_table
 from icpkit.discover.binning import AttributeBinner
+from icpkit.discover.clusters import cluster_won_accounts
+from icpkit.discover.intersection import icp_intersection
+from icpkit.discover.outcomes import customer_table, outcome_tables, profile_outcomes
 from icpkit.discover.personas import find_personas, icp_segment_per_deal, no_contacts
 from icpkit.discover.segments import SegmentSearch
 from icpkit.discover.triggers import add_priority_matrix, find_triggers, no_signals
@@ -51,6 +55,14 @@ class BuildResult:
     personas: dict[str, Any] | None = None
     triggers: dict[str, Any] | None = None
     files: dict[str, Path] = field(default_factory=dict)
+    # Beyond the win rate (plain dicts and lists; see docs/discovery.md for their shapes):
+    # profiles per outcome, best vs worst customers, the ICP as the intersection of outcomes
+    # with the anti-ICP, trade-offs where outcomes disagree, and clusters of won accounts.
+    outcome_profiles: dict[str, Any] = field(default_factory=dict)
+    best_vs_worst: dict[str, Any] | None = None
+    intersection: dict[str, Any] = field(default_factory=dict)
+    tradeoffs: list[dict] = field(default_factory=list)
+    clusters: dict[str, Any] | None = None
 
 
 def build_icp(
@@ -64,6 +76,7 @@ def build_icp(
     deal_columns: Sequence[str] = (),
     contacts: pd.DataFrame | None = None,
     signals: pd.DataFrame | None = None,
+    customers: pd.DataFrame | None = None,
     seed: int = 0,
     source: str = "",
     step: Callable[[str], None] = lambda _: None,
@@ -75,7 +88,9 @@ def build_icp(
     are profiled apart as qualification insights; engagement columns are left out of fit.
     ``half_life_days`` weighs each deal by 0.5 ** (its age / half-life), age counted back from
     the newest decision, so the card follows a market that moved. ``contacts`` and
-    ``signals`` (canonical tables, optional) add buyer personas and trigger events.
+    ``signals`` (canonical tables, optional) add buyer personas and trigger events;
+    ``customers`` (optional) adds retention, expansion and lifetime value to the outcomes the
+    ICP is judged on.
     """
     step("Joining deals to accounts")
     closed = closed_deals(deals)
@@ -162,7 +177,7 @@ def build_icp(
     validation["signal"] = _signal_verdict(validation)
 
     step("Searching segments and the anti-ICP")
-    segments = find_segments(final.candidates_, won)
+    segments = find_segments(final.candidates_, won, accounts=features)
     profiles = attribute_profiles(final.candidates_, final.base_rate_)
     qualification = _qualification_insights(deal_features, won, final.base_rate_)
     validation["attribute_kinds"] = kinds.to_json() | {"deal_table": list(deal_features.columns)}
@@ -174,8 +189,35 @@ def build_icp(
     if signals is not None:
         tiers = pd.Series(card.apply(accounts).tier, index=accounts["account_id"].astype(str))
         triggers = add_priority_matrix(find_triggers(deals, signals, seed=seed), tiers, signals)
-    return BuildResult(
+    result = BuildResult(
         card, validation, segments, profiles, facts, qualification, personas, triggers
+    )
+    _beyond_win_rate(result, labelled, list(features.columns), final.candidates_, customers, seed)
+    return result
+
+
+def _beyond_win_rate(result, labelled, columns, win_candidates, customers, seed) -> None:
+    """Which companies stay, expand and close fast, not only which win: outcome profiles,
+    best vs worst, the ICP as their intersection, trade-offs and clusters of won accounts."""
+    columns = [c for c in columns if c not in NOT_ATTRIBUTES]
+    outcomes, skipped = outcome_tables(labelled, columns, customers)
+    profiled = profile_outcomes(outcomes, skipped, win_candidates=win_candidates)
+    result.outcome_profiles = profiled.to_json()
+    result.best_vs_worst = best_vs_worst(*success_table(labelled, columns, customers))
+    combined = icp_intersection(profiled)
+    result.tradeoffs = combined.pop("tradeoffs")
+    result.intersection = combined
+    weights: dict[str, float] = {}
+    for cand in win_candidates:  # cluster on what tells winners apart, not on, say, country
+        if cand.iv >= 0.02:
+            weights[cand.column] = max(weights.get(cand.column, 0.0), cand.iv)
+    churned = None
+    if customers is not None and not customers.empty:
+        table = customer_table(customers, labelled)
+        churned = table.loc[table["observed"], "churned"]
+    won_rows = labelled[labelled["won"] == 1]
+    result.clusters = cluster_won_accounts(
+        won_rows, columns, churned=churned, weights=weights, seed=seed
     )
 
 
@@ -244,6 +286,12 @@ def write_outputs(result: BuildResult, out_dir: Path) -> dict[str, Path]:
             "attributes": result.profiles,
             "qualification_insights": result.qualification,
             "facts": result.facts,
+            "segment_search": result.segments.summary(),
+            "outcome_profiles": result.outcome_profiles,
+            "best_vs_worst": result.best_vs_worst,
+            "intersection": result.intersection,
+            "tradeoffs": result.tradeoffs,
+            "clusters": result.clusters,
         },
     )
     files["personas"] = out_dir / "personas.json"
