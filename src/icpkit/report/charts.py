@@ -52,7 +52,7 @@ def win_rate_bars(bars: list[Bar], title: str, base: float | None, width: int = 
     """Horizontal bars of win rate with interval whiskers, grouped under headings, and the
     average win rate as a dashed line: the chart a reader checks the scorecard against."""
     longest = max([len(b.label) for b in bars] + [6])
-    left = min(250, 16 + FONT_WIDTH * longest)
+    left = min(250, 24 + FONT_WIDTH * longest)
     right = 16 + FONT_WIDTH * max([len(b.note) + 6 for b in bars] + [6])
     row, top = 22, 34
     scale = width - left - right
@@ -71,7 +71,7 @@ def win_rate_bars(bars: list[Bar], title: str, base: float | None, width: int = 
             current = b.group
             body.append(_text(0, y + 14, _fit(b.group, left + scale), "group"))
             y += 20
-        body.append(_text(left - 8, y + 15, _fit(b.label, left - 16), anchor="end"))
+        body.append(_text(left - 8, y + 15, _fit(b.label, left - 12), anchor="end"))
         w = max(scale * b.rate / ceiling, 1.0)
         cls = "bar strong" if b.emphasis else "bar"
         body.append(
