@@ -60,7 +60,7 @@ def client(server):
         yield client
 
 
-def _wait_for(condition, seconds: float = 8.0) -> None:
+def _wait_for(condition, seconds: float = 20.0) -> None:
     deadline = time.monotonic() + seconds
     while not condition():
         if time.monotonic() > deadline:
