@@ -27,3 +27,24 @@ def progress_bar() -> Progress:
         console=errors,
         transient=True,
     )
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from icpkit import __version__
+
+        console.print(f"icpkit {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: bool = typer.Option(
+        False,
+        "--version",
+        help="Print the version and exit.",
+        callback=_print_version,
+        is_eager=True,
+    ),
+) -> None:
+    """Find your Ideal Customer Profile in CRM history, score any company, prove it."""
