@@ -11,6 +11,7 @@ import sys
 from icpkit.cli import (
     core,  # noqa: F401  (importing registers the commands)
     export,  # noqa: F401
+    monitor,  # noqa: F401
     report,  # noqa: F401
     serve,  # noqa: F401
     validate,  # noqa: F401

@@ -1,0 +1,749 @@
+"""Is the ICP still true? Deals closed since the build, and new leads, against the scorecard.
+
+Most teams who "know their ICP" know what it was when they last looked. `icpkit monitor` looks
+again every time it runs (from cron or CI) and raises an alarm only on evidence:
+
+- **close rate in the top tiers** (A and B, the ICP) and in the **primary ICP segment** now,
+  against the same rate at build time: an alarm when it fell by more than ``min_drop`` (10
+  percentage points) *and* a one-sided test says the fall is not chance;
+- **tier separation**: an alarm when the gap between the ICP and the rest shrank significantly
+  and no longer beats chance, or when a lower tier wins significantly more than the tier above;
+- **churn**: an alarm when customers inside the ICP churned significantly more since the build
+  than customers outside it (the newest churners do not match the anti-ICP, they match the ICP);
+- **lead mix**: the population stability index (PSI) of every scorecard attribute, new leads
+  against the deals the card learned from; an alarm at PSI >= 0.25 that a chi-square test
+  confirms.
+
+Every test is one-sided and Holm's correction runs over all the tests of one run, so one run
+raises a false alarm with probability at most ``alpha``. The build-time baseline is the win rate
+per tier on held-out deals that ``icpkit build`` stores in the card (``trained_on.held_out_tiers``);
+for a card without it, the deals closed before the build in the same deals file stand in.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats as sps
+
+from icpkit.conditions import Condition, matches, read_column
+from icpkit.errors import IcpkitError
+from icpkit.outcomes import closed_deals
+from icpkit.scorecard.model import TIER_NAMES, Scorecard
+from icpkit.stats import holm_adjust, wilson_interval
+
+IN_ICP = ("A", "B")
+RULE = "re-validate every 50-100 closed deals, or every quarter, whichever comes first"
+
+
+@dataclass(frozen=True)
+class MonitorSettings:
+    """When a change counts as an alarm.
+
+    alpha: chance of any false alarm in one run (Holm over all its tests); default 0.05.
+    min_drop: smallest fall in a close rate worth an alarm, as a fraction (0.10 = 10 points).
+    psi_alarm: population stability index at which a lead-mix shift is major (0.25; 0.10 is
+        moderate and only reported).
+    min_deals: fewest closed deals in a group before its rate is tested (20).
+    min_leads: fewest new leads before the lead mix is tested (50).
+    min_churned: fewest churned customers before churn is tested (10).
+    revalidate_every, revalidate_days: the re-validation rule, in closed deals and days.
+    """
+
+    alpha: float = 0.05
+    min_drop: float = 0.10
+    psi_alarm: float = 0.25
+    psi_moderate: float = 0.10
+    min_deals: int = 20
+    min_leads: int = 50
+    min_churned: int = 10
+    revalidate_every: int = 50
+    revalidate_days: int = 91
+
+
+@dataclass(frozen=True)
+class Rate:
+    """Won out of decided, with its 95% Wilson interval."""
+
+    deals: int
+    won: int
+
+    @property
+    def win_rate(self) -> float | None:
+        return self.won / self.deals if self.deals else None
+
+    def to_json(self) -> dict[str, Any]:
+        low, high = wilson_interval(self.won, self.deals)
+        return {"deals": self.deals, "won": self.won, "win_rate": self.win_rate, "ci": [low, high]}
+
+    def text(self) -> str:
+        if not self.deals:
+            return "no deals"
+        low, high = wilson_interval(self.won, self.deals)
+        return f"{_pct(self.win_rate)} ({_pct(low)}-{_pct(high)}) of {self.deals:,}"
+
+
+@dataclass
+class Check:
+    """One question the monitor asks, and its answer.
+
+    ``status`` is "alarm", "ok", "not enough data" or "no baseline". ``p_value`` is the
+    one-sided test's; ``p_adjusted`` is after Holm's correction over the run's tests.
+    ``practical`` says whether the change is large enough to matter (e.g. a fall > 10 points).
+    """
+
+    name: str
+    question: str
+    status: str
+    finding: str
+    p_value: float | None = None
+    p_adjusted: float | None = None
+    practical: bool = False
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class MonitorReport:
+    scorecard: str
+    data_fingerprint: str | None
+    since: str
+    as_of: str | None
+    closed_since: int
+    won_since: int
+    revalidation: dict[str, Any]
+    baseline: str
+    tiers: dict[str, dict[str, Any]]
+    checks: list[Check]
+    settings: MonitorSettings
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def alarms(self) -> list[Check]:
+        return [c for c in self.checks if c.status == "alarm"]
+
+    @property
+    def status(self) -> str:
+        """ "alarm", "holds" (tests ran, none alarmed) or "too early" (nothing could be tested)."""
+        if self.alarms:
+            return "alarm"
+        if any(c.status == "ok" for c in self.checks):
+            return "holds"
+        return "too early"
+
+    def to_json(self) -> dict[str, Any]:
+        return _finite(
+            {
+                "status": self.status,
+                "alarm": bool(self.alarms),
+                "reasons": [c.finding for c in self.alarms],
+                "scorecard": self.scorecard,
+                "data_fingerprint": self.data_fingerprint,
+                "since": self.since,
+                "as_of": self.as_of,
+                "closed_deals_since": self.closed_since,
+                "won_since": self.won_since,
+                "revalidation": self.revalidation,
+                "baseline": self.baseline,
+                "tiers": self.tiers,
+                "checks": [asdict(c) for c in self.checks],
+                "settings": asdict(self.settings),
+                "notes": self.notes,
+            }
+        )
+
+    def text(self) -> str:
+        """What a person reads in a terminal or a cron e-mail."""
+        headline = {
+            "alarm": f"ALARM: the ICP has drifted ({len(self.alarms)} alarm"
+            f"{'s' if len(self.alarms) != 1 else ''})",
+            "holds": "The ICP holds: no alarm",
+            "too early": "Too early to tell: not enough new deals or leads to test",
+        }[self.status]
+        lines = [
+            headline,
+            f"Scorecard {self.scorecard!r}, built on deals up to {self.since}"
+            + (f", checked with data up to {self.as_of}" if self.as_of else "")
+            + ".",
+            f"Closed deals since the build: {self.closed_since:,} ({self.won_since:,} won). "
+            + self.revalidation["text"],
+            "",
+            f"Win rate per tier, at build ({self.baseline}) vs now, with 95% intervals:",
+        ]
+        for tier, row in self.tiers.items():
+            then = Rate(row["build"]["deals"], row["build"]["won"]) if row["build"] else None
+            now = Rate(row["now"]["deals"], row["now"]["won"])
+            change = row.get("change")
+            lines.append(
+                f"  {tier}: {then.text() if then else 'unknown'} -> {now.text()}"
+                + (f"  ({100 * change:+.0f} points)" if change is not None else "")
+            )
+        tested = sum(c.p_adjusted is not None for c in self.checks)
+        lines += [
+            "",
+            f"Checks (one-sided tests, Holm-corrected over the {tested} run, alarm at "
+            f"p < {self.settings.alpha:g}):",
+        ]
+        for check in self.checks:
+            lines.append(f"  {check.status.upper():<15} {check.finding}")
+        for note in self.notes:
+            lines.append(f"Note: {note}")
+        return "\n".join(lines) + "\n"
+
+
+def monitor(
+    card: Scorecard,
+    deals: pd.DataFrame,
+    accounts: pd.DataFrame,
+    *,
+    customers: pd.DataFrame | None = None,
+    primary_segment: dict[str, Any] | None = None,
+    since: str | None = None,
+    settings: MonitorSettings | None = None,
+) -> MonitorReport:
+    """Check the card against deals closed (and leads created) after ``since``.
+
+    ``deals`` and ``accounts`` are canonical tables (``customers`` too, when given); ``since``
+    defaults to the last decision the card was trained on. ``primary_segment`` is the
+    ``primary_icp`` entry of a build's ``profiles.json`` (a segment with ``conditions``,
+    ``accounts`` and ``won``).
+    """
+    settings = settings or MonitorSettings()
+    cut = _since(card, since)
+    closed = closed_deals(deals)
+    labelled = closed.merge(accounts, on="account_id", how="inner", suffixes=("_deal", ""))
+    notes = []
+    if len(labelled) < len(closed):
+        notes.append(
+            f"{len(closed) - len(labelled):,} closed deals have no matching account and were "
+            "left out"
+        )
+    decided = pd.to_datetime(labelled["decided_at"], errors="coerce")
+    new = labelled[(decided > cut).to_numpy()].reset_index(drop=True)
+    old = labelled[(decided <= cut).to_numpy()].reset_index(drop=True)
+    as_of = _as_of(deals, labelled)
+    won = new["won"].to_numpy(dtype=int)
+    tiers_now = card.apply(new).tier if len(new) else np.array([], dtype=object)
+
+    baseline, baseline_text = _baseline(card, old, cut)
+    checks = [
+        _top_tiers(baseline, tiers_now, won, settings),
+        _primary_segment(primary_segment, new, won, settings),
+        _separation(baseline, tiers_now, won, settings),
+        *_tier_order(tiers_now, won, settings),
+        _churn(card, customers, accounts, cut, settings),
+        *_lead_mix(card, deals, accounts, cut, settings),
+    ]
+    _decide(checks, settings)
+    return MonitorReport(
+        scorecard=card.name,
+        data_fingerprint=card.trained_on.get("data_fingerprint"),
+        since=cut.date().isoformat(),
+        as_of=None if as_of is None else as_of.date().isoformat(),
+        closed_since=len(new),
+        won_since=int(won.sum()),
+        revalidation=_revalidation(len(new), cut, as_of, settings),
+        baseline=baseline_text,
+        tiers=_tier_table(baseline, tiers_now, won),
+        checks=checks,
+        settings=settings,
+        notes=notes,
+    )
+
+
+# ---- when and against what -----------------------------------------------------------------
+
+
+def _since(card: Scorecard, since: str | None) -> pd.Timestamp:
+    text = since or card.trained_on.get("last_decision")
+    if not text:
+        raise IcpkitError(
+            "the scorecard does not say which deals it was built on (no trained_on."
+            "last_decision): give --since DATE, the date of the last deal it knew"
+        )
+    cut = pd.to_datetime(str(text), errors="coerce")
+    if pd.isna(cut):
+        raise IcpkitError(f"cannot read {text!r} as a date (write it as 2025-01-31)")
+    return cut
+
+
+def _as_of(deals: pd.DataFrame, labelled: pd.DataFrame) -> pd.Timestamp | None:
+    dates = [pd.to_datetime(labelled["decided_at"], errors="coerce")]
+    if "created_at" in deals.columns:
+        dates.append(pd.to_datetime(deals["created_at"], errors="coerce"))
+    latest = pd.concat(dates).max()
+    return None if pd.isna(latest) else latest
+
+
+def _revalidation(
+    closed: int, cut: pd.Timestamp, as_of: pd.Timestamp | None, settings: MonitorSettings
+) -> dict[str, Any]:
+    days = None if as_of is None else max(0, (as_of - cut).days)
+    by_deals = closed >= settings.revalidate_every
+    by_time = days is not None and days >= settings.revalidate_days
+    if by_deals or by_time:
+        why = f"{closed:,} closed deals" if by_deals else f"{days} days"
+        text = (
+            f"Re-validation is due ({why} since the build; the rule: {RULE}): rebuild, and "
+            "compare the cards with `icpkit diff`."
+        )
+    else:
+        left = settings.revalidate_every - closed
+        text = f"Re-validation is not due yet: {left} more closed deals or a quarter ({RULE})."
+    return {"due": by_deals or by_time, "days_since": days, "rule": RULE, "text": text}
+
+
+def _baseline(card: Scorecard, old: pd.DataFrame, cut: pd.Timestamp) -> tuple[dict, str]:
+    """Win rate per tier at build time: held-out deals stored in the card, else older deals."""
+    stored = card.trained_on.get("held_out_tiers")
+    if isinstance(stored, dict) and all(t in stored for t in TIER_NAMES):
+        try:
+            rates = {t: Rate(int(stored[t]["deals"]), int(stored[t]["won"])) for t in TIER_NAMES}
+            total = sum(r.deals for r in rates.values())
+            return rates, f"{total:,} held-out deals"
+        except (KeyError, TypeError, ValueError):
+            pass
+    if len(old):
+        tiers = card.apply(old).tier
+        won = old["won"].to_numpy(dtype=int)
+        rates = {t: _rate(won[tiers == t]) for t in TIER_NAMES}
+        text = f"{len(old):,} deals closed by {cut.date()} in this file"
+        if card.trained_on.get("last_decision"):
+            text += ", which the card may have learned from"
+        return rates, text
+    return {}, "no baseline"
+
+
+# ---- the checks ------------------------------------------------------------------------------
+
+
+def _top_tiers(
+    baseline: dict[str, Rate], tiers: np.ndarray, won: np.ndarray, settings: MonitorSettings
+) -> Check:
+    question = "Did the close rate of tiers A-B (the ICP) fall?"
+    now = _rate(won[np.isin(tiers, IN_ICP)])
+    if not baseline:
+        return Check("top_tiers", question, "no baseline", "Tiers A-B: nothing to compare with.")
+    then = _merge(baseline, IN_ICP)
+    return _drop_check("top_tiers", "Close rate in tiers A-B", question, then, now, settings)
+
+
+def _primary_segment(
+    segment: dict[str, Any] | None, new: pd.DataFrame, won: np.ndarray, settings: MonitorSettings
+) -> Check:
+    question = "Did the close rate of the primary ICP segment fall?"
+    if not segment:
+        return Check(
+            "primary_segment",
+            question,
+            "no baseline",
+            "Primary segment: none given (profiles.json of the build has it).",
+        )
+    label = f"Close rate in the primary segment ({segment.get('description', 'ICP')})"
+    then = Rate(int(segment.get("accounts", 0)), int(segment.get("won", 0)))
+    inside = segment_mask(new, segment.get("conditions", []))
+    if inside is None:
+        return Check("primary_segment", question, "not enough data", f"{label}: columns missing.")
+    return _drop_check("primary_segment", label, question, then, _rate(won[inside]), settings)
+
+
+def _drop_check(
+    name: str, label: str, question: str, then: Rate, now: Rate, settings: MonitorSettings
+) -> Check:
+    details = {"build": then.to_json(), "now": now.to_json()}
+    if now.deals < settings.min_deals or then.deals < settings.min_deals:
+        finding = f"{label}: {now.deals} new closed deals, {settings.min_deals} needed to test."
+        return Check(name, question, "not enough data", finding, details=details)
+    drop = then.win_rate - now.win_rate
+    p = _p_greater(then, now)
+    details["drop"] = drop
+    finding = (
+        f"{label}: {_pct(then.win_rate)} at build -> {_pct(now.win_rate)} now "
+        f"({100 * -drop:+.0f} points; one-sided p = {_p(p)})."
+    )
+    return Check(
+        name,
+        question,
+        "ok",
+        finding,
+        p_value=p,
+        practical=drop > settings.min_drop,
+        details=details,
+    )
+
+
+def _separation(
+    baseline: dict[str, Rate], tiers: np.ndarray, won: np.ndarray, settings: MonitorSettings
+) -> Check:
+    """Does the ICP still win more than the rest? The in-minus-out gap now vs at build."""
+    question = "Do tiers A-B still win more than tiers C-D?"
+    inside, outside = np.isin(tiers, IN_ICP), ~np.isin(tiers, IN_ICP)
+    now_in, now_out = _rate(won[inside]), _rate(won[outside])
+    if not baseline:
+        return Check("separation", question, "no baseline", "Separation: nothing to compare with.")
+    then_in, then_out = _merge(baseline, IN_ICP), _merge(baseline, ("C", "D"))
+    details = {
+        "build": {"inside": then_in.to_json(), "outside": then_out.to_json()},
+        "now": {"inside": now_in.to_json(), "outside": now_out.to_json()},
+    }
+    if min(now_in.deals, now_out.deals, then_in.deals, then_out.deals) < settings.min_deals:
+        finding = (
+            f"Separation: {now_in.deals} new deals in tiers A-B and {now_out.deals} in C-D; "
+            f"{settings.min_deals} each needed to test."
+        )
+        return Check("separation", question, "not enough data", finding, details=details)
+    gap_then = then_in.win_rate - then_out.win_rate
+    gap_now = now_in.win_rate - now_out.win_rate
+    spread = math.sqrt(sum(_variance(r) for r in (then_in, then_out, now_in, now_out)))
+    p = float(sps.norm.sf((gap_then - gap_now) / spread)) if spread > 0 else 1.0
+    separates_now = _p_greater(now_in, now_out) < 0.05
+    details |= {"gap_build": gap_then, "gap_now": gap_now, "separates_now": separates_now}
+    finding = (
+        f"Separation: tiers A-B won {100 * gap_then:.0f} points more than C-D at build, "
+        f"{100 * gap_now:.0f} now (one-sided p = {_p(p)})"
+        + ("." if separates_now else "; the gap no longer beats chance.")
+    )
+    return Check(
+        "separation",
+        question,
+        "ok",
+        finding,
+        p_value=p,
+        practical=not separates_now,
+        details=details,
+    )
+
+
+def _tier_order(tiers: np.ndarray, won: np.ndarray, settings: MonitorSettings) -> list[Check]:
+    """A lower tier that now wins clearly more than the tier above it has stopped separating."""
+    checks = []
+    for upper, lower in itertools.pairwise(TIER_NAMES):
+        name = f"tier_order_{upper}{lower}"
+        question = f"Does tier {upper} still win at least as often as tier {lower}?"
+        high, low = _rate(won[tiers == upper]), _rate(won[tiers == lower])
+        details = {upper: high.to_json(), lower: low.to_json()}
+        if min(high.deals, low.deals) < settings.min_deals:
+            finding = (
+                f"Tier {upper} vs {lower}: {high.deals} and {low.deals} new deals; "
+                f"{settings.min_deals} each needed to test."
+            )
+            checks.append(Check(name, question, "not enough data", finding, details=details))
+            continue
+        excess = low.win_rate - high.win_rate
+        p = _p_greater(low, high)
+        finding = (
+            f"Tier {upper} vs {lower}: {_pct(high.win_rate)} vs {_pct(low.win_rate)} now "
+            f"(one-sided p that {lower} wins more = {_p(p)})."
+        )
+        checks.append(
+            Check(
+                name,
+                question,
+                "ok",
+                finding,
+                p_value=p,
+                practical=excess > settings.min_drop,
+                details=details,
+            )
+        )
+    return checks
+
+
+def _churn(
+    card: Scorecard,
+    customers: pd.DataFrame | None,
+    accounts: pd.DataFrame,
+    cut: pd.Timestamp,
+    settings: MonitorSettings,
+) -> Check:
+    """Customers at the build who churned since: do ICP customers now churn more than others?"""
+    question = "Do the newest churned customers match the anti-ICP rather than the ICP?"
+    if customers is None or customers.empty:
+        return Check("churn", question, "not enough data", "Churn: no customers file given.")
+    frame = customers.merge(accounts, on="account_id", how="inner", suffixes=("_customer", ""))
+    start = pd.to_datetime(frame.get("start"), errors="coerce")
+    end = pd.to_datetime(frame.get("end"), errors="coerce")
+    if "churned" in frame.columns:
+        churned = frame["churned"].fillna(False).astype(bool).to_numpy()
+    else:
+        churned = end.notna().to_numpy()
+    at_risk = ((start.isna() | (start <= cut)) & (end.isna() | (end > cut))).to_numpy()
+    lost = churned & at_risk
+    scored = card.apply(frame[at_risk].reset_index(drop=True))
+    lost = lost[at_risk]
+    inside = np.isin(scored.tier, IN_ICP)
+    anti = scored.disqualified | (scored.tier == "D")
+    details = {
+        "customers_at_build": int(at_risk.sum()),
+        "churned_since": int(lost.sum()),
+        "churn_inside": _rate(lost[inside]).to_json(),
+        "churn_outside": _rate(lost[~inside]).to_json(),
+        "churned_matching_anti_icp": _rate(anti[lost]).to_json(),
+        "customers_matching_anti_icp": _rate(anti).to_json(),
+    }
+    if lost.sum() < settings.min_churned:
+        finding = (
+            f"Churn: {int(lost.sum())} customers churned since the build; "
+            f"{settings.min_churned} needed to test."
+        )
+        return Check("churn", question, "not enough data", finding, details=details)
+    rate_in, rate_out = _rate(lost[inside]), _rate(lost[~inside])
+    p = _p_greater(rate_in, rate_out) if rate_in.deals and rate_out.deals else 1.0
+    matching = _rate(anti[lost])
+    finding = (
+        f"Churn since the build: {_pct(rate_in.win_rate)} of ICP customers (tiers A-B) vs "
+        f"{_pct(rate_out.win_rate)} of the rest; {matching.won} of {matching.deals} churned "
+        f"customers match the anti-ICP (one-sided p that the ICP churns more = {_p(p)})."
+    )
+    practical = (rate_in.win_rate or 0.0) > (rate_out.win_rate or 0.0)
+    return Check("churn", question, "ok", finding, p_value=p, practical=practical, details=details)
+
+
+def _lead_mix(
+    card: Scorecard,
+    deals: pd.DataFrame,
+    accounts: pd.DataFrame,
+    cut: pd.Timestamp,
+    settings: MonitorSettings,
+) -> list[Check]:
+    """PSI per scorecard attribute: leads (deals) created since the build against leads created
+    before it in the same file, or, without history, against the counts on the card's bins."""
+    leads = new_leads(deals, accounts, cut)
+    earlier = new_leads(deals, accounts, cut, before=True)
+    measured = card.attributes
+    source = f"{len(earlier):,} leads created by {cut.date()}"
+    if len(earlier) < settings.min_leads:
+        measured = tuple(a for a in card.attributes if all(b.stats for b in a.bins))
+        source = "the deals the card learned from"
+    if not measured:
+        question = "Did the mix of new leads shift?"
+        finding = "Lead mix: no earlier leads, and no training counts on the card to compare with."
+        return [Check("lead_mix", question, "no baseline", finding)]
+    now = card.apply(leads) if len(leads) else None
+    then = card.apply(earlier) if len(earlier) >= settings.min_leads else None
+    checks = []
+    for attribute in measured:
+        name = f"lead_mix:{attribute.name}"
+        question = f"Did the mix of new leads shift on {attribute.name}?"
+        if now is None or len(leads) < settings.min_leads:
+            finding = (
+                f"Lead mix, {attribute.name}: {len(leads)} new leads; {settings.min_leads} "
+                "needed to test."
+            )
+            checks.append(Check(name, question, "not enough data", finding))
+            continue
+        j = card.attributes.index(attribute)
+        actual, unmatched = _bin_counts(attribute, now.bin_labels[j])
+        if then is None:
+            expected = np.array([b.stats.accounts for b in attribute.bins], dtype=float)
+        else:
+            expected, _ = _bin_counts(attribute, then.bin_labels[j])
+        check = _psi_check(name, question, attribute, expected, actual, settings)
+        check.details |= {"compared_with": source, "unmatched_leads": unmatched}
+        checks.append(check)
+    return checks
+
+
+def new_leads(
+    deals: pd.DataFrame, accounts: pd.DataFrame, cut: pd.Timestamp, *, before: bool = False
+) -> pd.DataFrame:
+    """One row per deal created after ``cut`` (on or before it with ``before``), with its
+    account's attributes: the pipeline the card meets. Deals without a creation date count
+    by their close date."""
+    created = pd.Series(pd.NaT, index=deals.index, dtype="datetime64[ns]")
+    for column in ("created_at", "closed_at"):
+        if column in deals.columns:
+            created = created.fillna(pd.to_datetime(deals[column], errors="coerce"))
+    chosen = (created <= cut) if before else (created > cut)
+    recent = deals.loc[chosen.to_numpy(), ["account_id"]]
+    return recent.merge(accounts, on="account_id", how="inner").reset_index(drop=True)
+
+
+def _bin_counts(attribute, labels: np.ndarray) -> tuple[np.ndarray, int]:
+    """Rows per bin of ``attribute`` (by the label the card gave each row), and rows no bin
+    matched."""
+    index = {b.label: i for i, b in reversed(list(enumerate(attribute.bins)))}
+    codes = pd.Series(labels).map(index)
+    counts = np.bincount(codes.dropna().astype(int), minlength=len(attribute.bins))
+    return counts.astype(float), int(codes.isna().sum())
+
+
+def _psi_check(
+    name: str,
+    question: str,
+    attribute,
+    expected: np.ndarray,
+    actual: np.ndarray,
+    settings: MonitorSettings,
+) -> Check:
+    psi = population_stability(expected, actual)
+    table = np.vstack([expected, actual])
+    table = table[:, table.sum(axis=0) > 0]
+    tested = table.shape[1] > 1 and actual.sum() > 0 and expected.sum() > 0
+    p = float(sps.chi2_contingency(table)[1]) if tested else 1.0
+    level = (
+        "major"
+        if psi >= settings.psi_alarm
+        else "moderate"
+        if psi >= settings.psi_moderate
+        else "stable"
+    )
+    moved = _largest_moves(attribute, expected, actual)
+    finding = (
+        f"Lead mix, {attribute.name}: PSI {psi:.2f} ({level}; chi-square p = {_p(p)})"
+        + (f"; {moved}" if moved and level != "stable" else "")
+        + "."
+    )
+    details = {
+        "psi": psi,
+        "bins": [
+            {"bin": b.label, "before": int(e), "now": int(a)}
+            for b, e, a in zip(attribute.bins, expected, actual, strict=True)
+        ],
+    }
+    return Check(
+        name,
+        question,
+        "ok",
+        finding,
+        p_value=p,
+        practical=psi >= settings.psi_alarm,
+        details=details,
+    )
+
+
+def population_stability(expected: np.ndarray, actual: np.ndarray) -> float:
+    """PSI = sum over bins of (actual share - expected share) * ln(actual / expected share).
+
+    Half a count is added to every bin, so an empty bin gives a large but finite term.
+    Below 0.10 the mix is stable, 0.10-0.25 it moved, above 0.25 it is a different population.
+    """
+    expected = np.asarray(expected, dtype=float) + 0.5
+    actual = np.asarray(actual, dtype=float) + 0.5
+    e, a = expected / expected.sum(), actual / actual.sum()
+    return float(np.sum((a - e) * np.log(a / e)))
+
+
+def _largest_moves(attribute, expected: np.ndarray, actual: np.ndarray) -> str:
+    if not actual.sum() or not expected.sum():
+        return ""
+    shift = actual / actual.sum() - expected / expected.sum()
+    parts = []
+    for i in np.argsort(-np.abs(shift))[:2]:
+        share_then = expected[i] / expected.sum()
+        share_now = actual[i] / actual.sum()
+        parts.append(f"{attribute.bins[i].label} {_pct(share_then)} -> {_pct(share_now)}")
+    return ", ".join(parts)
+
+
+def segment_mask(frame: pd.DataFrame, conditions: list[dict[str, Any]]) -> np.ndarray | None:
+    """Rows of ``frame`` inside a segment given as in ``segments.json``; None when a column the
+    segment reads is missing."""
+    inside = np.ones(len(frame), dtype=bool)
+    for raw in conditions:
+        column = raw.get("attribute")
+        if column not in frame.columns:
+            return None
+        if "values" in raw:
+            kind = "list" if _holds_lists(frame[column]) else "category"
+            condition = Condition(values=tuple(str(v) for v in raw["values"]))
+        else:
+            kind = "numeric"
+            high = raw.get("max")
+            exclusive = bool(raw.get("max_exclusive"))
+            condition = Condition(
+                min=raw.get("min"),
+                max=None if exclusive else high,
+                less_than=high if exclusive else None,
+            )
+        inside &= matches(read_column(frame, column, kind), kind, condition)
+    return inside
+
+
+# ---- deciding ----------------------------------------------------------------------------------
+
+
+def _decide(checks: list[Check], settings: MonitorSettings) -> None:
+    """Holm over every test that ran; an alarm needs significance and a change that matters."""
+    tested = [c for c in checks if c.p_value is not None]
+    if not tested:
+        return
+    adjusted = holm_adjust(np.array([c.p_value for c in tested]))
+    for check, p_adjusted in zip(tested, adjusted, strict=True):
+        check.p_adjusted = float(p_adjusted)
+        if p_adjusted < settings.alpha and check.practical:
+            check.status = "alarm"
+            check.finding += f" Significant after correction (adjusted p = {_p(p_adjusted)})."
+
+
+def _tier_table(baseline: dict[str, Rate], tiers: np.ndarray, won: np.ndarray) -> dict:
+    table = {}
+    for tier in TIER_NAMES:
+        now = _rate(won[tiers == tier])
+        then = baseline.get(tier)
+        change = None
+        if then is not None and then.deals and now.deals:
+            change = now.win_rate - then.win_rate
+        table[tier] = {
+            "build": then.to_json() if then else None,
+            "now": now.to_json(),
+            "change": change,
+        }
+    return table
+
+
+# ---- small helpers ---------------------------------------------------------------------------
+
+
+def _rate(won: np.ndarray) -> Rate:
+    return Rate(int(len(won)), int(np.asarray(won).sum()))
+
+
+def _merge(rates: dict[str, Rate], tiers: tuple[str, ...]) -> Rate:
+    return Rate(sum(rates[t].deals for t in tiers), sum(rates[t].won for t in tiers))
+
+
+def _p_greater(first: Rate, second: Rate) -> float:
+    """One-sided Fisher exact p-value that ``first`` wins more often than ``second``."""
+    if not first.deals or not second.deals:
+        return 1.0
+    table = [[first.won, first.deals - first.won], [second.won, second.deals - second.won]]
+    return float(sps.fisher_exact(table, alternative="greater").pvalue)
+
+
+def _variance(rate: Rate) -> float:
+    # Agresti-Caffo: one pseudo-win and one pseudo-loss keep a 0% or 100% rate from claiming
+    # to be exact.
+    p = (rate.won + 1) / (rate.deals + 2)
+    return p * (1 - p) / (rate.deals + 2)
+
+
+def _holds_lists(series: pd.Series) -> bool:
+    sample = series.dropna().head(50)
+    return (
+        bool(len(sample)) and sample.map(lambda v: isinstance(v, (list, tuple, np.ndarray))).all()
+    )
+
+
+def _pct(x: float | None) -> str:
+    return "n/a" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{100 * x:.0f}%"
+
+
+def _p(p: float) -> str:
+    return f"{p:.2g}" if p >= 0.0001 else "<0.0001"
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, (np.floating, np.integer, np.bool_)):
+        return _finite(value.item())
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    return value
