@@ -48,13 +48,21 @@ def browser():
 
 @pytest.fixture(scope="module")
 def messy_build(tmp_path_factory) -> Path:
-    """A build as `icpkit build` makes it from messy CRM exports: duplicates are quarantined."""
+    """A build as `icpkit build` makes it from messy CRM exports: duplicates are quarantined,
+    and contacts and signals give personas and triggers."""
     root = tmp_path_factory.mktemp("messy")
     write_crm(simulate(2000, seed=11), root / "crm", messy=True, seed=11)
     ingested = load_dir(root / "crm")
     out = root / "out"
     write_ingest(ingested, out)
-    write_outputs(build_icp(ingested.tables["accounts"], ingested.tables["deals"]), out)
+    tables = ingested.tables
+    built = build_icp(
+        tables["accounts"],
+        tables["deals"],
+        contacts=tables.get("contacts"),
+        signals=tables.get("signals"),
+    )
+    write_outputs(built, out)
     return out
 
 
@@ -104,6 +112,8 @@ def test_demo_page_renders_every_chart_offline(browser, messy_build):
         assert page.locator("h1").inner_text() == "Ideal Customer Profile"
         summary = page.locator("p.summary").inner_text()
         assert summary.startswith("Our ideal customers are ")
+        who = page.locator("#who").inner_text()
+        assert "champion" in who.lower() and "executive hire" in who  # the planted buyer, trigger
         quality = page.locator("#quality").inner_text()
         assert "duplicate of line N" in quality  # the messy export's duplicates, grouped
         ARTIFACTS.mkdir(exist_ok=True)

@@ -43,6 +43,7 @@ REVALIDATE_AFTER = (50, 100)  # closed deals: the playbooks' re-validation windo
 MAX_PROFILE_ATTRIBUTES = 8
 MAX_SEGMENTS = 12
 MAX_DEPRIORITISED = 2
+MAX_WHO_ROWS = 10
 
 
 def document_content(source: BuildResult | ReportInputs) -> dict[str, Any]:
@@ -445,7 +446,7 @@ def _who_buys(inputs: ReportInputs) -> dict[str, Any]:
             "ci": _ratio_ci(p.get("ci")),
             "significant": "yes" if p.get("significant") else "no",
         }
-        for p in sorted(inputs.personas or [], key=lambda p: -(p.get("lift") or 0))
+        for p in _shortlist(inputs.personas)
     ]
     triggers = [
         {
@@ -455,14 +456,22 @@ def _who_buys(inputs: ReportInputs) -> dict[str, Any]:
             "ci": _ratio_ci(t.get("ci")),
             "significant": "yes" if t.get("significant") else "no",
         }
-        for t in sorted(inputs.triggers or [], key=lambda t: -(t.get("lift") or 0))
+        for t in _shortlist(inputs.triggers)
     ]
     return {
         "personas": personas if inputs.personas is not None else None,
         "triggers": triggers if inputs.triggers is not None else None,
         "personas_message": inputs.personas_message,
         "triggers_message": inputs.triggers_message,
+        "personas_more": max(len(inputs.personas or []) - len(personas), 0),
+        "triggers_more": max(len(inputs.triggers or []) - len(triggers), 0),
     }
+
+
+def _shortlist(records: list[dict] | None) -> list[dict]:
+    """Significant ones first, then by lift: the table shows a page's worth, the file has all."""
+    ranked = sorted(records or [], key=lambda r: (not r.get("significant"), -(r.get("lift") or 0)))
+    return ranked[:MAX_WHO_ROWS]
 
 
 def _ratio_ci(ci: list | None) -> str:
