@@ -41,6 +41,7 @@ MAX_PAIR_ATOMS = 60  # the strongest conditions alone are paired with each other
 BEAM_WIDTH = 30  # pairs of each kind extended to triples
 SAME_SEGMENT_OVERLAP = 0.9  # a shortlisted segment this alike to a better one is left out
 DETECTABLE_SHARES = (0.1, 0.25, 0.5)
+PREBINS = 20  # optbinning's default max_n_prebins: where a numeric cut can fall
 
 
 @dataclass(frozen=True)
@@ -161,14 +162,15 @@ def find_segments(
     strongest = table.strongest(MAX_PAIR_ATOMS)
     found.add_pairs(strongest)
     found.add_triples(strongest)
-    could_form = _conjunctions_possible(atoms)
-    found.correct(could_form)
+    could_form = _conjunctions_possible(atoms, _search_space(candidates, accounts))
+    weights = _single_weights(atoms, candidates, accounts)
+    found.correct(could_form, weights)
     segments = found.segments()
     by_key = {tuple(sorted(id(a) for a in s.atoms)): s for s in segments}
     useful = [s for s in segments if _adds_to_parts(s, by_key)]
     icp = _shortlist([s for s in useful if s.kind == "icp"], top)
     anti = _shortlist([s for s in useful if s.kind == "anti"], top)
-    primary = _primary(atoms, table, could_form)
+    primary = _primary(atoms, table, could_form, weights)
     return SegmentSearch(
         icp,
         anti,
@@ -177,7 +179,9 @@ def find_segments(
         primary=primary,
         looked_at=dict(found.looked_at),
         could_form=could_form,
-        detectable=minimum_detectable_effect(n, base, ALPHA_BY_DEPTH[1] / max(could_form[1], 1)),
+        detectable=minimum_detectable_effect(
+            n, base, ALPHA_BY_DEPTH[1] * float(np.median(weights)) if len(weights) else 0.0
+        ),
     )
 
 
@@ -319,7 +323,7 @@ class _Found:
         ]
         self._add(keys, deals3, wins3, p)
 
-    def correct(self, could_form: dict[int, int]) -> None:
+    def correct(self, could_form: dict[int, int], weights: np.ndarray) -> None:
         p = np.concatenate(self.p_values) if self.p_values else np.zeros(0)
         depth = np.concatenate(self.depths) if self.depths else np.zeros(0, int)
         self.p = p
@@ -328,7 +332,11 @@ class _Found:
             rows = np.flatnonzero(depth == d)
             if not len(rows):
                 continue
-            adjusted = holm_with_unseen(p[rows], max(could_form[d], len(rows)))
+            if d == 1:
+                atom = np.array([self.keys[r][0] for r in rows], dtype=int)
+                adjusted = weighted_holm(p[rows], weights[atom])
+            else:
+                adjusted = holm_with_unseen(p[rows], max(could_form[d], len(rows)))
             # Scaled so that "significant" always reads p_adjusted < 5%.
             self.p_adjusted[rows] = np.minimum(adjusted * ALPHA / alpha, 1.0)
 
@@ -429,6 +437,21 @@ def holm_with_unseen(p_values: np.ndarray, m: int) -> np.ndarray:
     return adjusted
 
 
+def weighted_holm(p_values: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Holm's weighted step-down adjustment (Holm 1979): hypothesis i tested at level
+    alpha x weight_i among hypotheses whose weights sum to at most 1, the untested ones
+    counted as never rejected. Equal weights 1/m give the plain Holm adjustment."""
+    p = np.asarray(p_values, dtype=float)
+    w = np.asarray(weights, dtype=float)
+    ratio = p / w
+    order = np.argsort(ratio, kind="stable")
+    remaining = 1.0 - np.concatenate([[0.0], np.cumsum(w[order])[:-1]])
+    steps = np.maximum.accumulate(ratio[order] * np.maximum(remaining, 0.0))
+    adjusted = np.empty(len(p))
+    adjusted[order] = np.minimum(steps, 1.0)
+    return adjusted
+
+
 def _chi_square_yates(n1, k1, n2, k2) -> np.ndarray:
     n = (n1 + n2).astype(float)
     won, lost = (k1 + k2).astype(float), (n1 + n2 - k1 - k2).astype(float)
@@ -440,17 +463,91 @@ def _chi_square_yates(n1, k1, n2, k2) -> np.ndarray:
     return sps.chi2.sf(chi2, 1)
 
 
-def _conjunctions_possible(atoms: list[Atom]) -> dict[int, int]:
-    """How many conjunctions of 1, 2 and 3 conditions on different attributes exist: the
-    elementary symmetric sums of the number of conditions per attribute."""
+def _conjunctions_possible(
+    atoms: list[Atom], space: dict[str, int] | None = None
+) -> dict[int, int]:
+    """How many conjunctions of 1, 2 and 3 conditions on different attributes the search
+    could have formed: the elementary symmetric sums of the number of conditions per attribute
+    (``space``, see :func:`_search_space`; by default the atoms each attribute has)."""
     per_attribute: dict[str, int] = {}
     for atom in atoms:
         per_attribute[atom.attribute] = per_attribute.get(atom.attribute, 0) + 1
+    for attribute, size in (space or {}).items():
+        if attribute in per_attribute:
+            per_attribute[attribute] = max(per_attribute[attribute], size)
     e = [1, 0, 0, 0]
     for count in per_attribute.values():
         for d in (3, 2, 1):
             e[d] += e[d - 1] * count
     return {1: e[1], 2: e[2], 3: e[3]}
+
+
+def _single_weights(
+    atoms: list[Atom], candidates: list[Candidate], accounts: pd.DataFrame | None
+) -> np.ndarray:
+    """Each single condition's share of the single-condition alpha (weights sum to at most 1).
+
+    Every column gets an equal share, so a country column with forty values does not dilute
+    the test of employees; within a column the share is split evenly over every condition the
+    binning and search could have produced there (:func:`_search_space`). For a column of
+    categories, half goes to single categories and half to groups of several, of which there
+    are many more; a technology list splits its share over its technologies.
+    """
+    space = _search_space(candidates, accounts)
+    columns = sorted({c.column for c in candidates})
+    names_per_column: dict[str, set[str]] = {}
+    for cand in candidates:
+        names_per_column.setdefault(cand.column, set()).add(cand.name)
+    categories = {
+        c.name: _category_levels(c) for c in candidates if c.kind not in ("numeric", "list")
+    }
+    weights = np.empty(len(atoms))
+    for i, atom in enumerate(atoms):
+        column_share = 1.0 / len(columns) / len(names_per_column.get(atom.column, {atom.attribute}))
+        levels = categories.get(atom.attribute)
+        if levels is None:
+            weights[i] = column_share / max(space.get(atom.attribute, 1), 1)
+            continue
+        groups = 2**levels - 2 - levels
+        single = atom.condition.values is not None and len(atom.condition.values) == 1
+        if groups <= 0:
+            weights[i] = column_share / levels
+        elif single:
+            weights[i] = column_share / 2 / levels
+        else:
+            weights[i] = column_share / 2 / groups
+    return weights
+
+
+def _category_levels(cand: Candidate) -> int:
+    named = {v for cond in cand.conditions if cond.values for v in cond.values}
+    return max(len(named), 2)
+
+
+def _search_space(candidates: list[Candidate], accounts: pd.DataFrame | None) -> dict[str, int]:
+    """Per attribute, how many conditions the binning and the search could have chosen from.
+
+    The bins themselves were placed by looking at the outcome, so the conditions actually
+    formed understate what was tried. Optimal binning cuts a number into at most ``PREBINS``
+    pre-bins; the search then takes contiguous runs of bins, so every contiguous run of pre-bins
+    could have come out: c(c + 1)/2 - 1 of them for c pre-bins (the run of all of them is no
+    condition). Categories are grouped in the order of their win rates, itself read from the
+    data, so any group of the c categories could have come out: 2^c - 2 of them. A technology
+    is one yes/no."""
+    space: dict[str, int] = {}
+    for cand in candidates:
+        if cand.kind == "list":
+            c = 1
+        elif cand.kind == "numeric":
+            distinct = PREBINS
+            if accounts is not None and cand.column in accounts.columns:
+                distinct = int(pd.to_numeric(accounts[cand.column], errors="coerce").nunique())
+            levels = min(PREBINS, max(distinct, 2))
+            c = levels * (levels + 1) // 2 - 1
+        else:
+            c = 2 ** _category_levels(cand) - 2  # any group of the categories against the rest
+        space[cand.name] = max(space.get(cand.name, 0), c)
+    return space
 
 
 # ---- choosing what to show ------------------------------------------------------------------
@@ -504,7 +601,9 @@ def _adds_to_parts(s: Segment, by_key: dict) -> bool:
     return True
 
 
-def _primary(atoms: list[Atom], table: _Counts, could_form: dict[int, int]) -> Segment | None:
+def _primary(
+    atoms: list[Atom], table: _Counts, could_form: dict[int, int], weights: np.ndarray
+) -> Segment | None:
     """Grow the best significant single condition into the sharpest conjunction that still
     holds up: each added condition must raise the win rate by a tenth, keep at least 5% of the
     deals (and 30), add to the others beyond chance, and the whole must stay significant
@@ -516,11 +615,13 @@ def _primary(atoms: list[Atom], table: _Counts, could_form: dict[int, int]) -> S
     current_mask = np.ones(n, dtype=bool)
     while current is None or len(current.atoms) < 3:
         depth = 1 if current is None else len(current.atoms) + 1
-        bar = ALPHA_BY_DEPTH[depth] / max(could_form[depth], 1)
         used = set() if current is None else {a.attribute for a in current.atoms}
         rows = [r for r, a in enumerate(atoms) if a.attribute not in used]
         if not rows:
             break
+        # Singles: each condition's own weighted share; deeper: Bonferroni over the depth.
+        share = weights[rows] if depth == 1 else np.full(len(rows), 1 / max(could_form[depth], 1))
+        bar = ALPHA_BY_DEPTH[depth] * share
         masks = table.matrix[rows] & current_mask
         deals = masks.sum(axis=1)
         wins = masks @ y
@@ -556,8 +657,7 @@ def _primary(atoms: list[Atom], table: _Counts, could_form: dict[int, int]) -> S
             quality=float(quality[best]),
             p_value=float(p[best]),
         )
-        scale = could_form[depth] * ALPHA / ALPHA_BY_DEPTH[depth]
-        current.p_adjusted = min(1.0, current.p_value * scale)
+        current.p_adjusted = min(1.0, current.p_value / share[best] * ALPHA / ALPHA_BY_DEPTH[depth])
         current.significant = current.p_adjusted < ALPHA
     return current
 

@@ -1,0 +1,149 @@
+"""Segment search: finds what is planted, says nothing on noise, and corrects for what it tried."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats as sps
+
+from icpkit.discover.binning import AttributeBinner
+from icpkit.discover.segments import (
+    ALPHA_BY_DEPTH,
+    _conjunctions_possible,
+    find_segments,
+    fisher_exact_two_sided,
+    holm_with_unseen,
+    minimum_detectable_effect,
+)
+from icpkit.stats import holm_adjust
+
+
+def _search(frame: pd.DataFrame, won: np.ndarray):
+    candidates = AttributeBinner().fit(frame, won)
+    return find_segments(candidates, won, accounts=frame)
+
+
+def _columns(segment) -> set[str]:
+    return {a.column for a in segment.atoms}
+
+
+def test_fast_fisher_matches_scipy_on_random_tables():
+    rng = np.random.default_rng(0)
+    for _ in range(400):
+        n1, n2 = rng.integers(1, 400, 2)
+        k1, k2 = rng.integers(0, n1 + 1), rng.integers(0, n2 + 1)
+        ours = fisher_exact_two_sided(int(k1), int(n1), int(k2), int(n2))
+        theirs = sps.fisher_exact([[k1, n1 - k1], [k2, n2 - k2]]).pvalue
+        assert ours == pytest.approx(theirs, rel=1e-9, abs=1e-300)
+
+
+def test_holm_counts_the_conjunctions_never_looked_at():
+    p = np.array([1e-6, 0.01, 0.003, 0.2])
+    padded = holm_adjust(np.concatenate([p, np.ones(96)]))[:4]
+    assert holm_with_unseen(p, 100) == pytest.approx(padded)
+    assert holm_with_unseen(p, 100)[0] == pytest.approx(1e-4)
+
+
+def test_every_possible_conjunction_is_counted():
+    from icpkit.conditions import Condition
+    from icpkit.discover.segments import Atom
+
+    def atom(attribute):
+        return Atom(attribute, attribute, "category", Condition(values=("x",)), "x", True, None)
+
+    atoms = [atom("a")] * 2 + [atom("b")] * 3 + [atom("c")] * 4
+    # 2+3+4 single; 2*3 + 2*4 + 3*4 pairs; 2*3*4 triples on three different attributes.
+    assert _conjunctions_possible(atoms) == {1: 9, 2: 26, 3: 24}
+
+
+def test_a_planted_pair_is_found_and_a_noise_condition_never_rides_along():
+    rng = np.random.default_rng(1)
+    n = 4000
+    frame = pd.DataFrame(
+        {
+            "cloud": rng.choice(["yes", "no"], n),
+            "segment": rng.choice(["SMB", "Enterprise"], n),
+            "territory": rng.choice(list("ABCDEFGH"), n),
+        }
+    )
+    inside = (frame["cloud"] == "yes") & (frame["segment"] == "Enterprise")
+    won = (rng.random(n) < np.where(inside, 0.5, 0.12)).astype(int)
+    search = _search(frame, won)
+    significant = [s for s in search.icp + search.anti if s.significant]
+    pair = [s for s in search.icp if s.significant and _columns(s) == {"cloud", "segment"}]
+    assert pair and pair[0].win_rate == pytest.approx(won[inside].mean())
+    assert all("territory" not in _columns(s) for s in significant)
+    assert search.primary is not None and _columns(search.primary) == {"cloud", "segment"}
+
+
+def test_the_search_finds_the_numeric_range_that_wins():
+    rng = np.random.default_rng(2)
+    n = 3000
+    employees = np.exp(rng.uniform(np.log(5), np.log(20000), n)).round()
+    won = (rng.random(n) < np.where((employees >= 200) & (employees <= 2000), 0.45, 0.15)).astype(
+        int
+    )
+    frame = pd.DataFrame({"employees": employees})
+    best = max(
+        (s for s in _search(frame, won).icp if s.significant), key=lambda s: s.quality
+    ).to_json()["conditions"][0]
+    assert 120 <= best["min"] <= 300
+    assert 1300 <= best["max"] <= 3000
+
+
+@pytest.mark.parametrize("seed", [3, 4, 5])
+def test_pure_noise_gives_no_significant_segment(seed):
+    rng = np.random.default_rng(seed)
+    n = 1500
+    frame = pd.DataFrame(
+        {f"category_{i}": rng.choice(list("ABCDEF"), n) for i in range(8)}
+        | {f"number_{i}": rng.lognormal(3, 1, n) for i in range(6)}
+    )
+    won = (rng.random(n) < 0.25).astype(int)
+    search = _search(frame, won)
+    assert not [s for s in search.icp + search.anti if s.significant]
+    assert search.primary is None
+    summary = search.summary()
+    assert summary["significant_icp"] == summary["significant_anti"] == 0
+    assert sum(summary["looked_at"].values()) == search.tried
+    assert summary["could_form"]["3"] >= summary["looked_at"]["3"]
+
+
+def test_small_data_reports_how_large_an_effect_it_could_see():
+    rng = np.random.default_rng(6)
+    frame = pd.DataFrame({"industry": rng.choice(["Software", "Retail", "Health"], 40)})
+    won = np.r_[np.ones(20, int), np.zeros(20, int)]
+    search = _search(frame, won)
+    assert not [s for s in search.icp + search.anti if s.significant]
+    quarter = next(d for d in search.detectable if d["share_of_deals"] == 0.25)
+    # 10 deals against 30 at a 50% base rate: only a near-certain win rate would show.
+    assert quarter["win_rate_needed_above"] is None or quarter["win_rate_needed_above"] > 0.9
+
+
+def test_minimum_detectable_effect_shrinks_with_data():
+    small = minimum_detectable_effect(200, 0.25, ALPHA_BY_DEPTH[1] / 100)
+    large = minimum_detectable_effect(20000, 0.25, ALPHA_BY_DEPTH[1] / 100)
+    assert small[1]["lift_needed_above"] > large[1]["lift_needed_above"] > 1.0
+    assert large[1]["lift_needed_above"] < 1.2
+
+
+def test_demo_segments_recover_the_planted_profile(demo_build, demo_crm):
+    search = demo_build.segments
+    significant = [s for s in search.icp + search.anti if s.significant]
+    found = {c for s in significant for c in _columns(s)}
+    assert {"industry", "employees", "technologies"} <= found
+    assert not found & set(demo_crm.truth["noise_attributes"])
+    snowflake = [
+        s for s in search.icp if s.significant and any("Snowflake" in a.label for a in s.atoms)
+    ]
+    assert snowflake and snowflake[0].lift > 1.5
+    education = [
+        s
+        for s in search.anti
+        if s.significant and any(a.condition.values == ("Education",) for a in s.atoms)
+    ]
+    assert education and education[0].win_rate < 0.08
+    for s in significant:
+        assert s.ci[0] <= s.win_rate <= s.ci[1]
+        assert s.p_adjusted >= s.p_value
