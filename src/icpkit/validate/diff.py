@@ -367,11 +367,12 @@ def _segment_json(segment: dict) -> dict[str, Any]:
 
 def _training_line(old: dict, new: dict, same: bool | None) -> str:
     def side(facts: dict) -> str:
-        if "closed_deals" not in facts:
-            return "no training data recorded (a hand-written card?)"
-        text = f"{facts['closed_deals']:,} closed deals"
-        if facts.get("last_decision"):
-            text += f" up to {facts['last_decision']}"
+        if "closed_deals" in facts:
+            text = f"{facts['closed_deals']:,} closed deals"
+            if facts.get("last_decision"):
+                text += f" up to {facts['last_decision']}"
+        else:
+            text = "no training data recorded (a hand-written card?)"
         if facts.get("half_life_days"):
             text += f", half-life {facts['half_life_days']:g} days"
         return text
