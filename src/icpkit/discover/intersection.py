@@ -146,11 +146,13 @@ def _join(parts: list[str]) -> str:
 
 
 def _rank(record: dict, verdict: str) -> tuple:
-    """Most of the four outcomes that define an ICP first (wins, stays, expands, closes fast),
-    then the largest effect on them; deal size and lifetime value break ties, since they mostly
-    restate company size."""
+    """ICP: most of the four outcomes that define an ICP first (wins, stays, expands, closes
+    fast), then the largest effect on them. Anti-ICP: the largest effect on them first. Deal
+    size and lifetime value break ties, since they mostly restate company size."""
     key = "better_on" if verdict == "better" else "worse_on"
     core = [name for name in record[key] if name in CORE]
+    if verdict == "worse":  # a disqualifier is judged by how badly it does, first
+        return (-_strength(record, verdict, CORE), -len(core), -_strength(record, verdict))
     return (-len(core), -_strength(record, verdict, CORE), -_strength(record, verdict))
 
 
