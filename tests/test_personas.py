@@ -14,6 +14,7 @@ from icpkit.discover.personas import (
     icp_segment_per_deal,
     no_contacts,
     normalise_role,
+    stratified_lift,
 )
 
 
@@ -241,3 +242,50 @@ def test_no_contacts_result_says_what_to_add():
 )
 def test_crm_buying_roles(value, role):
     assert normalise_role(value) == role
+
+
+def test_stratified_lift_is_the_mantel_haenszel_ratio():
+    # Two strata, each with a lift of exactly 2: the pooled ratio is 2.
+    lift, ci, p = stratified_lift([10, 20], [20, 40], [15, 30], [40, 80])
+    assert lift == pytest.approx(2.0)
+    assert ci[0] < 2.0 < ci[1] and p < 0.05
+    # One stratum: the ordinary ratio of win rates.
+    lift, _, _ = stratified_lift([6], [10], [10], [30])
+    assert lift == pytest.approx((6 / 10) / (4 / 20))
+
+
+def test_a_persona_that_only_marks_a_winning_kind_of_company_is_not_a_finding():
+    """Big companies win 50%, small ones 10%; the VP turns up only at big ones and changes
+    nothing there. Compared across all deals the VP looks like a winner; within company size,
+    not."""
+    rng = np.random.default_rng(1)
+    n = 600
+    big = np.arange(n) < n // 2
+    won = np.where(big, rng.random(n) < 0.5, rng.random(n) < 0.1)
+    vp = big & (rng.random(n) < 0.5)
+    deals = pd.DataFrame(
+        {
+            "deal_id": [f"D{i}" for i in range(n)],
+            "account_id": [f"A{i}" for i in range(n)],
+            "outcome": np.where(won, "won", "lost"),
+        }
+    )
+    people = [(f"D{i}", "Data Analyst") for i in range(n)] + [
+        (f"D{i}", "VP of Finance") for i in np.flatnonzero(vp)
+    ]
+    contacts = pd.DataFrame(
+        {
+            "deal_id": [d for d, _ in people],
+            "account_id": [d.replace("D", "A") for d, _ in people],
+            "title": [t for _, t in people],
+        }
+    )
+    crude = find_personas(deals, contacts)
+    size = pd.Series(np.where(big, "big", "small"), index=deals["deal_id"])
+    within = find_personas(deals, contacts, strata=size)
+    vp_crude = next(p for p in crude["personas"] if p["function"] == "Finance")
+    vp_within = next(p for p in within["personas"] if p["function"] == "Finance")
+    assert vp_crude["significant"] and vp_crude["lift"] > 1.5
+    assert not vp_within["significant"]
+    assert 0.7 < vp_within["lift"] < 1.4 and vp_within["lift_crude"] == vp_crude["lift"]
+    assert "Mantel-Haenszel over 2 strata" in within["method"]

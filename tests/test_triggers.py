@@ -11,9 +11,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from scipy.stats import norm
 
 from icpkit.discover.triggers import (
     NO_SIGNALS_MESSAGE,
+    _max_t_p_value,
     add_priority_matrix,
     find_triggers,
     no_signals,
@@ -62,13 +64,33 @@ def test_noise_signals_are_not_triggers(found, demo_crm):
     assert set(found["significant"]) <= set(demo_crm.truth["trigger"]["types"])
 
 
-def test_the_window_is_measured_on_deals_it_was_not_chosen_on(found):
-    check = found["timing_model"]["trained_on"]
+def test_the_p_value_pays_for_the_windows_tried(found, demo_crm):
+    closed = int((demo_crm.deals["outcome"] != "open").sum())
     for trigger in found["triggers"]:
-        assert trigger["deals_with"] + trigger["deals_without"] == check["held_out_deals"]
-        first = trigger["selection_curve"][0]
-        assert first["deals_with"] + first["deals_without"] == check["selection_deals"]
-    assert "held-out half" in found["method"] and "Holm" in found["method"]
+        assert trigger["deals_with"] + trigger["deals_without"] == closed
+        curve = trigger["window_curve"]
+        assert [row["window_days"] for row in curve] == [7, 14, 30, 45, 60, 90, 120, 180, 365]
+        tried = [row for row in curve if row["tried"]]
+        assert trigger["windows_tried"] == len(tried)
+        # the chosen window is the one whose lift interval stays furthest from 1
+        best = max(tried, key=lambda row: row["evidence"])
+        assert trigger["window_days"] == best["window_days"]
+        # one window alone would look surer than the best of several
+        single = min(2 * norm.sf(abs(row["z"])) for row in tried)
+        assert trigger["p_value"] >= single
+        assert trigger["p_adjusted"] >= trigger["p_value"]
+    assert "max-T" in found["method"] and "Holm" in found["method"]
+
+
+def test_max_t_p_value_matches_one_window_and_bonferroni_bounds():
+    draws = np.random.default_rng(0).standard_normal((200_000, 3))
+    one = _max_t_p_value(1.96, np.eye(1), draws[:, :1])
+    assert one == pytest.approx(0.05, abs=0.002)
+    independent = _max_t_p_value(1.96, np.eye(3), draws)
+    assert independent == pytest.approx(1 - 0.95**3, abs=0.003)
+    # the same statistic three times over is one test, not three
+    identical = _max_t_p_value(1.96, np.ones((3, 3)), draws)
+    assert identical == pytest.approx(0.05, abs=0.002)
 
 
 def test_the_learned_timing_model_weighs_only_significant_triggers(found):
@@ -79,7 +101,8 @@ def test_the_learned_timing_model_weighs_only_significant_triggers(found):
         t["window_days"] for t in found["triggers"] if t["significant"]
     )
     buckets = {row["timing_bucket"]: row for row in found["timing_check"]}
-    # On held-out deals, a trigger now (bucket 1) wins more often than no trigger (bucket 3).
+    # On deals the half-life was not chosen on, a trigger now (bucket 1) wins more often than
+    # no trigger (bucket 3).
     assert buckets[1]["win_rate"] > buckets[3]["win_rate"]
 
 
@@ -126,7 +149,7 @@ def test_a_signal_after_the_deal_was_created_never_counts():
     result = find_triggers(deals, signals)
     funding = _by_type(result)["funding_round"]
     assert not funding["tested"] and not funding["significant"]
-    assert all(row["deals_with"] == 0 for row in funding["selection_curve"])
+    assert all(row["deals_with"] == 0 for row in funding["window_curve"])
     assert result["message"].startswith("No reliable trigger")
     assert timing_from_dict(result["timing_model"]).weights == {}
 

@@ -183,12 +183,15 @@ def build_icp(
     validation["attribute_kinds"] = kinds.to_json() | {"deal_table": list(deal_features.columns)}
     facts = _facts(labelled, won, segments, accounts, deals)
     personas = triggers = None
+    # Personas and triggers are compared within fit tiers: who buys and when, beyond fit.
+    fit = pd.Series(card.apply(features).tier, index=labelled["deal_id"].astype(str))
     if contacts is not None:
         in_icp = icp_segment_per_deal(labelled["deal_id"], segments.primary)
-        personas = find_personas(deals, contacts, segments=in_icp, seed=seed)
+        personas = find_personas(deals, contacts, segments=in_icp, strata=fit, seed=seed)
     if signals is not None:
         tiers = pd.Series(card.apply(accounts).tier, index=accounts["account_id"].astype(str))
-        triggers = add_priority_matrix(find_triggers(deals, signals, seed=seed), tiers, signals)
+        found = find_triggers(deals, signals, strata=fit, seed=seed)
+        triggers = add_priority_matrix(found, tiers, signals)
     result = BuildResult(
         card, validation, segments, profiles, facts, qualification, personas, triggers
     )

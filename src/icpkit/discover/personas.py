@@ -162,6 +162,7 @@ def find_personas(
     contacts: pd.DataFrame,
     *,
     segments: Mapping[str, Any] | pd.Series | None = None,
+    strata: Mapping[str, Any] | pd.Series | None = None,
     min_deals: int = MIN_DEALS,
     alpha: float = ALPHA,
     seed: int = 0,
@@ -170,6 +171,9 @@ def find_personas(
 
     ``deals``/``contacts``: canonical tables. ``segments``: optional segment name per
     ``deal_id`` (e.g. "ICP" / "outside the ICP"); personas are then also found within each.
+    ``strata``: optional company kind per ``deal_id`` (e.g. the account's fit tier); a
+    persona's lift and test then compare deals *of the same kind* (Mantel-Haenszel), so a
+    persona common at companies that win anyway is not mistaken for one that helps win.
     ``min_deals``: a persona is tested only when it is on at least this many closed deals and
     missing from as many (default 10). ``alpha``: family-wise error rate for ``significant``.
 
@@ -194,12 +198,13 @@ def find_personas(
         }
     use_roles = data["contacts_with_role"] > 0
     groups: dict[str | None, np.ndarray] = {None: np.arange(len(closed))}
+    stratum = _strata_codes(closed, strata)
     labels = _segment_labels(closed, segments)
     if labels is not None:
         for name in sorted(pd.unique(labels[labels.notna()])):
             groups[str(name)] = np.flatnonzero((labels == name).to_numpy())
     found = {
-        name: _test_personas(closed, links, rows, use_roles, min_deals, seed)
+        name: _test_personas(closed, links, rows, use_roles, min_deals, stratum, seed)
         for name, rows in groups.items()
     }
     _correct([p for personas in found.values() for p in personas], alpha)
@@ -213,6 +218,12 @@ def find_personas(
             if use_roles
             else "A persona is a function and seniority seen together on a closed deal "
             "(the CRM records no buying roles)"
+        )
+        + (
+            "; lift and test compare deals of the same company kind (Mantel-Haenszel over "
+            f"{len(np.unique(stratum))} strata)"
+            if stratum is not None
+            else ""
         )
         + f"; tested when on at least {min_deals} closed deals; significant after Holm's "
         f"correction for all {sum(len(v) for v in found.values()) + len(overall)} personas "
@@ -312,6 +323,15 @@ def _counts(source: pd.Series) -> dict[str, int]:
     return {str(k): int(v) for k, v in values.value_counts().items()}
 
 
+def _strata_codes(
+    closed: pd.DataFrame, strata: Mapping[str, Any] | pd.Series | None
+) -> np.ndarray | None:
+    labels = _segment_labels(closed, strata)
+    if labels is None:
+        return None
+    return pd.factorize(labels.astype(object).where(labels.notna(), "unknown"))[0]
+
+
 def _segment_labels(
     closed: pd.DataFrame, segments: Mapping[str, Any] | pd.Series | None
 ) -> pd.Series | None:
@@ -347,6 +367,7 @@ def _test_personas(
     rows: np.ndarray,
     use_roles: bool,
     min_deals: int,
+    stratum: np.ndarray | None,
     seed: int,
 ) -> list[dict[str, Any]]:
     """Every persona on at least ``min_deals`` of the closed deals ``rows`` that have contacts."""
@@ -361,28 +382,97 @@ def _test_personas(
         return []
     keyed = _persona_keys(links[universe[links["deal"].to_numpy()]], use_roles)
     keyed = keyed.assign(won=won[keyed["deal"].to_numpy()])
+    codes = np.zeros(len(closed), dtype=np.int64) if stratum is None else stratum
+    keyed["stratum"] = codes[keyed["deal"].to_numpy()]
+    n_strata = int(codes.max()) + 1 if len(codes) else 1
+    deals_all = np.bincount(codes[universe], minlength=n_strata)
+    won_all = np.bincount(codes[universe & won], minlength=n_strata)
+    by_stratum = (
+        keyed.groupby(["role", "function", "seniority", "stratum"], dropna=False)["won"]
+        .agg(["size", "sum"])
+        .reset_index(level="stratum")
+    )
     grouped = keyed.groupby(["role", "function", "seniority"], dropna=False)["won"].agg(
         ["size", "sum"]
     )
     personas = []
-    for (role, function, seniority), (deals_with, won_with) in grouped.iterrows():
+    for key, (deals_with, won_with) in grouped.iterrows():
+        role, function, seniority = key
         deals_with, won_with = int(deals_with), int(won_with)
         lost_with = deals_with - won_with
         if deals_with < min_deals or n_won + n_lost - deals_with < min_deals:
             continue
-        personas.append(
-            _persona(
-                role if isinstance(role, str) else None,
-                function,
-                seniority,
-                won_with,
-                lost_with,
-                n_won,
-                n_lost,
-                seed,
-            )
+        persona = _persona(
+            role if isinstance(role, str) else None,
+            function,
+            seniority,
+            won_with,
+            lost_with,
+            n_won,
+            n_lost,
+            seed,
         )
+        if stratum is not None:
+            rows_of = by_stratum.loc[[key]]
+            per_deals = np.zeros(n_strata, dtype=np.int64)
+            per_won = np.zeros(n_strata, dtype=np.int64)
+            per_deals[rows_of["stratum"].to_numpy()] = rows_of["size"].to_numpy()
+            per_won[rows_of["stratum"].to_numpy()] = rows_of["sum"].to_numpy()
+            persona |= _stratified(per_won, per_deals, won_all, deals_all, persona)
+        personas.append(persona)
     return personas
+
+
+def _stratified(won_with, deals_with, won_all, deals_all, crude: dict) -> dict[str, Any]:
+    lift, ci, p = stratified_lift(won_with, deals_with, won_all, deals_all)
+    return {
+        "lift_crude": crude["lift"],
+        "ci_crude": crude["ci"],
+        "lift": lift,
+        "ci": ci,
+        "p_value": p,
+        "direction": "wins more" if lift >= 1 else "loses more",
+    }
+
+
+def stratified_lift(
+    won_with: np.ndarray, deals_with: np.ndarray, won_all: np.ndarray, deals_all: np.ndarray
+) -> tuple[float, list[float], float]:
+    """Win rate with vs without, compared within strata: the Mantel-Haenszel risk ratio, its
+    95% interval (Greenland-Robins variance) and the Cochran-Mantel-Haenszel test's p-value
+    (with continuity correction). Arrays hold one count per stratum."""
+    a = np.asarray(won_with, dtype=float)
+    n1 = np.asarray(deals_with, dtype=float)
+    total = np.asarray(deals_all, dtype=float)
+    m1 = np.asarray(won_all, dtype=float)
+    keep = (n1 > 0) & (total - n1 > 0)  # a stratum informs only with deals on both sides
+    a, n1, total, m1 = a[keep], n1[keep], total[keep], m1[keep]
+    n0, c = total - n1, m1 - a
+    r, s = float(np.sum(a * n0 / total)), float(np.sum(c * n1 / total))
+    if r == 0 or s == 0:
+        lift = float("inf") if s == 0 and r > 0 else (0.0 if s > 0 else 1.0)
+        return lift, [float("nan"), float("nan")], 1.0 if r == s == 0 else _cmh(a, n1, m1, total)
+    lift = r / s
+    variance = float(np.sum((m1 * n1 * n0 - a * c * total) / total**2)) / (r * s)
+    half = 1.959963984540054 * np.sqrt(max(variance, 0.0))
+    return (
+        lift,
+        [float(np.exp(np.log(lift) - half)), float(np.exp(np.log(lift) + half))],
+        _cmh(a, n1, m1, total),
+    )
+
+
+def _cmh(a: np.ndarray, n1: np.ndarray, m1: np.ndarray, total: np.ndarray) -> float:
+    from scipy.stats import chi2
+
+    usable = total > 1
+    a, n1, m1, total = a[usable], n1[usable], m1[usable], total[usable]
+    expected = n1 * m1 / total
+    variance = n1 * (total - n1) * m1 * (total - m1) / (total**2 * (total - 1))
+    if variance.sum() <= 0:
+        return 1.0
+    statistic = max(abs(a.sum() - expected.sum()) - 0.5, 0.0) ** 2 / variance.sum()
+    return float(chi2.sf(statistic, 1))
 
 
 def _persona(

@@ -4,18 +4,21 @@ For each signal type, a deal "has" the signal when one of that type occurred at 
 within N days before the deal was created (never after: a signal after creation cannot have
 caused it). Conversion (won / closed) of deals with the signal is compared with deals without.
 
-N is picked from a grid (:data:`WINDOWS`), and picking the best of several windows flatters the
-winner. So the closed deals are split at random into two halves, balanced on outcome: the window
-is chosen on the *selection* half (largest lift, with each window's win rates shrunk toward the
-base rate so a window holding three lucky deals cannot win), and the lift, its interval and the
-p-value are measured on the *held-out* half alone. A trigger is ``significant`` when the held-out
-test passes after Holm's correction for the number of signal types tested and the held-out
-effect points the same way as on the selection half.
+N is picked from a grid (:data:`WINDOWS`): the largest lift the deals can vouch for, i.e. the
+window whose 95% interval of the lift stays furthest from 1 (so three lucky deals in a 7-day
+window do not win, an effect as strong at 60 days as at 14 takes the window with more deals, and
+with enough deals it is simply the window of largest lift). Looking at nine windows flatters the
+best, so the test of a signal type asks whether *any* window shows an effect: the largest of the
+nine correlated z statistics is referred to its own null distribution (a max-T test; the windows
+are nested, so their statistics are strongly correlated and the price of looking at nine is
+small). Types are then corrected for each other with Holm.
+With ``strata`` (the fit tier of each deal's account), deals are compared within a tier
+(Cochran-Mantel-Haenszel), so an event that is merely common at companies that win anyway is not
+taken for a trigger.
 
-The timing model (:class:`icpkit.timing.TimingModel`) is then learned: weights from the held-out
-lift of the significant triggers (the strongest weighs 1), a horizon at the widest of their
-windows, and a half-life chosen on the selection half (or set by the user). Its buckets are
-checked on the held-out deals.
+The timing model (:class:`icpkit.timing.TimingModel`) is then learned: weights from the lift of
+the significant triggers (the strongest weighs 1), a horizon at the widest of their windows, and
+a half-life chosen on a random half of the deals (or set by the user) and checked on the other.
 """
 
 from __future__ import annotations
@@ -24,13 +27,14 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy.stats import norm
 
+from icpkit.discover.personas import stratified_lift
 from icpkit.stats import (
+    Z95,
     bootstrap_ratio_interval,
     fit_logistic,
     holm_adjust,
-    proportion_test,
-    shrunk_rate,
     wilson_interval,
 )
 from icpkit.timing import TimingModel, priority, signal_ages, signal_key, timing_from_dict
@@ -38,9 +42,9 @@ from icpkit.timing import TimingModel, priority, signal_ages, signal_key, timing
 ALPHA = 0.05
 WINDOWS = (7, 14, 30, 45, 60, 90, 120, 180, 365)
 HALF_LIVES = (7, 14, 30, 45, 60, 90, 180, 365)
-MIN_DEALS = 10  # with the signal, on the selection half, for a window to be considered
+MIN_DEALS = 10  # with and without the signal, for a window to be tried
+NULL_DRAWS = 200_000  # draws of the max-T null distribution (p-values to about +-0.0005)
 MIN_CLOSED = 20
-SHRINK_DEALS = 50  # window choice: rates shrunk as if each side had 50 more deals at the base rate
 TIERS = ("A", "B", "C", "D")
 BUCKETS = (1, 2, 3)
 
@@ -59,6 +63,7 @@ def find_triggers(
     *,
     windows: tuple[int, ...] = WINDOWS,
     half_life_days: float | None = None,
+    strata: pd.Series | None = None,
     alpha: float = ALPHA,
     min_deals: int = MIN_DEALS,
     seed: int = 0,
@@ -66,14 +71,16 @@ def find_triggers(
     """Triggers per signal type and a learned timing model, as a JSON-ready dict.
 
     ``windows``: candidate "days before the deal was created" (default 7 to 365).
-    ``half_life_days``: fix the timing score's half-life instead of learning it. ``alpha``:
-    family-wise error rate over the signal types. ``min_deals``: deals with the signal needed on
-    the selection half for a window to be tried. ``seed``: the random split.
+    ``half_life_days``: fix the timing score's half-life instead of learning it. ``strata``:
+    optional company kind per ``deal_id`` (e.g. fit tier): deals are then compared within a
+    kind (Mantel-Haenszel). ``alpha``: family-wise error rate over the signal types.
+    ``min_deals``: a window is tried only with at least this many deals with and without the
+    signal (default 10). ``seed``: the random draws of the test and of the timing check.
 
     Keys: ``status`` ("ok" or "insufficient"), ``message``, ``data``, ``method``, ``triggers``
     (one entry per signal type: ``type``, ``window_days``, ``lift``, ``ci``, ``significant`` and
     the counts behind them), ``timing_model`` (a :class:`TimingModel` as a dict) and
-    ``timing_check`` (held-out win rate per timing bucket).
+    ``timing_check`` (win rate per timing bucket on deals the half-life was not chosen on).
     """
     closed = _closed_with_dates(deals)
     clean = _signals(signals)
@@ -91,9 +98,19 @@ def find_triggers(
 
     ages = signal_ages(clean, closed["account_id"], closed["created_at"])
     won = closed["won"].to_numpy(dtype=bool)
-    selection = _split(won, seed)
-    triggers = [_trigger(t, ages[t], won, selection, windows, min_deals, seed) for t in types]
+    stratum = _strata_codes(closed, strata)
+    codes = np.zeros(len(closed), dtype=np.int64) if stratum is None else stratum
+    null_draws = np.random.default_rng(seed).standard_normal((NULL_DRAWS, len(windows)))
+    triggers = [
+        _trigger(t, ages[t].to_numpy(), won, codes, windows, min_deals, null_draws, seed)
+        for t in types
+    ]
+    if stratum is None:
+        for trigger in triggers:  # one stratum: the crude figures are the stratified ones
+            trigger.pop("lift_crude", None)
+            trigger.pop("ci_crude", None)
     _correct(triggers, alpha)
+    selection = _split(won, seed)
     model = _timing_model(triggers, ages, won, selection, half_life_days, data)
     check = _timing_check(model, ages, won, ~selection)
     found = [t for t in triggers if t["significant"]]
@@ -102,12 +119,21 @@ def find_triggers(
         "message": _summary(triggers, model),
         "data": data,
         "method": (
-            f"Closed deals split at random in two halves (seed {seed}); for each signal type the "
-            f"window (one of {', '.join(map(str, windows))} days before the deal was created) "
-            "with the largest shrunk lift on the selection half is measured on the held-out "
-            f"half; significant after Holm's correction over {sum(t['tested'] for t in triggers)}"
-            f" signal types at a family-wise error of {alpha:g}, with the held-out effect in "
-            "the direction the selection half found."
+            f"For each signal type, the window (one of {', '.join(map(str, windows))} days "
+            "before the deal was created) with the largest lift its deals can vouch for (lower "
+            "end of the 95% interval); a type is tested on whether any window shows an effect, "
+            "corrected for the windows tried (max-T over the nested windows), then with Holm's "
+            "correction over the "
+            f"{sum(t['tested'] for t in triggers)} signal types tested, at a family-wise error "
+            f"of {alpha:g}"
+            + (
+                "; deals are compared within fit tiers (Cochran-Mantel-Haenszel) and the lift "
+                "is the Mantel-Haenszel ratio"
+                if stratum is not None
+                else ""
+            )
+            + ". The interval of the lift is for the chosen window (it does not widen for the "
+            "choice; the p-value does)."
         ),
         "triggers": sorted(
             triggers, key=lambda t: (not t["significant"], not t["tested"], -(t["lift"] or 0))
@@ -135,8 +161,10 @@ def no_signals() -> dict[str, Any]:
 def _closed_with_dates(deals: pd.DataFrame) -> pd.DataFrame:
     closed = deals[deals["outcome"].isin(["won", "lost"])]
     created = pd.to_datetime(closed.get("created_at"), errors="coerce")
+    ids = closed["deal_id"] if "deal_id" in closed else pd.Series(closed.index, index=closed.index)
     frame = pd.DataFrame(
         {
+            "deal_id": ids.astype(str).to_numpy(),
             "account_id": closed["account_id"].astype(str).to_numpy(),
             "created_at": np.asarray(created, dtype="datetime64[ns]"),
             "won": (closed["outcome"] == "won").to_numpy(),
@@ -160,6 +188,16 @@ def _signals(signals: pd.DataFrame) -> pd.DataFrame:
     return frame[keep].reset_index(drop=True)
 
 
+def _strata_codes(closed: pd.DataFrame, strata: pd.Series | None) -> np.ndarray | None:
+    if strata is None:
+        return None
+    mapping = pd.Series(strata)
+    mapping.index = mapping.index.astype(str)
+    mapping = mapping[~mapping.index.duplicated()]
+    labels = closed["deal_id"].map(mapping).astype(object)
+    return pd.factorize(labels.where(labels.notna(), "unknown"))[0]
+
+
 def _split(won: np.ndarray, seed: int) -> np.ndarray:
     """True for the selection half: half of the won and half of the lost deals, at random."""
     rng = np.random.default_rng(seed)
@@ -177,13 +215,16 @@ def _trigger(
     signal_type: str,
     age: np.ndarray,
     won: np.ndarray,
-    selection: np.ndarray,
+    stratum: np.ndarray,
     windows: tuple[int, ...],
     min_deals: int,
+    null_draws: np.ndarray,
     seed: int,
 ) -> dict[str, Any]:
-    curve = _window_curve(age[selection], won[selection], windows)
-    eligible = [c for c in curve if c["deals_with"] >= min_deals and c["deals_without"] > 0]
+    flags = age[:, None] <= np.asarray(windows)[None, :]  # NaN (no signal) compares False
+    z, covariance = _window_statistics(flags, won, stratum)
+    n_with = flags.sum(axis=0)
+    eligible = (n_with >= min_deals) & (len(won) - n_with >= min_deals) & (np.diag(covariance) > 0)
     entry: dict[str, Any] = {
         "type": signal_type,
         "window_days": None,
@@ -194,65 +235,140 @@ def _trigger(
         "p_adjusted": None,
         "significant": False,
         "direction": None,
-        "selection_curve": curve,
+        "window_curve": _window_curve(flags, won, windows, z, eligible),
     }
-    if not eligible:
+    if not eligible.any():
         entry["note"] = (
-            f"too few deals with a {signal_type} signal before creation (fewer than {min_deals} "
-            "on the selection half in every window)"
+            f"too few deals with (or without) a {signal_type} signal before creation: fewer "
+            f"than {min_deals} in every window"
         )
         return entry
-    best = max(eligible, key=lambda c: (abs(c["shrunk_log_lift"]), -c["window_days"]))
-    window = best["window_days"]
-    held = ~selection
-    has = (age <= window)[held]
-    y = won[held]
-    k_with, n_with = int(y[has].sum()), int(has.sum())
-    k_without, n_without = int(y[~has].sum()), int((~has).sum())
-    entry["window_days"] = window
-    entry |= _held_out_stats(k_with, n_with, k_without, n_without, seed)
-    entry["tested"] = n_with > 0 and n_without > 0
-    entry["selection_direction"] = "more" if best["shrunk_log_lift"] >= 0 else "fewer"
+    curve = entry["window_curve"]
+    evidence = np.array([c["evidence"] if c["tried"] else -np.inf for c in curve])
+    chosen = int(np.argmax(evidence))  # the first (smallest) window among equals
+    has = flags[:, chosen]
+    entry["window_days"] = int(windows[chosen])
+    entry["tested"] = True
+    entry |= _window_stats(has, won, stratum, seed)
+    entry["z"] = float(z[chosen])
+    entry["p_single_window"] = float(2 * norm.sf(abs(z[chosen])))
+    # The test asks whether any window shows an effect, corrected for all windows tried.
+    entry["p_value"] = _max_t_p_value(
+        float(np.abs(z[eligible]).max()),
+        covariance[np.ix_(eligible, eligible)],
+        null_draws[:, : int(eligible.sum())],
+    )
+    entry["windows_tried"] = int(eligible.sum())
     return entry
 
 
-def _window_curve(age: np.ndarray, won: np.ndarray, windows: tuple[int, ...]) -> list[dict]:
-    base = float(won.mean()) if len(won) else 0.0
+def _window_statistics(
+    flags: np.ndarray, won: np.ndarray, stratum: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per window, the (Cochran-Mantel-Haenszel) z statistic of wins among deals with the
+    signal, and the null covariance of the wins counts across windows: within each stratum the
+    winners are a random draw of the stratum's deals when the signal has no effect
+    (hypergeometric), and the covariance of two windows follows from their overlap."""
+    n_windows = flags.shape[1]
+    expected = np.zeros(n_windows)
+    covariance = np.zeros((n_windows, n_windows))
+    for code in np.unique(stratum):
+        rows = stratum == code
+        total, winners = float(rows.sum()), float(won[rows].sum())
+        if total < 2:
+            continue
+        inside = flags[rows].astype(float)
+        n_with = inside.sum(axis=0)
+        overlap = inside.T @ inside
+        expected += n_with * winners / total
+        scale = winners * (total - winners) / (total**2 * (total - 1))
+        covariance += scale * (total * overlap - np.outer(n_with, n_with))
+    observed = flags[won].sum(axis=0).astype(float)
+    spread = np.sqrt(np.clip(np.diag(covariance), 0, None))
+    difference = observed - expected
+    # half a deal of continuity correction, as Yates and Cochran-Mantel-Haenszel use
+    corrected = np.sign(difference) * np.maximum(np.abs(difference) - 0.5, 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        z = np.where(spread > 0, corrected / np.where(spread > 0, spread, 1), 0.0)
+    return z, covariance
+
+
+def _max_t_p_value(observed: float, covariance: np.ndarray, draws: np.ndarray) -> float:
+    """Chance that the largest |z| over the windows tried reaches ``observed`` when no window
+    has an effect: the z statistics are jointly normal with the correlation of ``covariance``,
+    so the maximum is drawn from that distribution (fixed draws: the same data, the same p)."""
+    spread = np.sqrt(np.diag(covariance))
+    correlation = covariance / np.outer(spread, spread)
+    values, vectors = np.linalg.eigh((correlation + correlation.T) / 2)
+    root = vectors * np.sqrt(np.clip(values, 0, None))
+    simulated = np.abs(draws @ root.T).max(axis=1)
+    return float((1 + np.count_nonzero(simulated >= observed)) / (1 + len(simulated)))
+
+
+def _window_curve(
+    flags: np.ndarray, won: np.ndarray, windows: tuple[int, ...], z: np.ndarray, eligible
+) -> list[dict]:
     curve = []
-    for window in windows:
-        has = age <= window  # NaN (no signal) compares False
+    for j, window in enumerate(windows):
+        has = flags[:, j]
         n_with, k_with = int(has.sum()), int(won[has].sum())
-        n_without, k_without = int((~has).sum()), int(won[~has].sum())
-        with_rate = shrunk_rate(k_with, n_with, base, SHRINK_DEALS)
-        without_rate = shrunk_rate(k_without, n_without, base, SHRINK_DEALS)
+        n_without, k_without = len(won) - n_with, int(won.sum()) - k_with
+        rate_with = k_with / n_with if n_with else None
+        rate_without = k_without / n_without if n_without else None
         curve.append(
             {
                 "window_days": int(window),
                 "deals_with": n_with,
                 "deals_without": n_without,
-                "win_rate_with": k_with / n_with if n_with else None,
-                "win_rate_without": k_without / n_without if n_without else None,
-                "shrunk_log_lift": float(np.log(max(with_rate, 1e-9) / max(without_rate, 1e-9))),
+                "win_rate_with": rate_with,
+                "win_rate_without": rate_without,
+                "lift": rate_with / rate_without
+                if rate_with is not None and rate_without
+                else None,
+                "z": float(z[j]),
+                "evidence": _evidence(k_with, n_with, k_without, n_without),
+                "tried": bool(eligible[j]),
             }
         )
     return curve
 
 
-def _held_out_stats(
-    k_with: int, n_with: int, k_without: int, n_without: int, seed: int
-) -> dict[str, Any]:
-    rate_with = k_with / n_with if n_with else None
-    rate_without = k_without / n_without if n_without else None
-    lift = None
-    if rate_with is not None and rate_without:
-        lift = rate_with / rate_without
-    ci: tuple[float, float] = (float("nan"), float("nan"))
-    if n_with and n_without:
-        ci = bootstrap_ratio_interval(
-            np.repeat([1, 0], [k_with, n_with - k_with]),
-            np.repeat([1, 0], [k_without, n_without - k_without]),
-            seed=seed,
-        )
+def _evidence(k_with: int, n_with: int, k_without: int, n_without: int) -> float:
+    """How far the lift's 95% interval stays from 1 at its nearer end (log scale; negative
+    when it holds 1). The window with the most is the largest lift the deals can vouch for: as
+    deals accumulate it becomes the window of largest lift, and on few deals a window of three
+    lucky deals cannot win."""
+    # half a deal added to each side keeps a 0% or 100% window finite
+    rate_with = (k_with + 0.5) / (n_with + 1)
+    rate_without = (k_without + 0.5) / (n_without + 1)
+    log_lift = np.log(rate_with / rate_without)
+    se = np.sqrt(
+        (1 - rate_with) / (rate_with * (n_with + 1))
+        + (1 - rate_without) / (rate_without * (n_without + 1))
+    )
+    return float(max(log_lift - Z95 * se, -(log_lift + Z95 * se)))
+
+
+def _window_stats(has: np.ndarray, won: np.ndarray, stratum: np.ndarray, seed: int) -> dict:
+    """Counts, win rates with Wilson intervals, and the lift with its interval at one window."""
+    k_with, n_with = int(won[has].sum()), int(has.sum())
+    k_without, n_without = int(won[~has].sum()), int((~has).sum())
+    rate_with, rate_without = k_with / n_with, k_without / n_without
+    crude_lift = rate_with / rate_without if rate_without else float("inf")
+    crude_ci = bootstrap_ratio_interval(
+        np.repeat([1, 0], [k_with, n_with - k_with]),
+        np.repeat([1, 0], [k_without, n_without - k_without]),
+        seed=seed,
+    )
+    size = int(stratum.max()) + 1
+    lift, ci, _ = stratified_lift(
+        np.bincount(stratum[has & won], minlength=size),
+        np.bincount(stratum[has], minlength=size),
+        np.bincount(stratum[won], minlength=size),
+        np.bincount(stratum, minlength=size),
+    )
+    if size == 1 or any(np.isnan(ci)):
+        lift, ci = crude_lift, list(crude_ci)
     return {
         "deals_with": n_with,
         "won_with": k_with,
@@ -263,9 +379,10 @@ def _held_out_stats(
         "win_rate_without": rate_without,
         "win_rate_without_ci": list(wilson_interval(k_without, n_without)),
         "lift": lift,
-        "ci": [None if np.isnan(x) else x for x in ci],
-        "p_value": proportion_test(k_with, n_with, k_without, n_without),
-        "direction": None if lift is None else ("more" if lift >= 1 else "fewer"),
+        "ci": [None if np.isnan(x) else float(x) for x in ci],
+        "lift_crude": crude_lift,
+        "ci_crude": [None if np.isnan(x) else float(x) for x in crude_ci],
+        "direction": "more" if lift >= 1 else "fewer",
     }
 
 
@@ -274,8 +391,7 @@ def _correct(triggers: list[dict[str, Any]], alpha: float) -> None:
     adjusted = holm_adjust(np.array([t["p_value"] for t in tested], dtype=float))
     for trigger, p in zip(tested, adjusted, strict=True):
         trigger["p_adjusted"] = float(p)
-        agrees = trigger["direction"] == trigger["selection_direction"]
-        trigger["significant"] = bool(p < alpha and agrees)
+        trigger["significant"] = bool(p < alpha)
 
 
 # --- The timing model --------------------------------------------------------------------------
@@ -350,7 +466,8 @@ def _learn_half_life(
 def _timing_check(
     model: TimingModel, ages: pd.DataFrame, won: np.ndarray, held: np.ndarray
 ) -> list[dict[str, Any]]:
-    """Win rate per timing bucket at deal creation, on the held-out half."""
+    """Win rate per timing bucket at deal creation, on the half of the deals the half-life was
+    not chosen on (which trigger types count was decided on all deals)."""
     score = np.rint(model.score_ages(ages))[held]
     bucket = model.bucket(score)
     y = won[held]
@@ -438,7 +555,7 @@ def _summary(triggers: list[dict[str, Any]], model: TimingModel) -> str:
         tested = sum(t["tested"] for t in triggers)
         return (
             f"No reliable trigger: none of the {tested} signal types tested is followed by "
-            "deals that win more (or less) often than chance would explain on held-out deals. "
+            "deals that win more (or less) often than chance would explain, in any window. "
             "The timing score is 0 everywhere until one is."
         )
     parts = [
