@@ -428,3 +428,17 @@ def test_build_records_the_half_life(moved_upmarket) -> None:
     assert card.trained_on["half_life_days"] == 365
     assert set(card.trained_on["held_out_tiers"]) == {"A", "B", "C", "D"}
     assert sum(t["deals"] for t in card.trained_on["held_out_tiers"].values()) > 0
+
+
+def test_weighted_holm() -> None:
+    from icpkit.stats import holm_adjust
+    from icpkit.validate.monitor import weighted_holm
+
+    p = np.array([0.01, 0.04, 0.03, 0.5, 0.002])
+    assert weighted_holm(p, np.ones(5)) == pytest.approx(holm_adjust(p))
+    # The close-rate test holds half the weight: 0.01 * (1 - 0.125) / 0.5 instead of 0.01 * 4.
+    weights = np.array([0.5, 0.125, 0.125, 0.125, 0.125])
+    adjusted = weighted_holm(p, weights)
+    assert adjusted[4] == pytest.approx(0.002 / 0.125)
+    assert adjusted[0] == pytest.approx(0.01 * 0.875 / 0.5)
+    assert adjusted[3] == 0.5

@@ -14,8 +14,9 @@ again every time it runs (from cron or CI) and raises an alarm only on evidence:
   against the deals the card learned from; an alarm at PSI >= 0.25 that a chi-square test
   confirms.
 
-Every test is one-sided and Holm's correction runs over all the tests of one run, so one run
-raises a false alarm with probability at most ``alpha``. The build-time baseline is the win rate
+Every test is one-sided and a weighted Holm correction runs over all the tests of one run (the
+close-rate checks share half of ``alpha``, the others the other half), so one run raises a
+false alarm with probability at most ``alpha``. The build-time baseline is the win rate
 per tier on held-out deals that ``icpkit build`` stores in the card (``trained_on.held_out_tiers``);
 for a card without it, the deals closed before the build in the same deals file stand in.
 """
@@ -35,9 +36,10 @@ from icpkit.conditions import Condition, matches, read_column
 from icpkit.errors import IcpkitError
 from icpkit.outcomes import closed_deals
 from icpkit.scorecard.model import TIER_NAMES, Scorecard
-from icpkit.stats import holm_adjust, wilson_interval
+from icpkit.stats import wilson_interval
 
 IN_ICP = ("A", "B")
+CLOSE_RATE_CHECKS = ("top_tiers", "primary_segment")
 RULE = "re-validate every 50-100 closed deals, or every quarter, whichever comes first"
 
 
@@ -185,8 +187,8 @@ class MonitorReport:
         tested = sum(c.p_adjusted is not None for c in self.checks)
         lines += [
             "",
-            f"Checks (one-sided tests, Holm-corrected over the {tested} run, alarm at "
-            f"p < {self.settings.alpha:g}):",
+            f"Checks (one-sided tests, weighted Holm correction over the {tested} tests run, "
+            f"alarm at adjusted p < {self.settings.alpha:g}):",
         ]
         for check in self.checks:
             lines.append(f"  {check.status.upper():<15} {check.finding}")
@@ -668,16 +670,40 @@ def segment_mask(frame: pd.DataFrame, conditions: list[dict[str, Any]]) -> np.nd
 
 
 def _decide(checks: list[Check], settings: MonitorSettings) -> None:
-    """Holm over every test that ran; an alarm needs significance and a change that matters."""
+    """Weighted Holm over every test that ran; an alarm needs significance and a change that
+    matters. The close-rate checks (the question the monitor exists for) share half of alpha,
+    the other checks the other half, so a dozen lead-mix tests cannot drown a fall in the close
+    rate; the chance of any false alarm in a run stays at most alpha."""
     tested = [c for c in checks if c.p_value is not None]
     if not tested:
         return
-    adjusted = holm_adjust(np.array([c.p_value for c in tested]))
+    primary = np.array([c.name in CLOSE_RATE_CHECKS for c in tested])
+    weights = np.where(primary, 1.0 / max(primary.sum(), 1), 1.0 / max((~primary).sum(), 1))
+    if primary.all() or not primary.any():
+        weights = np.full(len(tested), 1.0)
+    adjusted = weighted_holm(np.array([c.p_value for c in tested]), weights)
     for check, p_adjusted in zip(tested, adjusted, strict=True):
         check.p_adjusted = float(p_adjusted)
         if p_adjusted < settings.alpha and check.practical:
             check.status = "alarm"
             check.finding += f" Significant after correction (adjusted p = {_p(p_adjusted)})."
+
+
+def weighted_holm(p_values: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Holm's step-down procedure with weights (Holm 1979): hypothesis i is rejected at level
+    alpha when its adjusted p-value, p_i times the weight left in play over w_i (running max),
+    is below alpha. Equal weights give Holm's adjustment exactly."""
+    p = np.asarray(p_values, dtype=float)
+    w = np.asarray(weights, dtype=float)
+    order = np.argsort(p / w, kind="stable")
+    remaining = w.sum()
+    adjusted = np.empty(len(p))
+    running = 0.0
+    for i in order:
+        running = max(running, min(1.0, p[i] * remaining / w[i]))
+        adjusted[i] = running
+        remaining -= w[i]
+    return adjusted
 
 
 def _tier_table(baseline: dict[str, Rate], tiers: np.ndarray, won: np.ndarray) -> dict:
