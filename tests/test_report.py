@@ -227,7 +227,7 @@ def test_personas_and_triggers_files_are_rendered(demo_folder, tmp_path):
     (folder / "triggers.json").write_text(json.dumps({"triggers": triggers}))
     content = report_document(load_build_folder(folder))["main"]
     assert (
-        "Won deals usually involve a Director in Data (45% of won deals against 27%"
+        "Won deals often involve a Director in Data (45% of won deals against 27%"
         in (content["paragraph"])
     )
     assert (

@@ -164,8 +164,10 @@ def clearest_winners(segments: list[dict], columns: set[str] | None = None) -> l
 
 
 def winning_personas(personas: list[dict] | None) -> list[dict]:
+    """Personas seen on won deals more than chance explains, the most common on wins first
+    (a rare persona with a high lift describes few deals)."""
     found = [p for p in personas or [] if p.get("significant") and (p.get("lift") or 0) > 1]
-    return sorted(found, key=lambda p: -(p.get("lift") or 0))
+    return sorted(found, key=lambda p: -(p.get("share_won") or 0))
 
 
 def winning_triggers(triggers: list[dict] | None) -> list[dict]:
@@ -379,7 +381,7 @@ def _who_and_when(personas: list[dict] | None, triggers: list[dict] | None) -> l
     if buyers:
         best = buyers[0]
         parts.append(
-            f"Won deals usually involve {persona_words(best)} ({pct(best.get('share_won'))} of "
+            f"Won deals often involve {persona_words(best)} ({pct(best.get('share_won'))} of "
             f"won deals against {pct(best.get('share_lost'))} of lost ones)."
         )
     moments = winning_triggers(triggers)
