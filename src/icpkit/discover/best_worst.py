@@ -3,8 +3,9 @@
 The playbook exercise is to list the ten best customers and look for the 3-5 attributes that
 appear in seven or more of them. Ten rows cannot tell a pattern from luck, so this does the same
 with statistics: every customer gets a composite success score, the top fifth is compared with
-the bottom fifth, and each attribute bin is tested (Fisher's exact test, Holm's correction over
-all bins) for being more common among the best than among the worst.
+the bottom fifth, and each attribute bin is tested (Fisher's exact test, weighted Holm over
+every bin the binning could have produced) for being more common among the best than among
+the worst.
 
 The success score is the mean of percentile ranks of what the data holds about each customer:
 retention (stayed rather than churned), expansion (net revenue retention), sales cycle (shorter
@@ -19,7 +20,8 @@ import pandas as pd
 
 from icpkit.discover.binning import AttributeBinner
 from icpkit.discover.outcomes import ALPHA, condition_json, customer_table
-from icpkit.stats import holm_adjust, proportion_test, wilson_interval
+from icpkit.discover.segments import bin_weights, weighted_holm
+from icpkit.stats import proportion_test, wilson_interval
 
 SHARE = 0.2  # the best and the worst fifth
 MIN_GROUP = 10
@@ -45,13 +47,15 @@ def best_vs_worst(success: pd.DataFrame, attributes: pd.DataFrame) -> dict | Non
     best, worst = order[:group], order[-group:]
     rows = np.concatenate([best, worst])
     is_best = np.r_[np.ones(group, dtype=int), np.zeros(group, dtype=int)]
-    candidates = AttributeBinner().fit(frame.iloc[rows].reset_index(drop=True), is_best)
+    compared = frame.iloc[rows].reset_index(drop=True)
+    candidates = AttributeBinner().fit(compared, is_best)
     top = order[:TOP]
-    bins = []
-    for cand in candidates:
+    bins, weights = [], []
+    for cand, bin_weight in zip(candidates, bin_weights(candidates, compared), strict=True):
         for j, condition in enumerate(cand.conditions):
             if condition.other:
                 continue
+            weights.append(bin_weight[j])
             inside = cand.index == j
             in_best, in_worst = int(inside[:group].sum()), int(inside[group:].sum())
             bins.append(
@@ -69,7 +73,7 @@ def best_vs_worst(success: pd.DataFrame, attributes: pd.DataFrame) -> dict | Non
                     "p_value": proportion_test(in_best, group, in_worst, group),
                 }
             )
-    _correct(bins)
+    _correct(bins, np.array(weights))
     bins.sort(key=lambda b: (not b["significant"], -(b["best_share"] - b["worst_share"])))
     return {
         "rows": int(has.sum()),
@@ -143,8 +147,12 @@ def success_score(success: pd.DataFrame) -> tuple[pd.Series, list[str]]:
     return table.mean(axis=1).where(known >= needed), list(ranks)
 
 
-def _correct(bins: list[dict]) -> None:
+def _correct(bins: list[dict], weights: np.ndarray) -> None:
+    """Weighted Holm over every bin the binning could have produced (the bins were placed by
+    looking at best against worst: see :func:`icpkit.discover.segments.bin_weights`)."""
+    if not bins:
+        return
     p = np.array([b["p_value"] for b in bins])
-    for b, adjusted in zip(bins, holm_adjust(p), strict=True):
+    for b, adjusted in zip(bins, weighted_holm(p, weights), strict=True):
         b["p_adjusted"] = float(adjusted)
         b["significant"] = bool(adjusted < ALPHA)

@@ -16,7 +16,8 @@ measured on the rows that carry it:
 Every attribute is binned against each outcome on its own (a size band that wins need not be
 the one that stays), every rate comes with a Wilson interval and a rate shrunk toward the
 overall rate, every median with the exact order-statistic interval, and each bin is tested
-against the rest with Holm's correction over every bin of that outcome.
+against the rest with a weighted Holm correction over every bin the binning could have
+produced for that outcome (the bins were placed by looking at it).
 """
 
 from __future__ import annotations
@@ -30,7 +31,8 @@ from scipy import stats as sps
 
 from icpkit.conditions import Condition, matches, read_column
 from icpkit.discover.binning import AttributeBinner, Candidate
-from icpkit.stats import holm_adjust, proportion_test, shrunk_rate, wilson_interval
+from icpkit.discover.segments import bin_weights, weighted_holm
+from icpkit.stats import proportion_test, shrunk_rate, wilson_interval
 
 ALPHA = 0.05
 MIN_ROWS = 20  # fewer rows than this and an outcome is not profiled
@@ -433,24 +435,26 @@ def _binning_target(outcome: Outcome) -> np.ndarray:
 
 
 def _profile(outcome: Outcome, candidates: list[Candidate]) -> tuple[list[dict], list[Finding]]:
-    attributes, rows = [], []
-    for cand in sorted(candidates, key=lambda c: -c.iv):
+    attributes, rows, weights = [], [], []
+    paired = zip(candidates, bin_weights(candidates, outcome.frame), strict=True)
+    for cand, bin_weight in sorted(paired, key=lambda c: -c[0].iv):
         bins = []
         for j, label in enumerate(cand.labels):
             inside = cand.index == j
             if not inside.any():
                 continue
-            effect = outcome.effect(inside)
             entry = {"label": label, "condition": condition_json(cand.column, cand.conditions[j])}
-            entry |= effect
+            entry |= outcome.effect(inside)
             bins.append(entry)
             rows.append((cand, j, entry))
+            weights.append(bin_weight[j])
         attributes.append(
             {"attribute": cand.name, "column": cand.column, "kind": cand.kind, "bins": bins}
         )
     p_values = np.array([entry["p_value"] for _, _, entry in rows])
     findings = []
-    for (cand, j, entry), p in zip(rows, holm_adjust(p_values), strict=True):
+    adjusted = weighted_holm(p_values, np.array(weights)) if rows else []
+    for (cand, j, entry), p in zip(rows, adjusted, strict=True):
         entry["p_adjusted"] = float(p)
         entry["significant"] = bool(p < ALPHA and entry["direction"] != "same")
         condition = cand.conditions[j]

@@ -1,12 +1,15 @@
 """Win rate per attribute bin, with an interval, a rate shrunk toward the base rate, and a
-test against the rest corrected (Holm) for every bin of every attribute profiled together."""
+test against the rest corrected for every bin the binning could have produced (weighted Holm,
+see :func:`icpkit.discover.segments.bin_weights`): the bins were placed by looking at the
+outcome, so counting only the bins shown would flatter them."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from icpkit.discover.binning import Candidate
-from icpkit.stats import holm_adjust, proportion_test, shrunk_rate, wilson_interval
+from icpkit.discover.segments import bin_weights, weighted_holm
+from icpkit.stats import proportion_test, shrunk_rate, wilson_interval
 
 ALPHA = 0.05
 
@@ -20,7 +23,10 @@ def attribute_profiles(candidates: list[Candidate], base_rate: float) -> list[di
     ``p_adjusted`` and ``significant`` for its win rate against the rest of the deals.
     """
     profiles = []
-    for cand in sorted(candidates, key=lambda c: -c.iv):
+    weights = []
+    for cand, bin_weight in sorted(
+        zip(candidates, bin_weights(candidates), strict=True), key=lambda c: -c[0].iv
+    ):
         total = int(cand.counts.sum())
         total_won = int(cand.wins.sum())
         bins = []
@@ -29,6 +35,7 @@ def attribute_profiles(candidates: list[Candidate], base_rate: float) -> list[di
             if n == 0:
                 continue
             low, high = wilson_interval(k, n)
+            weights.append(bin_weight[j])
             bins.append(
                 {
                     "label": label,
@@ -51,12 +58,12 @@ def attribute_profiles(candidates: list[Candidate], base_rate: float) -> list[di
                 "bins": bins,
             }
         )
-    _correct([b for p in profiles for b in p["bins"]])
+    _correct([b for p in profiles for b in p["bins"]], np.array(weights))
     return profiles
 
 
-def _correct(bins: list[dict]) -> None:
-    adjusted = holm_adjust(np.array([b["p_value"] for b in bins]))
+def _correct(bins: list[dict], weights: np.ndarray) -> None:
+    adjusted = weighted_holm(np.array([b["p_value"] for b in bins]), weights)
     for b, p in zip(bins, adjusted, strict=True):
         b["p_adjusted"] = float(p)
         b["significant"] = bool(p < ALPHA)

@@ -519,6 +519,34 @@ def _single_weights(
     return weights
 
 
+def bin_weights(
+    candidates: list[Candidate], accounts: pd.DataFrame | None = None
+) -> list[np.ndarray]:
+    """Per candidate, each bin's share of alpha for a weighted Holm correction of bins tested
+    against the rest (attribute profiles): as :func:`_single_weights`, counting every bin the
+    binning could have produced, plus one for its missing or catch-all bin."""
+    space = _search_space(candidates, accounts)
+    columns = {c.column for c in candidates}
+    names_per_column: dict[str, set[str]] = {}
+    for cand in candidates:
+        names_per_column.setdefault(cand.column, set()).add(cand.name)
+    out = []
+    for cand in candidates:
+        share = 1.0 / len(columns) / len(names_per_column[cand.column])
+        weights = np.full(len(cand.conditions), share / (space[cand.name] + 1))
+        if cand.kind not in ("numeric", "list"):
+            levels = _category_levels(cand)
+            groups = 2**levels - 2 - levels
+            for j, condition in enumerate(cand.conditions):
+                single = condition.values is not None and len(condition.values) == 1
+                if groups <= 0:
+                    weights[j] = share / (levels + 1)
+                else:
+                    weights[j] = share / 2 / (levels if single else groups + 1)
+        out.append(weights)
+    return out
+
+
 def _category_levels(cand: Candidate) -> int:
     named = {v for cond in cand.conditions if cond.values for v in cond.values}
     return max(len(named), 2)
