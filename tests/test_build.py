@@ -123,3 +123,11 @@ def test_too_few_outcomes_is_a_clear_error(demo_crm):
     deals = demo_crm.deals.head(40).assign(outcome="won")
     with pytest.raises(IcpkitError, match="need at least 5 won and 5 lost closed deals"):
         build_icp(demo_crm.accounts, deals)
+
+
+def test_gains_curve_rises_and_ends_at_every_win(demo_build):
+    gains = demo_build.validation["gains"]
+    assert len(gains) == 10
+    shares = [g["share_of_wins"] for g in gains]
+    assert shares == sorted(shares) and shares[-1] == 1.0
+    assert gains[1]["share_of_wins"] > 0.3, "the top 20% of deals hold well over 20% of wins"

@@ -68,6 +68,7 @@ def evaluate(card: Scorecard, accounts: pd.DataFrame, won: np.ndarray, *, seed: 
     result["precision_top_10"] = _top_share_rate(y, score, 0.10)
     result["precision_top_20"] = _top_share_rate(y, score, 0.20)
     result["calibration"] = _calibration(y, scored.probability())
+    result["gains"] = _gains(y, score)
     result["three_x_rule"] = _three_x_verdict(result["lift_in_vs_out"])
     return result
 
@@ -119,6 +120,28 @@ def _top_share_rate(y: np.ndarray, score: np.ndarray, share: float) -> dict:
     k = max(1, int(math.ceil(len(y) * share)))
     top = np.argsort(-score, kind="stable")[:k]
     return _rate(y[top])
+
+
+def _gains(y: np.ndarray, score: np.ndarray, steps: int = 10) -> list[dict]:
+    """Cumulative gains: working the deals from the highest score down, the share of all wins
+    found after each tenth of the deals, and the lift over working them at random."""
+    if len(y) == 0 or y.sum() == 0:
+        return []
+    order = np.argsort(-score, kind="stable")
+    wins = np.cumsum(y[order])
+    rows = []
+    for step in range(1, steps + 1):
+        k = max(1, round(len(y) * step / steps))
+        share_of_wins = float(wins[k - 1] / y.sum())
+        share_of_deals = k / len(y)
+        rows.append(
+            {
+                "share_of_deals": share_of_deals,
+                "share_of_wins": share_of_wins,
+                "lift": share_of_wins / share_of_deals,
+            }
+        )
+    return rows
 
 
 def _calibration(y: np.ndarray, probability: np.ndarray | None, groups: int = 10) -> dict | None:
