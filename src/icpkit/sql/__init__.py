@@ -1,0 +1,57 @@
+"""A scorecard compiled to one SQL SELECT, for scoring a whole table inside the warehouse.
+
+>>> from icpkit.scorecard.io import load_scorecard
+>>> card = load_scorecard("examples/seed-scorecard.toml")
+>>> sql = to_sql(card, "analytics.accounts", "duckdb")  # doctest: +SKIP
+
+The SELECT returns the id column and ``icp_score``, ``icp_tier``, ``icp_disqualified`` and
+``icp_reasons``, with the same numbers and reason texts as ``icpkit score`` (see
+``docs/scoring-at-scale.md`` for the column types it expects). It is built once as a sqlglot
+tree and printed in the dialect asked for.
+"""
+
+from __future__ import annotations
+
+from sqlglot import exp
+from sqlglot.errors import ParseError
+
+from icpkit.errors import IcpkitError
+from icpkit.scorecard.model import Scorecard
+from icpkit.sql.select import build_select
+
+DIALECTS = ("duckdb", "postgres", "sqlite", "snowflake", "bigquery", "spark", "redshift", "tsql")
+
+__all__ = ["DIALECTS", "table_name", "to_sql"]
+
+
+def table_name(table: str, dialect: str) -> exp.Table:
+    """``schema.table`` (or ``catalog.schema.table``) as written in ``dialect``, every part
+    quoted. A part already quoted in the dialect's way keeps its exact spelling."""
+    try:
+        parsed = exp.to_table(table, dialect=dialect)
+    except ParseError as error:
+        raise IcpkitError(f"cannot read the table name {table!r}: {error}") from None
+    if parsed is None or not parsed.name:
+        raise IcpkitError(f"cannot read the table name {table!r}")
+    for identifier in parsed.find_all(exp.Identifier):
+        identifier.set("quoted", True)
+    return parsed
+
+
+def to_sql(
+    card: Scorecard,
+    table: str,
+    dialect: str,
+    *,
+    id_column: str = "account_id",
+    pretty: bool = True,
+) -> str:
+    """One SELECT scoring every row of ``table`` with ``card`` in ``dialect``.
+
+    ``dialect`` is one of :data:`DIALECTS`. ``id_column`` is returned first, under its own
+    name, so the scores can be joined back to the table.
+    """
+    if dialect not in DIALECTS:
+        raise IcpkitError(f"unknown SQL dialect {dialect!r}: use one of {', '.join(DIALECTS)}")
+    select = build_select(card, table_name(table, dialect), id_column, dialect)
+    return select.sql(dialect=dialect, pretty=pretty)

@@ -1,0 +1,220 @@
+"""The scorecard as one SELECT: points, score, tier, disqualifier and reasons, like Python.
+
+The statement is built as a sqlglot tree of nested derived tables, each adding one step:
+
+1. ``_icp_read``: each column the card reads, read as its attribute kind reads it;
+2. ``_icp_points``: per attribute, the points of the first bin that matches, and that bin's
+   reason text (``"Company size: 50-200 (+2)"``); the first matching disqualifier's reason;
+3. ``_icp_ranked``: the raw sum of points, and each attribute's place when attributes are
+   ordered by absolute points, ties in card order (Python's stable argsort);
+4. ``_icp_scored``: the 0-100 score and the reason texts of the top three places;
+5. the outer SELECT: id, ``icp_score``, ``icp_tier``, ``icp_disqualified``, ``icp_reasons``.
+
+Every identifier is quoted, so a column called ``select`` or ``Number of "Employees"`` is safe.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlglot import exp
+
+from icpkit.scorecard.model import Attribute, Scorecard
+from icpkit.sql.reading import matches, number, read_value, text
+
+TOP_REASONS = 3  # ScoredFrame.reasons(top=3)
+
+
+def name(identifier: str) -> exp.Identifier:
+    return exp.to_identifier(identifier, quoted=True)
+
+
+def ref(identifier: str) -> exp.Column:
+    return exp.Column(this=name(identifier))
+
+
+def _paren(expression: exp.Expression) -> exp.Paren:
+    return exp.Paren(this=expression)
+
+
+def _sum(terms: Sequence[exp.Expression]) -> exp.Expression:
+    total = terms[0]
+    for term in terms[1:]:
+        total = exp.Add(this=total, expression=term)
+    return _paren(total) if len(terms) > 1 else total
+
+
+def _first_match(
+    value: exp.Expression, kind: str, outcomes: Sequence[tuple[object, exp.Expression]]
+) -> tuple[list[exp.If], exp.Expression | None]:
+    """CASE branches for conditions tried in order; a catch-all ends the CASE as its ELSE."""
+    branches: list[exp.If] = []
+    for condition, result in outcomes:
+        test = matches(value, kind, condition)  # type: ignore[arg-type]
+        if test is None:
+            continue
+        if isinstance(test, exp.Boolean):
+            return branches, result
+        branches.append(exp.If(this=test, true=result))
+    return branches, None
+
+
+def _case(branches: list[exp.If], default: exp.Expression) -> exp.Expression:
+    return exp.Case(ifs=branches, default=default) if branches else default
+
+
+def _attribute_columns(
+    attribute: Attribute, value: exp.Expression
+) -> tuple[exp.Expression, exp.Expression]:
+    """The points and the reason text of the bin the value falls in (0 and '' when none)."""
+    points = [(b.condition, number(b.points)) for b in attribute.bins]
+    branches, default = _first_match(value, attribute.kind, points)
+    points_sql = _case(branches, default or number(0))
+    reasons = [
+        (b.condition, text(f"{attribute.name}: {b.label} ({b.points:+d})" if b.points else ""))
+        for b in attribute.bins
+    ]
+    branches, default = _first_match(value, attribute.kind, reasons)
+    return points_sql, _case(branches, default or text(""))
+
+
+def _disqualifier(card: Scorecard, value_of: dict[str, exp.Expression]) -> exp.Expression:
+    branches: list[exp.If] = []
+    for rule in card.disqualifiers:
+        test = matches(value_of[(rule.column, rule.kind)], rule.kind, rule.condition)
+        if test is None:
+            continue
+        reason = text(f"DQ: {rule.reason}")
+        if isinstance(test, exp.Boolean):
+            return _case(branches, reason)
+        branches.append(exp.If(this=test, true=reason))
+    return _case(branches, text(""))
+
+
+def _rank(points: list[exp.Expression], j: int) -> exp.Expression:
+    """How many attributes sort before attribute j: larger |points|, or equal and earlier."""
+    mine = exp.Abs(this=points[j])
+    terms: list[exp.Expression] = [number(0)]
+    for k, other in enumerate(points):
+        if k == j:
+            continue
+        theirs = exp.Abs(this=other)
+        before = exp.GTE if k < j else exp.GT
+        test = before(this=theirs, expression=mine)
+        terms.append(exp.Case(ifs=[exp.If(this=test, true=number(1))], default=number(0)))
+    return _sum(terms)
+
+
+def _score(card: Scorecard, raw: exp.Expression) -> exp.Expression:
+    """floor((200 * (raw - low) + span) / (2 * span)): Scorecard.apply's half-up rounding.
+
+    The division is exact enough: numerator and denominator are small integers, so the float
+    quotient is never off by more than it takes to cross an integer."""
+    low, high = card.point_range()
+    span = max(high - low, 1)
+    numerator = _paren(
+        exp.Add(
+            this=exp.Mul(this=number(200), expression=raw),
+            expression=number(span - 200 * low),
+        )
+    )
+    quotient = exp.Div(this=numerator, expression=exp.Literal.number(f"{2 * span}.0"))
+    return exp.Cast(this=exp.Floor(this=quotient), to=exp.DataType.build("bigint"))
+
+
+def _tier(card: Scorecard, basis: exp.Expression, disqualified: exp.Expression) -> exp.Expression:
+    t = card.tiers
+    return exp.Case(
+        ifs=[
+            exp.If(this=disqualified, true=text("D")),
+            exp.If(this=exp.GTE(this=basis, expression=number(t.a)), true=text("A")),
+            exp.If(this=exp.GTE(this=basis, expression=number(t.b)), true=text("B")),
+            exp.If(this=exp.GTE(this=basis, expression=number(t.c)), true=text("C")),
+        ],
+        default=text("D"),
+    )
+
+
+def _not_blank(value: exp.Expression) -> exp.Expression:
+    return exp.NEQ(this=value, expression=text(""))
+
+
+def _concat(*parts: exp.Expression) -> exp.Expression:
+    joined = parts[0]
+    for part in parts[1:]:
+        joined = exp.DPipe(this=joined, expression=part, safe=True)
+    return joined
+
+
+def _reasons(dq: exp.Expression, places: list[exp.Expression]) -> exp.Expression:
+    """DQ reason, then the top places' texts, joined by '; ' (places are filled in order)."""
+    parts = [dq]
+    for r, place in enumerate(places):
+        before = exp.and_(_not_blank(dq), _not_blank(place)) if r == 0 else _not_blank(place)
+        separator = exp.Case(ifs=[exp.If(this=before, true=text("; "))], default=text(""))
+        parts += [separator, place]
+    return _concat(*parts)
+
+
+def build_select(card: Scorecard, table: exp.Table, id_column: str, dialect: str) -> exp.Select:
+    """The scoring SELECT over ``table`` (see the module docstring for its steps)."""
+    columns = {}
+    for item in (*card.attributes, *card.disqualifiers):
+        columns.setdefault((item.column, item.kind), f"_icp_v{len(columns)}")
+    read = exp.select(ref(id_column).as_(name("_icp_id"), quoted=True)).from_(table)
+    for (column, kind), alias in columns.items():
+        read = read.select(read_value(ref(column), kind).as_(name(alias), quoted=True))
+    value_of = {key: ref(alias) for key, alias in columns.items()}
+
+    n = len(card.attributes)
+    points = exp.select(ref("_icp_id")).from_(read.subquery(name("_icp_read")))
+    for j, attribute in enumerate(card.attributes):
+        p, reason = _attribute_columns(attribute, value_of[(attribute.column, attribute.kind)])
+        points = points.select(p.as_(name(f"_icp_p{j}")), reason.as_(name(f"_icp_t{j}")))
+    points = points.select(_disqualifier(card, value_of).as_(name("_icp_dq")))
+
+    p_refs = [ref(f"_icp_p{j}") for j in range(n)]
+    ranked = exp.select(ref("_icp_id"), ref("_icp_dq"), _sum(p_refs).as_(name("_icp_raw"))).from_(
+        points.subquery(name("_icp_points"))
+    )
+    for j in range(n):
+        ranked = ranked.select(
+            p_refs[j], ref(f"_icp_t{j}"), _rank(p_refs, j).as_(name(f"_icp_k{j}"))
+        )
+
+    scored = exp.select(
+        ref("_icp_id"),
+        ref("_icp_dq"),
+        ref("_icp_raw"),
+        _score(card, ref("_icp_raw")).as_(name("_icp_score")),
+    ).from_(ranked.subquery(name("_icp_ranked")))
+    for r in range(min(TOP_REASONS, n)):
+        branches = [
+            exp.If(
+                this=exp.and_(
+                    exp.NEQ(this=ref(f"_icp_p{j}"), expression=number(0)),
+                    exp.EQ(this=ref(f"_icp_k{j}"), expression=number(r)),
+                ),
+                true=ref(f"_icp_t{j}"),
+            )
+            for j in range(n)
+        ]
+        scored = scored.select(_case(branches, text("")).as_(name(f"_icp_r{r}")))
+
+    dq = ref("_icp_dq")
+    disqualified = _not_blank(dq)
+    basis = ref("_icp_raw") if card.tiers.unit == "points" else ref("_icp_score")
+    flag: exp.Expression = disqualified
+    if dialect == "tsql":  # T-SQL has no boolean values, only predicates: return a BIT
+        flag = exp.Cast(
+            this=exp.Case(ifs=[exp.If(this=disqualified, true=number(1))], default=number(0)),
+            to=exp.DataType.build("boolean"),
+        )
+    places = [ref(f"_icp_r{r}") for r in range(min(TOP_REASONS, n))]
+    return exp.select(
+        ref("_icp_id").as_(name(id_column)),
+        ref("_icp_score").as_(name("icp_score")),
+        _tier(card, basis, disqualified).as_(name("icp_tier")),
+        flag.as_(name("icp_disqualified")),
+        _reasons(dq, places).as_(name("icp_reasons")),
+    ).from_(scored.subquery(name("_icp_scored")))
