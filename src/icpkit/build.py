@@ -37,6 +37,7 @@ from icpkit.scorecard.model import Scorecard, Tiers
 from icpkit.stats import holm_adjust
 from icpkit.timing import save_timing, timing_from_dict
 from icpkit.validate import evaluate, split_holdout
+from icpkit.validate.diff import recency_report
 from icpkit.validate.holdout import held_out_calibration
 
 MIN_EACH_OUTCOME = 5
@@ -175,6 +176,12 @@ def build_icp(
         "the scorecard file is then refit on all closed deals with the same settings."
     )
     validation["signal"] = _signal_verdict(validation)
+    if weight is not None:
+        # What the half-life changed: the same learner with every deal counted alike.
+        plain = ScorecardLearner(max_attributes=max_attributes, tiers=tiers, seed=seed)
+        validation["recency"] = recency_report(
+            card, plain.fit(features, won), weight, features, half_life_days
+        )
 
     step("Searching segments and the anti-ICP")
     segments = find_segments(final.candidates_, won, accounts=features)

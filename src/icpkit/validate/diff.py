@@ -463,3 +463,38 @@ def _finite(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [_finite(v) for v in value]
     return value
+
+
+def recency_report(
+    weighted: Scorecard,
+    plain: Scorecard,
+    weight: np.ndarray,
+    deals: pd.DataFrame,
+    half_life_days: float,
+) -> dict[str, Any]:
+    """What a half-life changed: the recency-weighted card against the same learner with every
+    deal alike, on the closed deals both learned from. ``effective_deals`` is Kish's effective
+    sample size, (sum of weights)^2 / sum of squared weights: the evidence the card rests on."""
+    weight = np.asarray(weight, dtype=float)
+    change = diff_scorecards(
+        plain,
+        weighted,
+        accounts=deals,
+        old_label="every deal counted alike",
+        new_label=f"half-life {half_life_days:g} days",
+    )
+    effective = float(weight.sum() ** 2 / np.square(weight).sum())
+    moves = change.moves
+    return {
+        "half_life_days": half_life_days,
+        "closed_deals": len(weight),
+        "effective_deals": round(effective, 1),
+        "summary": [
+            f"With a half-life of {half_life_days:g} days the newest deals count most: the card "
+            f"rests on the equivalent of {effective:,.0f} of {len(weight):,} closed deals.",
+            *(line for line in change.summary()[1:] if "change tier:" not in line),
+            f"{moves.moved:,} of {moves.accounts:,} closed deals sit in another tier than with "
+            "every deal counted alike.",
+        ],
+        "versus_equal_weights": change.to_json(),
+    }
