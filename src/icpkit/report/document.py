@@ -539,7 +539,9 @@ def _validation_rows(v: dict[str, Any]) -> dict[str, Any]:
         "top20": pct(v["precision_top_20"]["win_rate"]),
         "calibration_error": pct(calibration.get("expected_calibration_error"), 1),
         "calibration_points": _calibration_points(calibration),
-        "gains": gains_from_calibration(calibration),
+        "gains": [(g["share_of_deals"], g["share_of_wins"]) for g in v["gains"]]
+        if v.get("gains")
+        else gains_from_calibration(calibration),
         "funnel": _tier_funnel(v),
         "three_x": v["three_x_rule"]["verdict"],
     }
@@ -556,7 +558,8 @@ def _calibration_points(calibration: dict[str, Any]) -> list[Point]:
 
 
 def gains_from_calibration(calibration: dict[str, Any]) -> list[tuple[float, float]]:
-    """Cumulative gains from the held-out calibration groups.
+    """Cumulative gains from the held-out calibration groups, for build folders written before
+    validation.json carried its own ``gains``.
 
     The groups are tenths of the held-out deals ordered by predicted win probability, which
     rises with the fit score; read from the top, they give the share of all wins found in the
