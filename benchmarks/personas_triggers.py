@@ -2,20 +2,21 @@
 
 The simulator plants one champion persona (a Director in Data or Engineering as Champion) and one
 trigger (an executive hire or funding round 1-60 days before the deal), and adds signal types
-with no effect (web_visit, job_post). For each seed and CRM size this runs
-:func:`icpkit.discover.personas.find_personas` (with the CRM's department and seniority columns,
-and again from job titles alone) and :func:`icpkit.discover.triggers.find_triggers`, and counts:
+with no effect (web_visit, job_post). For each seed and CRM size this runs what ``icpkit build``
+runs (:func:`icpkit.build.build_icp` with contacts and signals: personas and triggers compared
+within the scorecard's fit tiers), the same from job titles alone (no department or seniority
+column), and the same without fit tiers (an ablation), and counts:
 
 * champion found: the strongest significant winning persona is a planted one (Champion, Director,
-  Data or Engineering); and whether both planted cells (Data, Engineering) are significant;
-* other personas called significant (true associations of the simulation, e.g. C-level buyers at
-  small companies that lose, but not planted);
+  Data or Engineering); "both cells": Data and Engineering are both significant;
+* other personas called significant (not planted; in this simulation they are associations that
+  run through company size, e.g. C-level buyers at small companies that lose);
 * per signal type, how often it is called a trigger, and the window chosen.
 
 The peer, measured in the same run on the same data, is the analysis a spreadsheet would do:
 for each signal type take the window with the best lift on all deals and call it a trigger when
-its p-value is under 5%, with no hold-out and no correction (and, for personas, every persona
-with p < 5%). It shows what the hold-out and Holm's correction buy.
+its p-value is under 5%, and call every persona with p < 5% a finding, with no correction for
+the windows or personas tried and no fit tiers.
 
     .venv/bin/python benchmarks/personas_triggers.py            # 20 seeds, 3,000 and 10,000
     .venv/bin/python benchmarks/personas_triggers.py --seeds 5 --sizes 3000
@@ -28,7 +29,9 @@ import time
 from collections import Counter
 
 import numpy as np
+import pandas as pd
 
+from icpkit.build import build_icp
 from icpkit.discover.personas import find_personas
 from icpkit.discover.triggers import WINDOWS, _closed_with_dates, _signals, find_triggers
 from icpkit.simulate import simulate
@@ -67,22 +70,42 @@ def run_seed(size: int, seed: int) -> dict:
     row: dict = {"size": size, "seed": seed, "won": truth["deals"]["won"]}
 
     started = time.perf_counter()
-    personas = find_personas(crm.deals, crm.contacts, seed=seed)
-    row["persona_seconds"] = time.perf_counter() - started
-    row |= _persona_counts(personas, planted, "")
+    built = build_icp(
+        crm.accounts, crm.deals, contacts=crm.contacts, signals=crm.signals, seed=seed
+    )
+    row["build_seconds"] = time.perf_counter() - started
+    row |= _persona_counts(built.personas, planted, "")
+    row |= _trigger_counts(built.triggers, "")
+    row["half_life"] = built.triggers["timing_model"]["half_life_days"]
+
+    tier = pd.Series(
+        built.scorecard.apply(crm.accounts).tier, index=crm.accounts["account_id"].to_numpy()
+    )
+    fit = pd.Series(
+        crm.deals["account_id"].map(tier).to_numpy(), index=crm.deals["deal_id"].to_numpy()
+    )
     titles_only = crm.contacts.drop(columns=["department", "seniority"])
-    row |= _persona_counts(find_personas(crm.deals, titles_only, seed=seed), planted, "titles_")
+    from_titles = find_personas(crm.deals, titles_only, strata=fit, seed=seed)
+    row |= _persona_counts(from_titles, planted, "titles_")
 
     started = time.perf_counter()
-    triggers = find_triggers(crm.deals, crm.signals, seed=seed)
+    crude = find_personas(crm.deals, crm.contacts, seed=seed)
+    row["persona_seconds"] = time.perf_counter() - started
+    row |= _persona_counts(crude, planted, "crude_")
+    started = time.perf_counter()
+    row |= _trigger_counts(find_triggers(crm.deals, crm.signals, seed=seed), "crude_")
     row["trigger_seconds"] = time.perf_counter() - started
-    for entry in triggers["triggers"]:
-        row[f"{entry['type']}_significant"] = entry["significant"]
-        row[f"{entry['type']}_window"] = entry["window_days"]
-    row["half_life"] = triggers["timing_model"]["half_life_days"]
     for signal_type, (window, called) in naive_triggers(crm.deals, crm.signals).items():
         row[f"naive_{signal_type}_significant"] = called
         row[f"naive_{signal_type}_window"] = window
+    return row
+
+
+def _trigger_counts(result: dict, prefix: str) -> dict:
+    row = {}
+    for entry in result["triggers"]:
+        row[f"{prefix}{entry['type']}_significant"] = entry["significant"]
+        row[f"{prefix}{entry['type']}_window"] = entry["window_days"]
     return row
 
 
@@ -108,47 +131,68 @@ def _persona_counts(result: dict, planted: set, prefix: str) -> dict:
 
 
 def summarise(rows: list[dict]) -> None:
-    types = ("executive_hire", "funding", "web_visit", "job_post")
+    sizes = sorted({r["size"] for r in rows})
+    print()
+    print("Personas (champion found: strongest winning persona is planted; both cells in brackets)")
     print()
     print(
-        "| accounts | seeds | champion found | from titles only | other personas called "
-        "(ours / uncorrected peer) | executive_hire | funding | web_visit | job_post "
-        "| noise types called by the peer |"
+        "| accounts | seeds | champion found (icpkit build) | from titles only | without fit "
+        "tiers | other personas called: build / without fit tiers / uncorrected peer |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|")
-    for size in sorted({r["size"] for r in rows}):
+    print("|---|---|---|---|---|---|")
+    for size in sizes:
         mine = [r for r in rows if r["size"] == size]
         n = len(mine)
-        cells = [
-            f"{size:,}",
-            str(n),
-            f"{sum(r['champion_found'] for r in mine)}/{n} "
-            f"(both cells {sum(r['champion_both'] for r in mine)}/{n})",
-            f"{sum(r['titles_champion_found'] for r in mine)}/{n}",
-            f"{np.mean([r['other_significant'] for r in mine]):.1f} / "
-            f"{np.mean([r['naive_other'] for r in mine]):.1f} per seed "
-            f"(of {np.mean([r['tried'] for r in mine]):.0f} tried)",
-        ]
-        for signal_type in types:
-            called = sum(bool(r.get(f"{signal_type}_significant")) for r in mine)
-            windows = Counter(
-                r[f"{signal_type}_window"] for r in mine if r.get(f"{signal_type}_significant")
-            )
-            window_text = ", ".join(f"{w} d x{c}" for w, c in sorted(windows.items()))
-            cells.append(f"{called}/{n}" + (f" ({window_text})" if window_text else ""))
-        noise = sum(
-            bool(r.get(f"naive_{t}_significant")) for r in mine for t in ("web_visit", "job_post")
+
+        def found(prefix: str, mine=mine, n=n) -> str:
+            hits = sum(r[f"{prefix}champion_found"] for r in mine)
+            both = sum(r[f"{prefix}champion_both"] for r in mine)
+            return f"{hits}/{n} ({both}/{n})"
+
+        others = " / ".join(
+            f"{np.mean([r[key] for r in mine]):.2f}"
+            for key in ("other_significant", "crude_other_significant", "crude_naive_other")
         )
-        cells.append(f"{noise} of {2 * n}")
-        print("| " + " | ".join(cells) + " |")
-    seconds = [r["persona_seconds"] for r in rows], [r["trigger_seconds"] for r in rows]
-    halves = [r["half_life"] for r in rows]
+        tried = np.mean([r["tried"] for r in mine])
+        print(
+            f"| {size:,} | {n} | {found('')} | {found('titles_')} | {found('crude_')} | "
+            f"{others} per seed (of {tried:.0f} tried) |"
+        )
     print()
-    print(
-        f"median seconds per CRM: personas {np.median(seconds[0]):.2f}, "
-        f"triggers {np.median(seconds[1]):.2f}; learned half-lives: "
-        + ", ".join(f"{h:g} d x{c}" for h, c in sorted(Counter(halves).items()))
-    )
+    print("Signal types called a trigger (window chosen, days x seeds)")
+    print()
+    types = ("executive_hire", "funding", "web_visit", "job_post")
+    print("| accounts | method | " + " | ".join(types) + " |")
+    print("|---|---|" + "---|" * len(types))
+    for size in sizes:
+        mine = [r for r in rows if r["size"] == size]
+        n = len(mine)
+        for label, prefix in (
+            ("icpkit build", ""),
+            ("without fit tiers", "crude_"),
+            ("uncorrected peer", "naive_"),
+        ):
+            cells = []
+            for signal_type in types:
+                key = f"{prefix}{signal_type}"
+                called = [r for r in mine if r.get(f"{key}_significant")]
+                windows = Counter(r[f"{key}_window"] for r in called)
+                text = ", ".join(f"{w}x{c}" for w, c in sorted(windows.items()))
+                cells.append(f"{len(called)}/{n}" + (f" ({text})" if text else ""))
+            print(f"| {size:,} | {label} | " + " | ".join(cells) + " |")
+    print()
+    for size in sizes:
+        mine = [r for r in rows if r["size"] == size]
+        halves = Counter(r["half_life"] for r in mine)
+        seconds = {
+            k: np.median([r[f"{k}_seconds"] for r in mine]) for k in ("build", "persona", "trigger")
+        }
+        print(
+            f"{size:,} accounts: median seconds per CRM: build {seconds['build']:.1f} "
+            f"(whole ICP), personas {seconds['persona']:.2f}, "
+            f"triggers {seconds['trigger']:.2f}; learned half-lives: "
+            + ", ".join(f"{h:g} d x{c}" for h, c in sorted(halves.items()))
+        )
 
 
 def main() -> None:
@@ -163,6 +207,7 @@ def main() -> None:
             rows.append(row)
             print(
                 f"{size:>6} seed {seed:>2}: champion {row['champion_found']!s:5} "
+                f"both {row['champion_both']!s:5} "
                 f"exec {row.get('executive_hire_significant')!s:5} "
                 f"funding {row.get('funding_significant')!s:5} "
                 f"web {row.get('web_visit_significant')!s:5} "

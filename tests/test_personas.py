@@ -171,9 +171,14 @@ def test_personas_per_segment(demo_crm):
     assert sum(s["closed_deals"] for s in segments.values()) == len(closed)
     for segment in segments.values():
         assert segment["decision_making_unit"]["deals"] == segment["closed_deals"]
-    # Holm counted the personas of the segments too.
-    every = result["tried"] + sum(len(s["personas"]) for s in segments.values())
-    assert f"all {every} personas" in result["method"]
+    # The breakdown is its own family: the headline keeps its power.
+    assert f"all {result['tried']} personas" in result["method"]
+    in_segments = sum(len(s["personas"]) for s in segments.values())
+    assert f"for all {in_segments} tried across the segments" in result["method"]
+    headline = find_personas(deals, demo_crm.contacts)
+    assert [p["p_adjusted"] for p in headline["personas"]] == [
+        p["p_adjusted"] for p in result["personas"]
+    ]
 
 
 def test_icp_segment_per_deal_reads_the_primary_segment_masks():

@@ -207,8 +207,13 @@ def find_personas(
         name: _test_personas(closed, links, rows, use_roles, min_deals, stratum, seed)
         for name, rows in groups.items()
     }
+    # Two families: the headline personas, and the per-segment breakdown (all segments
+    # together), so looking inside segments never costs the headline its power.
+    overall = found.pop(None)
+    _correct(overall, alpha)
     _correct([p for personas in found.values() for p in personas], alpha)
-    overall = _rank(found.pop(None))
+    overall = _rank(overall)
+    in_segments = sum(len(v) for v in found.values())
     result: dict[str, Any] = {
         "status": "ok",
         "message": _summary(overall, data, use_roles),
@@ -226,8 +231,12 @@ def find_personas(
             else ""
         )
         + f"; tested when on at least {min_deals} closed deals; significant after Holm's "
-        f"correction for all {sum(len(v) for v in found.values()) + len(overall)} personas "
-        f"tried at a family-wise error of {alpha:g}.",
+        f"correction for all {len(overall)} personas tried at a family-wise error of {alpha:g}"
+        + (
+            f" (and, per segment, for all {in_segments} tried across the segments)."
+            if found
+            else "."
+        ),
         "personas": overall,
         "tried": len(overall),
         "decision_making_unit": decision_making_unit(closed, links, np.arange(len(closed))),
