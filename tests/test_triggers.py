@@ -158,6 +158,8 @@ def test_too_few_deals_or_no_signals_say_what_to_add():
     deals, signals = _deals_and_signals(n=12)
     result = find_triggers(deals, signals)
     assert result["status"] == "insufficient" and "created_at" in result["message"]
+    undated = find_triggers(_deals_and_signals()[0].drop(columns=["created_at"]), signals)
+    assert undated["status"] == "insufficient" and "Only 0 closed deals" in undated["message"]
     empty = find_triggers(deals, signals.iloc[0:0])
     assert empty["status"] == "insufficient" and "no usable rows" in empty["message"]
     assert no_signals()["message"] == NO_SIGNALS_MESSAGE

@@ -160,7 +160,10 @@ def no_signals() -> dict[str, Any]:
 
 def _closed_with_dates(deals: pd.DataFrame) -> pd.DataFrame:
     closed = deals[deals["outcome"].isin(["won", "lost"])]
-    created = pd.to_datetime(closed.get("created_at"), errors="coerce")
+    if "created_at" in closed.columns:
+        created = pd.to_datetime(closed["created_at"], errors="coerce")
+    else:
+        created = pd.Series(pd.NaT, index=closed.index, dtype="datetime64[ns]")
     ids = closed["deal_id"] if "deal_id" in closed else pd.Series(closed.index, index=closed.index)
     frame = pd.DataFrame(
         {
