@@ -202,7 +202,8 @@ def _strata_codes(closed: pd.DataFrame, strata: pd.Series | None) -> np.ndarray 
 
 
 def _split(won: np.ndarray, seed: int) -> np.ndarray:
-    """True for the selection half: half of the won and half of the lost deals, at random."""
+    """True for the half the half-life is chosen on: half of the won and half of the lost
+    deals, at random; the other half checks the timing buckets."""
     rng = np.random.default_rng(seed)
     selection = np.zeros(len(won), dtype=bool)
     for outcome in (True, False):
@@ -411,8 +412,8 @@ def _timing_model(
     positive = [t for t in triggers if t["significant"] and t["lift"] > 1]
     trained_on = {
         "closed_deals": int(len(won)),
-        "selection_deals": int(selection.sum()),
-        "held_out_deals": int((~selection).sum()),
+        "half_life_chosen_on_deals": int(selection.sum()),
+        "buckets_checked_on_deals": int((~selection).sum()),
         "first_signal": data["first_signal"],
         "last_signal": data["last_signal"],
     }
@@ -428,7 +429,9 @@ def _timing_model(
     horizon = max(t["window_days"] for t in positive)
     if half_life_days is None:
         half_life_days, fit = _learn_half_life(weights, horizon, ages, won, selection)
-        trained_on["half_life"] = f"learned on the selection half (log-likelihood {fit:.1f})"
+        trained_on["half_life"] = (
+            f"learned on a random half of the deals (log-likelihood {fit:.1f})"
+        )
     else:
         trained_on["half_life"] = "set by the user"
     return TimingModel(
@@ -451,7 +454,7 @@ def _learn_half_life(
     won: np.ndarray,
     selection: np.ndarray,
 ) -> tuple[float, float]:
-    """The half-life whose timing score best predicts winning on the selection half (a one-
+    """The half-life whose timing score best predicts winning on the chosen half (a one-
     variable logistic regression's log-likelihood)."""
     best = (HALF_LIVES[0], -np.inf)
     y = won[selection].astype(float)
