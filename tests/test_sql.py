@@ -186,11 +186,7 @@ def _records(frame: pd.DataFrame) -> list[tuple]:
     ]
 
 
-_DUCKDB = duckdb.connect()
-
-
-def duckdb_scores(card: Scorecard, frame: pd.DataFrame) -> list[tuple]:
-    con = _DUCKDB
+def duckdb_scores(con, card: Scorecard, frame: pd.DataFrame) -> list[tuple]:
     con.execute(f"DROP TABLE IF EXISTS {TABLE_SQL}")
     con.execute(f"CREATE TABLE {TABLE_SQL} ({', '.join(_sql_types(frame, 'DOUBLE', 'TEXT'))})")
     marks = ", ".join("?" * frame.shape[1])
@@ -243,12 +239,19 @@ def postgres_scores(con, card: Scorecard, frame: pd.DataFrame) -> list[tuple]:
 PROPERTY = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
+@pytest.fixture(scope="module")
+def duck():
+    con = duckdb.connect()
+    yield con
+    con.close()
+
+
 @PROPERTY
-@given(cards_and_tables())
-def test_duckdb_and_sqlite_score_like_python(case):
+@given(case=cards_and_tables())
+def test_duckdb_and_sqlite_score_like_python(duck, case):
     card, frame = case
     expected = python_scores(card, frame)
-    assert duckdb_scores(card, frame) == expected
+    assert duckdb_scores(duck, card, frame) == expected
     assert sqlite_scores(card, frame) == expected
 
 

@@ -1,21 +1,60 @@
-"""`icpkit score`: every row of a file in, every row out with its score, tier and reasons."""
+"""`icpkit score`: every row of a file in, every row out with its score, tier and reasons.
+
+A file of any size is read in Arrow record batches (Parquet row groups, CSV blocks) and written
+batch by batch, so memory stays flat whatever the row count, and rows come out once each, in
+input order.
+
+A batch is scored by what its rows *are*, not row by row: each column the card reads is
+reduced to its distinct values (Arrow's dictionary encoding, in C++), each distinct value is
+read and binned by the very code of the in-memory path (``prepare``, then
+``icpkit.conditions``), and each row gets the key "which bin of every attribute, which
+disqualifier". Only one row per distinct key goes through :meth:`Scorecard.apply`; its score,
+tier and reasons are then copied to every row with that key. A universe of ten million
+companies has a few hundred distinct keys, so the Python work does not grow with the rows.
+
+Columns: a card column is found by its exact name first, then the way ``icpkit ingest`` finds
+it (a ``--mapping`` file, then known aliases such as "Number of Employees" for ``employees``).
+When none of the card's columns is there, scoring stops at once with the list of what it reads;
+when only some are, the rest score as missing ("unknown") and the summary names them. A value
+that cannot be read as its attribute's kind (text in a numeric column, "maybe" in a boolean
+one) also scores as missing, and is counted per column in ``unreadable``.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import codecs
+import csv
+import io
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pv
+import pyarrow.parquet as pq
 
-from icpkit.csvsafe import write_safe_csv
+from icpkit.conditions import Condition, matches, read_column
+from icpkit.csvsafe import FORMULA_STARTS, escape_formula
 from icpkit.errors import IcpkitError
 from icpkit.ingest import normalise
-from icpkit.ingest.readers import read_table
+from icpkit.ingest.readers import _unique_headers, read_table, sniff_delimiter
 from icpkit.scorecard.io import load_scorecard
 from icpkit.scorecard.model import TIER_NAMES, Scorecard
 
 SCORE_COLUMNS = ("icp_score", "icp_tier", "icp_disqualified", "icp_reasons")
+ID_CANDIDATES = ("account_id", "id", "Id")
+BATCH_ROWS = 1 << 18  # Parquet rows per batch: ~256k rows keep memory flat and numpy busy
+CSV_BLOCK_BYTES = 1 << 24
+# A CSV that Arrow cannot stream (ragged rows, odd encodings) is read whole by the careful
+# ingest reader instead, up to this size; beyond it the error is reported.
+CAREFUL_MAX_BYTES = 512 * 1024 * 1024
+_HEAD_BYTES = 1 << 20
+_LIST_JOIN = "\x1f"  # ASCII unit separator: joins list items, never part of a real value
 
 # Canonical columns whose text needs the ingest normaliser before bins can compare it:
 # "51-200" employees, "$2.5M" revenue, "USA" as a country, "Computer Software" as an industry.
@@ -29,6 +68,13 @@ PARSERS: dict[str, Callable[[str], Any]] = {
     "funding_stage": normalise.parse_funding_stage,
     "founded_year": normalise.parse_year,
 }
+
+# progress(fraction): how much of the input has been scored, 0.0 to 1.0.
+Progress = Callable[[float], None]
+Batch = tuple[pa.RecordBatch, float, "np.ndarray | None"]
+
+
+# ---- the in-memory path (the API and small frames) ----
 
 
 def prepare(frame: pd.DataFrame, card: Scorecard) -> pd.DataFrame:
@@ -61,44 +107,446 @@ def _parse_unique(values: pd.Series, parser: Callable[[str], Any]) -> pd.Series:
 
 
 def score_frame(card: Scorecard, frame: pd.DataFrame, id_column: str | None) -> pd.DataFrame:
+    """Score a DataFrame in memory: the id (when given) and the four icp_ columns."""
     scored = card.apply(prepare(frame, card))
     ids = frame[id_column] if id_column else None
     return scored.to_frame(ids=ids, id_name=id_column or "account_id")
 
 
+# ---- scoring Arrow batches by distinct keys ----
+
+
+@dataclass
+class _Column:
+    """One column of a batch as its distinct values: ``distinct[codes[i]]`` is row i's value."""
+
+    codes: np.ndarray
+    distinct: pd.Series  # raw values, object dtype; the last may be None for nulls
+    prepared: pd.DataFrame  # the distinct values after ``prepare`` (canonical parsing)
+    counts: np.ndarray  # rows per distinct value
+
+
+def _distinct(array: pa.Array | None, n: int) -> tuple[np.ndarray, pd.Series]:
+    """Codes per row and the distinct values, computed in Arrow; numbers stay as they are."""
+    if array is None:
+        return np.zeros(n, dtype=np.int64), pd.Series([None], dtype=object)
+    kind = array.type
+    if pa.types.is_dictionary(kind):
+        array = array.cast(kind.value_type)
+        kind = array.type
+    if pa.types.is_integer(kind):  # nullable integers, as the ingest reader gives them
+        numbers = array.cast(pa.int64()).to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
+        return np.arange(n, dtype=np.int64), numbers
+    if pa.types.is_floating(kind) or pa.types.is_decimal(kind):
+        numbers = array.cast(pa.float64()).to_numpy(zero_copy_only=False)
+        return np.arange(n, dtype=np.int64), pd.Series(numbers, dtype="float64")
+    if pa.types.is_list(kind) or pa.types.is_large_list(kind):
+        return _distinct_lists(array)
+    try:
+        encoded = pc.dictionary_encode(array, null_encoding="mask")
+    except pa.ArrowNotImplementedError:
+        return np.arange(n, dtype=np.int64), pd.Series(array.to_pylist(), dtype=object)
+    values = encoded.dictionary.to_pandas(date_as_object=False).astype(object).tolist()
+    codes = encoded.indices.fill_null(len(values)).to_numpy(zero_copy_only=False)
+    return codes.astype(np.int64), pd.Series([*values, None], dtype=object)
+
+
+def _distinct_lists(array: pa.Array) -> tuple[np.ndarray, pd.Series]:
+    """Lists keyed by their items joined with a separator no value holds; a null item reads
+    as the text "None", as Python's ``str(None)`` does."""
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    items = array.flatten().cast(pa.string()).fill_null("None")
+    lengths = pc.list_value_length(array).fill_null(0).to_numpy(zero_copy_only=False)
+    offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int32)
+    rebuilt = pa.ListArray.from_arrays(pa.array(offsets), items, mask=array.is_null())
+    joined = pc.binary_join(rebuilt, _LIST_JOIN)
+    codes, distinct = _distinct(joined, len(array))
+    lists = [None if v is None else v.split(_LIST_JOIN) for v in distinct]
+    return codes, pd.Series(lists, dtype=object)
+
+
+def _first_bin(values: pd.Series, kind: str, conditions: list[Condition]) -> np.ndarray:
+    """Index of the first condition each value matches; len(conditions) when none does."""
+    chosen = np.full(len(values), len(conditions), dtype=np.int64)
+    for index, condition in enumerate(conditions):
+        free = chosen == len(conditions)
+        chosen[free & matches(values, kind, condition)] = index
+    return chosen
+
+
+def _combine(key: np.ndarray, part: np.ndarray, size: int) -> np.ndarray:
+    """Mixed-radix key; renumbered densely when it grows, so it never overflows."""
+    key = key * size + part
+    if key.max(initial=0) > 1 << 40:
+        key = pd.factorize(key)[0].astype(np.int64)
+    return key
+
+
+@dataclass
+class BatchScorer:
+    """Scores Arrow record batches with a card; ``sources`` maps a card column to the batch
+    column holding it (absent: the card column is missing). Counts unreadable values."""
+
+    card: Scorecard
+    sources: dict[str, str]
+    unreadable: Counter = field(default_factory=Counter)
+    tiers: Counter = field(default_factory=Counter)
+
+    def score(self, batch: pa.RecordBatch) -> dict[str, pa.Array]:
+        n = batch.num_rows
+        columns = {c: self._column(batch, c, n) for c in self.card.columns}
+        key = np.zeros(n, dtype=np.int64)
+        items = [(a.column, a.kind, [b.condition for b in a.bins]) for a in self.card.attributes]
+        items += [(r.column, r.kind, [r.condition]) for r in self.card.disqualifiers]
+        counted: set[tuple[str, str]] = set()
+        for column, kind, conditions in items:
+            col = columns[column]
+            values = read_column(col.prepared, column, kind)
+            if (column, kind) not in counted:
+                counted.add((column, kind))
+                self._count_unreadable(column, kind, col, values)
+            chosen = _first_bin(values, kind, conditions)
+            key = _combine(key, chosen[col.codes], len(conditions) + 1)
+        codes, _ = pd.factorize(key)
+        first = np.unique(codes, return_index=True)[1]  # one row per distinct key
+        representatives = pd.DataFrame(
+            {
+                c: col.prepared[c].iloc[col.codes[first]].reset_index(drop=True)
+                for c, col in columns.items()
+                if c in col.prepared.columns
+            }
+        )
+        result = self.card.apply(representatives).to_frame()
+        take = pa.array(codes)
+        tiers = result["icp_tier"].to_numpy()
+        for tier, rows in zip(tiers, np.bincount(codes, minlength=len(tiers)), strict=True):
+            self.tiers[tier] += int(rows)
+        return {
+            "icp_score": pa.array(result["icp_score"].to_numpy(np.int64)).take(take),
+            "icp_tier": pa.array(tiers.astype(str), pa.string()).take(take),
+            "icp_disqualified": pa.array(result["icp_disqualified"].to_numpy(bool)).take(take),
+            "icp_reasons": pa.array(result["icp_reasons"].tolist(), pa.string()).take(take),
+        }
+
+    def _column(self, batch: pa.RecordBatch, column: str, n: int) -> _Column:
+        source = self.sources.get(column)
+        array = batch.column(source) if source is not None else None
+        codes, distinct = _distinct(array, n)
+        prepared = prepare(pd.DataFrame({column: distinct}), self.card)
+        counts = np.bincount(codes, minlength=len(distinct))
+        return _Column(codes, distinct, prepared, counts)
+
+    def _count_unreadable(self, column: str, kind: str, col: _Column, values: pd.Series) -> None:
+        """Rows with a value that reads as missing: text in a numeric column, say."""
+        if column not in self.sources or pd.api.types.is_numeric_dtype(col.distinct):
+            return
+        present = col.distinct.map(lambda v: v is not None and str(v).strip() != "").to_numpy()
+        lost = present & values.isna().to_numpy(dtype=bool)
+        if lost.any():
+            self.unreadable[column] += int(col.counts[lost].sum())
+
+
+# ---- reading batches ----
+
+
+@dataclass
+class _Input:
+    """An input file opened for streaming: its headers and a batch iterator with progress."""
+
+    headers: list[str]
+    # batches(columns) -> (batch, fraction done, each row's line or None when unknown)
+    batches: Callable[[list[str]], Iterator[tuple[pa.RecordBatch, float, np.ndarray | None]]]
+    kind: str
+
+
+def open_input(path: Path) -> _Input:
+    """Open a CSV or Parquet file (or folder of Parquet files) for batch reading."""
+    label = str(path)
+    if not path.exists():
+        raise IcpkitError("file not found", file=label)
+    if path.is_dir():
+        files = sorted(p for p in path.rglob("*.parquet") if p.is_file())
+        if not files:
+            raise IcpkitError("is a folder with no .parquet files", file=label)
+        return _open_parquet(files, label)
+    with path.open("rb") as handle:
+        head = handle.read(_HEAD_BYTES)
+    if not head.strip():
+        raise IcpkitError("file is empty (no data rows)", file=label)
+    if head[:4] == b"PAR1" or path.suffix.lower() in (".parquet", ".pq"):
+        return _open_parquet([path], label)
+    return _open_csv(path, head, label)
+
+
+def _open_parquet(files: list[Path], label: str) -> _Input:
+    try:
+        opened = [pq.ParquetFile(f) for f in files]
+    except (pa.ArrowException, OSError) as error:
+        reason = str(error).splitlines()[0][:120] if str(error) else type(error).__name__
+        raise IcpkitError(f"is not a CSV or Parquet file ({reason})", file=label) from None
+    headers = [str(n) for n in opened[0].schema_arrow.names]
+    total = sum(f.metadata.num_rows for f in opened) or 1
+
+    def batches(columns: list[str]) -> Iterator[Batch]:
+        done = 0
+        for file in opened:
+            present = [c for c in columns if c in file.schema_arrow.names]
+            for batch in file.iter_batches(batch_size=BATCH_ROWS, columns=present):
+                done += batch.num_rows
+                yield batch, done / total, None
+
+    return _Input(headers, batches, "parquet")
+
+
+def _open_csv(path: Path, head: bytes, label: str) -> _Input:
+    encoding, text = _head_encoding(head)
+    if encoding is None:
+        return _open_careful(path, label)
+    lines = io.StringIO(text, newline="").readlines()
+    if len(lines) < 1 or lines[0].count('"') % 2:
+        return _open_careful(path, label)
+    delimiter = sniff_delimiter(lines)
+    header_cells = next(csv.reader([lines[0]], delimiter=delimiter))
+    headers, _ = _unique_headers(header_cells, label)
+    size = max(path.stat().st_size, 1)
+
+    def batches(columns: list[str]) -> Iterator[Batch]:
+        with path.open("rb") as handle:
+            reader = pv.open_csv(
+                handle,
+                read_options=pv.ReadOptions(
+                    column_names=headers,
+                    skip_rows=1,
+                    block_size=CSV_BLOCK_BYTES,
+                    encoding=encoding,
+                ),
+                parse_options=pv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
+                convert_options=pv.ConvertOptions(
+                    include_columns=columns,
+                    column_types=dict.fromkeys(columns, pa.string()),
+                    strings_can_be_null=False,
+                    quoted_strings_can_be_null=False,
+                ),
+            )
+            for batch in reader:
+                yield batch, min(handle.tell() / size, 1.0), None
+
+    return _Input(headers, batches, "csv")
+
+
+def _head_encoding(head: bytes) -> tuple[str | None, str]:
+    """utf8 or cp1252 when Arrow can stream the file, with the head decoded; None when the
+    careful reader must look (UTF-16, binary content, undecodable bytes)."""
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in head:
+        return None, ""
+    body = head.removeprefix(codecs.BOM_UTF8)
+    try:
+        return "utf8", codecs.getincrementaldecoder("utf-8")().decode(body, final=False)
+    except UnicodeDecodeError:
+        return "cp1252", body.decode("cp1252", errors="replace")
+
+
+def _open_careful(path: Path, label: str) -> _Input:
+    """The ingest reader, whole file in memory: for the odd files Arrow cannot stream."""
+    if path.stat().st_size > CAREFUL_MAX_BYTES:
+        raise IcpkitError(
+            "this CSV is too irregular to stream (ragged rows or an unusual encoding) and too "
+            "big to read whole; save it as UTF-8 CSV or Parquet",
+            file=label,
+        )
+    table = read_table(path)
+    frame = table.frame
+    headers = [str(c) for c in frame.columns]
+
+    def batches(columns: list[str]) -> Iterator[Batch]:
+        n = len(frame)
+        for start in range(0, n, BATCH_ROWS):
+            part = frame.iloc[start : start + BATCH_ROWS][columns]
+            arrays = [_text_array(part[c]) for c in columns]
+            batch = pa.RecordBatch.from_arrays(arrays, names=columns)
+            yield batch, min(start + BATCH_ROWS, n) / n, table.lines[start : start + BATCH_ROWS]
+
+    return _Input(headers, batches, "careful")
+
+
+def _text_array(values: pd.Series) -> pa.Array:
+    if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+        return pa.array(values, from_pandas=True)
+    return pa.array([None if v is None or v is pd.NA else str(v) for v in values], pa.string())
+
+
+# ---- columns ----
+
+
+def find_columns(
+    headers: list[str], columns: list[str], mapping: Path | None = None
+) -> dict[str, str]:
+    """Column -> input header: the exact name, else as ``icpkit ingest`` maps headers (the
+    mapping file's ``[accounts]`` section, then canonical names and known aliases)."""
+    found = {c: c for c in columns if c in headers}
+    wanted = [c for c in columns if c not in found]
+    if not wanted:
+        return found
+    from icpkit.ingest.canonical import plan_columns
+    from icpkit.ingest.generic import CONVENTIONS, apply_mapping, read_mapping
+
+    conventions = CONVENTIONS
+    if mapping is not None:
+        conventions = apply_mapping(conventions, read_mapping(mapping))
+    plan = plan_columns(headers, "accounts", conventions)
+    by_name = {**plan.canonical, **{name: header for header, name in plan.custom.items()}}
+    for column in wanted:
+        header = by_name.get(column)
+        if header is not None and header not in found.values():
+            found[column] = header
+    return found
+
+
+def _id_column(
+    headers: list[str], id_column: str | None, label: str, mapping: Path | None
+) -> str | None:
+    if id_column is None:
+        named = next((c for c in ID_CANDIDATES if c in headers), None)
+        return named or find_columns(headers, ["account_id"], mapping).get("account_id")
+    if id_column not in headers:
+        raise IcpkitError(f"no column {id_column!r} to use as the id", file=label)
+    return id_column
+
+
+# ---- writing ----
+
+
+class _Writer:
+    """Parquet or formula-safe CSV, written one batch at a time."""
+
+    def __init__(self, out: Path) -> None:
+        self.out = out
+        self.csv = out.suffix.lower() == ".csv"
+        self._writer: pq.ParquetWriter | pv.CSVWriter | None = None
+
+    def write(self, table: pa.Table) -> None:
+        if self.csv:
+            table = _formula_safe(table)
+        if self._writer is None:
+            if self.csv:
+                options = pv.WriteOptions(quoting_style="needed")
+                self._writer = pv.CSVWriter(str(self.out), table.schema, write_options=options)
+            else:
+                self._writer = pq.ParquetWriter(str(self.out), table.schema)
+        self._writer.write_table(table)
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+
+
+_FORMULA_PATTERN = "^[" + "".join("\\" + c if c in "-\\]^" else c for c in FORMULA_STARTS) + "]"
+
+
+def _formula_safe(table: pa.Table) -> pa.Table:
+    """Text a spreadsheet would run as a formula gets a leading ' (as csvsafe does); booleans
+    are written True/False."""
+    columns = []
+    for column in table.columns:
+        if pa.types.is_boolean(column.type):  # "True"/"False", as pandas and the API write them
+            column = pc.if_else(column, "True", "False")
+        elif pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+            risky = pc.match_substring_regex(column, _FORMULA_PATTERN).fill_null(False)
+            column = pc.if_else(
+                risky,
+                pc.binary_join_element_wise(
+                    pa.scalar("'", column.type), column, pa.scalar("", column.type)
+                ),
+                column,
+            )
+        columns.append(column)
+    names = [escape_formula(n) for n in table.column_names]
+    return pa.Table.from_arrays(columns, names=names)
+
+
+# ---- the command ----
+
+
 def score_file(
-    scorecard: Path, input_path: Path, out: Path, *, id_column: str | None = None
+    scorecard: Path | Scorecard,
+    input_path: Path,
+    out: Path,
+    *,
+    id_column: str | None = None,
+    mapping: Path | None = None,
+    progress: Progress | None = None,
 ) -> dict[str, Any]:
-    """Score ``input_path`` with the card at ``scorecard`` and write ``out`` (.csv/.parquet)."""
+    """Score ``input_path`` (CSV, Parquet file or folder) and write ``out`` (.csv/.parquet).
+
+    Returns a summary: ``rows``, ``tiers`` (rows per tier), ``columns_used`` (card column ->
+    input header), ``columns_missing`` and ``unreadable`` (card column -> rows whose value
+    could not be read and so scored as missing).
+    """
     if out.suffix.lower() not in (".csv", ".parquet"):
         raise IcpkitError("output must end in .csv or .parquet", file=out)
-    card = load_scorecard(scorecard)
-    table = read_table(input_path)
-    frame = table.frame
-    if id_column is None:
-        id_column = next((c for c in ("account_id", "id", "Id") if c in frame.columns), None)
-    elif id_column not in frame.columns:
-        raise IcpkitError(f"no column {id_column!r} to use as the id", file=input_path)
-    used = [c for c in card.columns if c in frame.columns]
-    if not used:
+    card = scorecard if isinstance(scorecard, Scorecard) else load_scorecard(scorecard)
+    source = open_input(Path(input_path))
+    label = str(input_path)
+    sources = find_columns(source.headers, card.columns, mapping)
+    if not sources:
         raise IcpkitError(
             "none of the columns the scorecard reads are here (it reads "
             + ", ".join(card.columns)
             + ")",
-            file=input_path,
+            file=label,
         )
-    result = score_frame(card, frame, id_column)
-    if id_column is None:
-        result.insert(0, "row", table.lines)
+    ident = _id_column(source.headers, id_column, label, mapping)
+    wanted = list(dict.fromkeys([*([ident] if ident else []), *sources.values()]))
     out.parent.mkdir(parents=True, exist_ok=True)
-    if out.suffix.lower() == ".csv":
-        write_safe_csv(result, out)
-    else:
-        result.to_parquet(out, index=False)
-    counts = result["icp_tier"].value_counts()
+    try:
+        scorer, rows = _score_batches(card, source, sources, wanted, ident, out, progress)
+    except pa.ArrowInvalid as error:
+        if source.kind != "csv":
+            raise IcpkitError(f"cannot read the file: {_first_line(error)}", file=label) from None
+        # Ragged rows or bytes Arrow refuses: the careful reader pads, decodes and names lines.
+        source = _open_careful(Path(input_path), label)
+        scorer, rows = _score_batches(card, source, sources, wanted, ident, out, progress)
+    if rows == 0:
+        raise IcpkitError("no data rows", file=label)
     return {
-        "rows": len(result),
-        "tiers": {t: int(counts.get(t, 0)) for t in TIER_NAMES},
-        "columns_used": used,
-        "columns_missing": [c for c in card.columns if c not in frame.columns],
+        "rows": rows,
+        "tiers": {t: scorer.tiers.get(t, 0) for t in TIER_NAMES},
+        "columns_used": sources,
+        "columns_missing": [c for c in card.columns if c not in sources],
+        "unreadable": dict(scorer.unreadable),
     }
+
+
+def _score_batches(
+    card: Scorecard,
+    source: _Input,
+    sources: dict[str, str],
+    wanted: list[str],
+    ident: str | None,
+    out: Path,
+    progress: Progress | None,
+) -> tuple[BatchScorer, int]:
+    scorer = BatchScorer(card, sources)
+    writer = _Writer(out)
+    rows = 0
+    try:
+        for batch, done, lines in source.batches(wanted):
+            scores = scorer.score(batch)
+            if ident is not None:
+                first = {ident: batch.column(ident)}
+            else:  # no id: the row's line, counting the header as line 1
+                if lines is None:
+                    lines = np.arange(rows + 2, rows + 2 + batch.num_rows)
+                first = {"row": pa.array(lines, pa.int64())}
+            writer.write(pa.table({**first, **scores}))
+            rows += batch.num_rows
+            if progress is not None:
+                progress(done)
+    finally:
+        writer.close()
+    return scorer, rows
+
+
+def _first_line(error: Exception) -> str:
+    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from icpkit.cli.app import app, console, progress_bar
+from icpkit.cli.app import app, console, errors, progress_bar
 from icpkit.errors import IcpkitError
 from icpkit.scorecard.model import Tiers
 
@@ -275,6 +275,10 @@ def score(
     id_column: Annotated[
         str | None, typer.Option("--id", help="Column that identifies a row (default: account_id).")
     ] = None,
+    mapping: Annotated[
+        Path | None,
+        typer.Option(help="TOML mapping of your headers to the scorecard's columns (as ingest)."),
+    ] = None,
     signals: Annotated[
         Path | None,
         typer.Option(help="Trigger events (account_id, type, occurred_at): adds timing columns."),
@@ -297,16 +301,47 @@ def score(
     - `icpkit score --scorecard icp/scorecard.toml --input a.csv --signals signals.csv --out s.csv`
     """
     from icpkit.score import score_file
+    from icpkit.timing import add_timing, model_for, read_signals
 
-    summary = score_file(scorecard, input, out, id_column=id_column)
-    tiers = ", ".join(f"{k} {v:,}" for k, v in summary["tiers"].items())
-    console.print(f"Scored {summary['rows']:,} rows into {out} (tiers: {tiers}).")
-    if signals is not None:
-        from icpkit.timing import add_timing, model_for, read_signals
-
-        added = add_timing(out, read_signals(signals), model_for(scorecard, timing), as_of=as_of)
+    # a mistake in the signals or timing file stops before anything is written
+    events = read_signals(signals) if signals is not None else None
+    timing_model = model_for(scorecard, timing) if signals is not None else None
+    with progress_bar() as progress:
+        task = progress.add_task(f"Scoring {input.name}", total=1.0)
+        summary = score_file(
+            scorecard,
+            input,
+            out,
+            id_column=id_column,
+            mapping=mapping,
+            progress=lambda done: progress.update(task, completed=done),
+        )
+    _print_score_summary(summary, out)
+    if events is not None and timing_model is not None:
+        added = add_timing(out, events, timing_model, as_of=as_of)
         cells = ", ".join(f"{k} {v:,}" for k, v in added["priority"].items() if v)
         console.print(f"Timing as of {added['as_of']} ({added['model']}): {cells}.")
+
+
+def _print_score_summary(summary: dict, out: Path) -> None:
+    tiers = ", ".join(f"{k} {v:,}" for k, v in summary["tiers"].items())
+    console.print(f"Scored {summary['rows']:,} rows into {out} (tiers: {tiers}).")
+    if summary["columns_missing"]:
+        missing = ", ".join(summary["columns_missing"])
+        errors.print(
+            f"warning: {len(summary['columns_missing'])} scorecard column(s) not in the input, "
+            f"scored as unknown: {missing}",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+    for column, rows in summary["unreadable"].items():
+        errors.print(
+            f"warning: {column}: {rows:,} value(s) of the wrong type scored as unknown",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
 
 
 @app.command()
