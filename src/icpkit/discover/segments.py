@@ -31,7 +31,7 @@ import pandas as pd
 from scipy import stats as sps
 from scipy.special import gammaln
 
-from icpkit.conditions import Condition, describe_range, read_column
+from icpkit.conditions import Condition, describe_range
 from icpkit.discover.binning import Candidate
 from icpkit.stats import wilson_interval
 
@@ -124,6 +124,7 @@ class SegmentSearch:
     could_form: dict[int, int] = field(default_factory=dict)
     # The smallest effect the data could have shown: see minimum_detectable_effect().
     detectable: list[dict] = field(default_factory=list)
+    evaluated: list[Segment] = field(default_factory=list)  # all, when asked (keep_all)
 
     def to_json(self) -> list[dict]:
         return [s.to_json() for s in [*self.icp, *self.anti]]
@@ -145,13 +146,15 @@ def find_segments(
     won: np.ndarray,
     top: int = 10,
     accounts: pd.DataFrame | None = None,
+    keep_all: bool = False,
 ) -> SegmentSearch:
     """Search conjunctions of up to three conditions; the ``top`` ICP and anti-ICP segments by
     quality (significant ones first), plus every significant single condition.
 
     ``candidates`` are the binned attributes (:class:`AttributeBinner`), ``won`` 1/0 per row.
     ``accounts`` (optional, the rows the candidates were binned on) adds single categories
-    inside the binning's groups to the conditions searched.
+    inside the binning's groups to the conditions searched. ``keep_all`` keeps every segment
+    looked at in ``evaluated`` (for benchmarks against other search tools).
     """
     y = np.asarray(won, dtype=int)
     n, base = len(y), float(y.mean())
@@ -182,6 +185,7 @@ def find_segments(
         detectable=minimum_detectable_effect(
             n, base, ALPHA_BY_DEPTH[1] * float(np.median(weights)) if len(weights) else 0.0
         ),
+        evaluated=segments if keep_all else [],
     )
 
 
@@ -197,8 +201,8 @@ class _Counts:
         self.n, self.k = len(y), int(y.sum())
         self.base = self.k / self.n if self.n else 0.0
         self.matrix = np.array([a.mask for a in atoms], dtype=bool).reshape(len(atoms), -1)
-        self.deals = self.matrix.sum(axis=1).astype(np.int64)
-        self.wins = (self.matrix @ y).astype(np.int64) if atoms else np.zeros(0, np.int64)
+        self.deals = np.count_nonzero(self.matrix, axis=1).astype(np.int64)
+        self.wins = np.count_nonzero(self.matrix & (y == 1), axis=1).astype(np.int64)
         self.attribute = np.array([a.attribute for a in atoms], dtype=object)
 
     def quality(self, deals: np.ndarray, wins: np.ndarray) -> np.ndarray:
@@ -210,10 +214,18 @@ class _Counts:
         order = np.argsort(-np.abs(self.quality(self.deals, self.wins)), kind="stable")
         return np.sort(order[:limit])
 
+    def within(self, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Deals and wins of every atom among the rows of ``mask``."""
+        inside = self.matrix & mask
+        return (
+            np.count_nonzero(inside, axis=1).astype(np.int64),
+            np.count_nonzero(inside & (self.y == 1), axis=1).astype(np.int64),
+        )
+
     def pair_counts(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        m = self.matrix[rows].astype(np.float32)
+        m = self.matrix[rows].astype(np.float64)
         deals = np.rint(m @ m.T).astype(np.int64)
-        wins = np.rint((m * self.y.astype(np.float32)) @ m.T).astype(np.int64)
+        wins = np.rint((m * self.y.astype(np.float64)) @ m.T).astype(np.int64)
         return deals, wins
 
 
@@ -284,10 +296,10 @@ class _Found:
         if not beam:
             return
         i, j = self._pair_rows[0][beam], self._pair_rows[1][beam]
-        masks = (t.matrix[strongest[i]] & t.matrix[strongest[j]]).astype(np.float32)
-        m = t.matrix[strongest].astype(np.float32)
+        masks = (t.matrix[strongest[i]] & t.matrix[strongest[j]]).astype(np.float64)
+        m = t.matrix[strongest].astype(np.float64)
         triple_deals = np.rint(masks @ m.T).astype(np.int64)
-        triple_wins = np.rint((masks * t.y.astype(np.float32)) @ m.T).astype(np.int64)
+        triple_wins = np.rint((masks * t.y.astype(np.float64)) @ m.T).astype(np.int64)
         seen: set[tuple[int, int, int]] = set()
         rows: list[tuple[int, int, int]] = []
         for b_pos, (pi, pj) in enumerate(zip(i, j, strict=True)):
@@ -636,7 +648,7 @@ def _primary(
     holds up: each added condition must raise the win rate by a tenth, keep at least 5% of the
     deals (and 30), add to the others beyond chance, and the whole must stay significant
     against a Bonferroni bar for every conjunction of its depth."""
-    y, n = table.y, table.n
+    n = table.n
     floor = max(30, int(0.05 * n))
     tests = _TestCache(table.n, table.k)
     current: Segment | None = None
@@ -650,9 +662,8 @@ def _primary(
         # Singles: each condition's own weighted share; deeper: Bonferroni over the depth.
         share = weights[rows] if depth == 1 else np.full(len(rows), 1 / max(could_form[depth], 1))
         bar = ALPHA_BY_DEPTH[depth] * share
-        masks = table.matrix[rows] & current_mask
-        deals = masks.sum(axis=1)
-        wins = masks @ y
+        deals, wins = table.within(current_mask)
+        deals, wins = deals[rows], wins[rows]
         p = tests.against_rest(deals, wins)
         if current is not None:
             p = np.maximum(p, tests.adds(deals, wins, current.accounts, current.won))
@@ -660,8 +671,8 @@ def _primary(
                 others = np.logical_and.reduce(
                     [np.ones(n, dtype=bool)] + [a.mask for a in current.atoms if a is not part]
                 )
-                within = table.matrix[rows] & others
-                p = np.maximum(p, tests.adds(deals, wins, within.sum(axis=1), within @ y))
+                other_deals, other_wins = table.within(others)
+                p = np.maximum(p, tests.adds(deals, wins, other_deals[rows], other_wins[rows]))
         with np.errstate(invalid="ignore", divide="ignore"):
             rate = np.where(deals > 0, wins / np.maximum(deals, 1), 0.0)
         ok = (deals >= floor) & (p < bar) & (rate > table.base)
@@ -672,7 +683,7 @@ def _primary(
         quality = table.quality(deals, wins)
         best = int(np.flatnonzero(ok)[np.argmax(quality[ok])])
         chosen = (*(current.atoms if current else ()), atoms[rows[best]])
-        current_mask = masks[best]
+        current_mask = table.matrix[rows[best]] & current_mask
         low, high = wilson_interval(int(wins[best]), int(deals[best]))
         current = Segment(
             kind="icp",
@@ -766,7 +777,7 @@ def _category_atoms(cand: Candidate, accounts: pd.DataFrame | None) -> list[Atom
     atoms = []
     values = None
     if accounts is not None and cand.column in accounts.columns:
-        values = read_column(accounts, cand.column, cand.kind)
+        values = _as_text(accounts[cand.column])
     for j, condition in enumerate(cand.conditions):
         if condition.other or condition.missing or condition.values is None:
             continue
@@ -775,9 +786,16 @@ def _category_atoms(cand: Candidate, accounts: pd.DataFrame | None) -> list[Atom
         if values is None or len(condition.values) < 2:
             continue
         for value in condition.values:
-            single = (values == str(value).strip().casefold()).to_numpy(dtype=bool)
+            single = (values == str(value).strip().casefold()).fillna(False).to_numpy(dtype=bool)
             atoms.append(_atom(cand, Condition(values=(value,)), value, group & single))
     return atoms
+
+
+def _as_text(series: pd.Series) -> pd.Series:
+    """Values as the scorecard compares them (trimmed, case-folded, blank is missing), like
+    :func:`icpkit.conditions.to_text` but vectorised: a million rows in a blink."""
+    text = series.astype("string").str.strip().str.casefold()
+    return text.where(text != "", None)
 
 
 def _range_atoms(cand: Candidate) -> list[Atom]:

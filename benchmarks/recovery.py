@@ -1,0 +1,120 @@
+"""Does discovery find what was planted, and only that? Recovery on the simulator.
+
+For every size (closed deals) and seed, simulate a CRM, keep exactly that many closed deals,
+bin the company attributes and search segments as `icpkit build` does, and count:
+
+- **planted found**: each planted attribute (industry, employees, Snowflake among the
+  technologies) appearing in at least one significant ICP or anti-ICP segment;
+- **noise reported**: each noise attribute (country, region, crm_segment_code: no effect on any
+  outcome) appearing in a significant segment or a significant bin of the win-rate profile.
+
+Run: `.venv/bin/python benchmarks/recovery.py` (20 seeds; `--seeds 5` for a quick look).
+Prints a markdown table for BENCHMARKS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from concurrent.futures import ProcessPoolExecutor
+
+import numpy as np
+
+PLANTED = ("industry", "employees", "snowflake")
+NOISE = ("country", "region", "crm_segment_code")
+SIZES = (40, 100, 300, 1000)
+
+
+def one_run(size: int, seed: int) -> dict:
+    from icpkit.discover.binning import AttributeBinner
+    from icpkit.discover.profiles import attribute_profiles
+    from icpkit.discover.segments import find_segments
+    from icpkit.outcomes import closed_deals
+    from icpkit.simulate import simulate
+
+    accounts = int(size * 1.2) + 40
+    while True:
+        crm = simulate(accounts, seed=seed)
+        closed = closed_deals(crm.deals)
+        if len(closed) >= size:
+            break
+        accounts = int(accounts * 1.3)
+    labelled = closed.merge(crm.accounts, on="account_id", suffixes=("_deal", ""))
+    labelled = labelled.sample(n=size, random_state=seed).reset_index(drop=True)
+    features = labelled[list(crm.accounts.columns)]
+    won = labelled["won"].to_numpy(dtype=int)
+    candidates = AttributeBinner().fit(features, won)
+    search = find_segments(candidates, won, accounts=features)
+    significant = [s for s in search.icp + search.anti if s.significant]
+    in_segments = {a.column for s in significant for a in s.atoms}
+    snowflake = any(
+        a.column == "technologies" and "Snowflake" in (a.condition.values or ())
+        for s in significant
+        for a in s.atoms
+    )
+    profiles = attribute_profiles(candidates, float(won.mean())) if won.any() else []
+    in_profiles = {p["column"] for p in profiles if any(b["significant"] for b in p["bins"])}
+    found = {
+        "industry": "industry" in in_segments,
+        "employees": "employees" in in_segments,
+        "snowflake": snowflake,
+    }
+    noise = {name: name in in_segments | in_profiles for name in NOISE}
+    return {"size": size, "seed": seed, "won": int(won.sum()), "found": found, "noise": noise}
+
+
+def summarise(runs: list[dict], size: int) -> dict:
+    mine = [r for r in runs if r["size"] == size]
+    found = np.array([[r["found"][p] for p in PLANTED] for r in mine], dtype=float)
+    noise = np.array([[r["noise"][n] for n in NOISE] for r in mine], dtype=float)
+    return {
+        "size": size,
+        "runs": len(mine),
+        "won": np.median([r["won"] for r in mine]),
+        "planted_share": found.mean(),
+        "per_planted": found.mean(axis=0),
+        "all_planted": found.all(axis=1).mean(),
+        "noise_share": noise.mean(),
+        "any_noise_runs": noise.any(axis=1).mean(),
+        "per_noise": noise.mean(axis=0),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seeds", type=int, default=20)
+    parser.add_argument("--sizes", default=",".join(map(str, SIZES)))
+    parser.add_argument("--jobs", type=int, default=2)
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    jobs = [(size, seed) for size in sizes for seed in range(args.seeds)]
+    start = time.perf_counter()
+    with ProcessPoolExecutor(max_workers=args.jobs) as pool:
+        runs = list(pool.map(one_run, *zip(*jobs, strict=True)))
+    elapsed = time.perf_counter() - start
+    print(f"{len(runs)} runs ({args.seeds} seeds x sizes {sizes}) in {elapsed:.0f} s\n")
+    header = (
+        "| closed deals | runs | median won | planted found | industry | employees | "
+        "Snowflake | runs with all planted | noise attributes reported | runs with any "
+        "noise | country | region | crm_segment_code |"
+    )
+    print(header)
+    print("|" + "---|" * 13)
+    for size in sizes:
+        s = summarise(runs, size)
+        cells = [
+            f"{s['size']:,}",
+            str(s["runs"]),
+            f"{s['won']:.0f}",
+            f"{s['planted_share']:.0%}",
+            *[f"{v:.0%}" for v in s["per_planted"]],
+            f"{s['all_planted']:.0%}",
+            f"{s['noise_share']:.1%}",
+            f"{s['any_noise_runs']:.0%}",
+            *[f"{v:.0%}" for v in s["per_noise"]],
+        ]
+        print("| " + " | ".join(cells) + " |")
+
+
+if __name__ == "__main__":
+    main()
