@@ -12,6 +12,8 @@ import math
 import shutil
 import sqlite3
 import string
+import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
@@ -24,6 +26,7 @@ from hypothesis import strategies as st
 
 from icpkit.conditions import Condition
 from icpkit.errors import IcpkitError
+from icpkit.score import score_file
 from icpkit.scorecard.io import load_scorecard
 from icpkit.scorecard.model import Attribute, Bin, Disqualifier, Scorecard, Tiers
 from icpkit.sql import DIALECTS, to_sql
@@ -346,3 +349,31 @@ def test_seed_card_in_duckdb_matches_the_playbook_numbers():
     )
     assert rows[1][2:4] == ("D", True)
     assert rows[1][4].startswith("DQ: over 1,000 employees; ")
+
+
+def test_cli_sql_scores_a_simulated_crm_like_icpkit_score(tmp_path):
+    """End to end as a data team would: a card learned from a simulated CRM, `icpkit sql` run
+    in DuckDB over the accounts file, compared row for row with `icpkit score`."""
+    from icpkit.build import build_icp
+    from icpkit.scorecard.io import save_scorecard
+    from icpkit.simulate import simulate, write_crm
+
+    crm = simulate(1200, seed=5)
+    files = write_crm(crm, tmp_path / "crm")
+    card_path = tmp_path / "scorecard.toml"
+    save_scorecard(build_icp(crm.accounts, crm.deals).scorecard, card_path)
+    run = subprocess.run(
+        [sys.executable, "-m", "icpkit", "sql", "--scorecard", str(card_path), "--dialect",
+         "duckdb", "--table", "crm accounts"],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    con = duckdb.connect()
+    con.execute(f"CREATE TABLE \"crm accounts\" AS SELECT * FROM read_csv('{files['accounts']}')")
+    from_sql = con.execute(run.stdout.rstrip().rstrip(";")).df().set_index("account_id")
+    score_file(card_path, files["accounts"], tmp_path / "scored.parquet")
+    from_python = pd.read_parquet(tmp_path / "scored.parquet").set_index("account_id")
+    from_sql = from_sql.loc[from_python.index]
+    for column in ("icp_score", "icp_tier", "icp_disqualified", "icp_reasons"):
+        assert from_sql[column].tolist() == from_python[column].tolist(), column
+    assert from_python["icp_score"].nunique() > 5  # a real spread of scores, not a constant

@@ -1,0 +1,52 @@
+"""`icpkit sql`: the scorecard as one SELECT, to score a whole table inside the warehouse."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from icpkit.cli.app import app, console
+
+
+@app.command()
+def sql(
+    scorecard: Annotated[Path, typer.Option(help="The scorecard file (TOML).")],
+    dialect: Annotated[
+        str,
+        typer.Option(
+            help="duckdb, postgres, sqlite, snowflake, bigquery, spark, redshift or tsql."
+        ),
+    ],
+    table: Annotated[
+        str, typer.Option(help="The table to score, e.g. accounts or analytics.accounts.")
+    ],
+    id_column: Annotated[
+        str, typer.Option("--id", help="The column that identifies a row, returned first.")
+    ] = "account_id",
+    out: Annotated[
+        Path | None, typer.Option(help="Write the SQL to this file instead of printing it.")
+    ] = None,
+) -> None:
+    """Print one SELECT that scores every row of a table: the id, icp_score, icp_tier,
+    icp_disqualified and icp_reasons, with the same numbers and reasons as `icpkit score`.
+    Every identifier is quoted, so any column name is safe. Numeric attributes need numeric
+    columns; lists are text joined by ";" (see docs/scoring-at-scale.md).
+
+    Examples:
+
+    - `icpkit sql --scorecard icp-out/scorecard.toml --dialect duckdb --table accounts`
+    - `icpkit sql --scorecard scorecard.toml --dialect snowflake --table crm.accounts --out s.sql`
+    - `icpkit sql --scorecard scorecard.toml --dialect postgres --table accounts | psql -d crm`
+    """
+    from icpkit.scorecard.io import load_scorecard
+    from icpkit.sql import to_sql
+
+    text = to_sql(load_scorecard(scorecard), table, dialect, id_column=id_column) + ";\n"
+    if out is None:
+        sys.stdout.write(text)
+        return
+    out.write_text(text, encoding="utf-8")
+    console.print(f"Wrote the {dialect} SELECT scoring {table} to {out}.")
