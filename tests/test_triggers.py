@@ -392,6 +392,7 @@ def test_a_bad_signals_file_is_a_one_line_error(tmp_path, demo_build):
     lines = [line for line in run.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and "signals.csv" in lines[0] and "line 3" in lines[0]
     assert "occurred_at" in lines[0]
+    assert not (tmp_path / "s.csv").exists()  # stopped before writing anything
 
 
 def test_read_signals_accepts_common_headers(tmp_path):
