@@ -44,7 +44,11 @@ def server(tmp_path_factory, build_dir):
     )
     key = workspace.create_key("test-suite")
     settings = Settings(
-        workspace=str(path), build_dir=build_dir, rate_per_second=1000, refresh_seconds=0.2
+        workspace=str(path),
+        build_dir=build_dir,
+        rate_per_second=1000,
+        refresh_seconds=0.2,
+        audit_seconds=0.5,
     )
     with running_server(create_app(settings)) as url:
         yield {"url": url, "key": key, "workspace": workspace, "path": path}

@@ -35,6 +35,7 @@ class Settings:
     max_upload_bytes: int = 50_000_000  # CSV uploads in the web app
     cors_origins: tuple[str, ...] = ()  # none: browsers on other sites cannot call the API
     refresh_seconds: float = 1.0  # how often the workspace is checked for a new version
+    audit_seconds: float = 5.0  # how often audit entries are written to the workspace
     session_hours: float = 12.0  # how long a browser stays signed in
     secure_cookies: bool = False  # set behind HTTPS so the session cookie is never sent in clear
 
@@ -101,7 +102,10 @@ class Service:
         self.build = BuildFolder(settings.build_dir) if settings.build_dir else None
         self.metrics = Metrics()
         self.state = LiveState(
-            self.workspace, refresh_seconds=settings.refresh_seconds, on_swap=self._swapped
+            self.workspace,
+            refresh_seconds=settings.refresh_seconds,
+            audit_seconds=settings.audit_seconds,
+            on_swap=self._swapped,
         )
         self.queue = ScoringQueue()
         self.limiter = RateLimiter(rate=settings.rate_per_second, burst=settings.burst)

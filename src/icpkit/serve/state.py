@@ -7,7 +7,7 @@ it (and says so in its answer), the next request takes the new one, and none is 
 A background thread polls the workspace about once a second, so a version activated with
 ``icpkit versions activate`` in another terminal, or saved in the web editor, goes live within
 a second or two. The same poll refreshes the keys (a revoked key stops working) and writes the
-audit entries gathered since the last poll, off the request path.
+audit entries gathered every few seconds, off the request path.
 
 **Batching.** Scoring one company costs a few milliseconds of fixed pandas overhead whatever the
 number of rows, so requests that arrive while a batch is being scored are scored together in the
@@ -118,11 +118,13 @@ class LiveState:
         *,
         refresh_seconds: float = 1.0,
         full_poll_seconds: float = 15.0,
+        audit_seconds: float = 5.0,
         on_swap: Callable[[LiveCard], None] = lambda _: None,
     ) -> None:
         self.workspace = workspace
         self.refresh_seconds = refresh_seconds
         self.full_poll_seconds = full_poll_seconds
+        self.audit_seconds = audit_seconds
         self.on_swap = on_swap
         version, card = workspace.active()
         self.live = LiveCard.of(version, card)
@@ -131,7 +133,7 @@ class LiveState:
         self._audit_lock = threading.Lock()
         self._stop = threading.Event()
         self._revision = workspace.revision()
-        self._last_poll = time.monotonic()
+        self._last_poll = self._last_audit = time.monotonic()
         self._thread: threading.Thread | None = None
         on_swap(self.live)
 
@@ -183,8 +185,12 @@ class LiveState:
         """Write queued audit entries and pick up a new active version or changed keys.
 
         An idle DuckDB workspace is only opened when its file changed, or every
-        ``full_poll_seconds`` in any case."""
-        entries = self._take_audit()
+        ``full_poll_seconds`` in any case. Audit entries are written every ``audit_seconds``:
+        opening a DuckDB file costs tens of milliseconds of CPU that requests would feel."""
+        now = time.monotonic()
+        entries = []
+        if force or now - self._last_audit >= self.audit_seconds:
+            entries, self._last_audit = self._take_audit(), now
         revision = self.workspace.revision()
         due = time.monotonic() - self._last_poll >= self.full_poll_seconds
         if not (force or entries or due or revision is None or revision != self._revision):
