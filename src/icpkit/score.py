@@ -190,6 +190,7 @@ class BatchScorer:
 
     card: Scorecard
     sources: dict[str, str]
+    scale: dict[str, float] = field(default_factory=dict)  # column -> factor (mapping's units)
     unreadable: Counter = field(default_factory=Counter)
     tiers: Counter = field(default_factory=Counter)
 
@@ -234,6 +235,8 @@ class BatchScorer:
         array = batch.column(source) if source is not None else None
         codes, distinct = _distinct(array, n)
         prepared = prepare(pd.DataFrame({column: distinct}), self.card)
+        if column in self.scale and column in prepared.columns:  # revenue given in millions
+            prepared[column] = pd.to_numeric(prepared[column], errors="coerce") * self.scale[column]
         counts = np.bincount(codes, minlength=len(distinct))
         return _Column(codes, distinct, prepared, counts)
 
@@ -379,6 +382,16 @@ def _text_array(values: pd.Series) -> pa.Array:
 # ---- columns ----
 
 
+def mapping_scale(mapping: Path | None) -> dict[str, float]:
+    """The ``[accounts.scale]`` factors of an ingest mapping file (revenue in millions: 1e6)."""
+    if mapping is None:
+        return {}
+    from icpkit.ingest.generic import read_mapping
+
+    section = read_mapping(mapping).get("accounts", {}).get("scale", {})
+    return {str(column): float(factor) for column, factor in section.items()}
+
+
 def find_columns(
     headers: list[str], columns: list[str], mapping: Path | None = None
 ) -> dict[str, str]:
@@ -471,19 +484,20 @@ def _formula_safe(table: pa.Table) -> pa.Table:
 def score_file(
     scorecard: Path | Scorecard,
     input_path: Path,
-    out: Path,
+    out: Path | None,
     *,
     id_column: str | None = None,
     mapping: Path | None = None,
     progress: Progress | None = None,
 ) -> dict[str, Any]:
-    """Score ``input_path`` (CSV, Parquet file or folder) and write ``out`` (.csv/.parquet).
+    """Score ``input_path`` (CSV, Parquet file or folder) and write ``out`` (.csv/.parquet;
+    None only counts, as sizing a universe does).
 
     Returns a summary: ``rows``, ``tiers`` (rows per tier), ``columns_used`` (card column ->
     input header), ``columns_missing`` and ``unreadable`` (card column -> rows whose value
     could not be read and so scored as missing).
     """
-    if out.suffix.lower() not in (".csv", ".parquet"):
+    if out is not None and out.suffix.lower() not in (".csv", ".parquet"):
         raise IcpkitError("output must end in .csv or .parquet", file=out)
     card = scorecard if isinstance(scorecard, Scorecard) else load_scorecard(scorecard)
     source = open_input(Path(input_path))
@@ -498,15 +512,18 @@ def score_file(
         )
     ident = _id_column(source.headers, id_column, label, mapping)
     wanted = list(dict.fromkeys([*([ident] if ident else []), *sources.values()]))
-    out.parent.mkdir(parents=True, exist_ok=True)
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    scorer = BatchScorer(card, sources, mapping_scale(mapping))
     try:
-        scorer, rows = _score_batches(card, source, sources, wanted, ident, out, progress)
+        rows = _score_batches(scorer, source, wanted, ident, out, progress)
     except pa.ArrowInvalid as error:
         if source.kind != "csv":
             raise IcpkitError(f"cannot read the file: {_first_line(error)}", file=label) from None
         # Ragged rows or bytes Arrow refuses: the careful reader pads, decodes and names lines.
         source = _open_careful(Path(input_path), label)
-        scorer, rows = _score_batches(card, source, sources, wanted, ident, out, progress)
+        scorer = BatchScorer(card, sources, scorer.scale)
+        rows = _score_batches(scorer, source, wanted, ident, out, progress)
     if rows == 0:
         raise IcpkitError("no data rows", file=label)
     return {
@@ -519,16 +536,14 @@ def score_file(
 
 
 def _score_batches(
-    card: Scorecard,
+    scorer: BatchScorer,
     source: _Input,
-    sources: dict[str, str],
     wanted: list[str],
     ident: str | None,
-    out: Path,
+    out: Path | None,
     progress: Progress | None,
-) -> tuple[BatchScorer, int]:
-    scorer = BatchScorer(card, sources)
-    writer = _Writer(out)
+) -> int:
+    writer = _Writer(out) if out is not None else None
     rows = 0
     try:
         for batch, done, lines in source.batches(wanted):
@@ -539,13 +554,15 @@ def _score_batches(
                 if lines is None:
                     lines = np.arange(rows + 2, rows + 2 + batch.num_rows)
                 first = {"row": pa.array(lines, pa.int64())}
-            writer.write(pa.table({**first, **scores}))
+            if writer is not None:
+                writer.write(pa.table({**first, **scores}))
             rows += batch.num_rows
             if progress is not None:
                 progress(done)
     finally:
-        writer.close()
-    return scorer, rows
+        if writer is not None:
+            writer.close()
+    return rows
 
 
 def _first_line(error: Exception) -> str:

@@ -14,6 +14,7 @@ from icpkit.cli import (
     monitor,  # noqa: F401
     report,  # noqa: F401
     serve,  # noqa: F401
+    size,  # noqa: F401
     sql,  # noqa: F401
     validate,  # noqa: F401
 )
