@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from icpkit.cli.app import app, console
+from icpkit.cli.app import app, console, errors
 from icpkit.errors import IcpkitError
 
 WorkspaceOption = Annotated[
@@ -158,7 +158,8 @@ def keys_create(
     """
     token = _open(workspace).create_key(name, rate_per_second=rate_limit)
     sys.stdout.write(token + "\n")
-    console.print(f"Key {name!r} created. Copy it now: it cannot be shown again.", style="dim")
+    # The note goes to stderr, so `KEY=$(icpkit keys create --name x)` captures the key alone.
+    errors.print(f"Key {name!r} created. Copy it now: it cannot be shown again.", style="dim")
 
 
 @keys_app.command("revoke")

@@ -13,8 +13,17 @@ __all__ = ["Service", "Settings", "create_app", "serve"]
 
 def serve(settings: Settings, *, host: str = "127.0.0.1", port: int = 8000) -> None:
     """Run the server until interrupted (Ctrl-C finishes requests in flight, then stops)."""
+    import logging
+
     import uvicorn
 
+    # Version swaps and refresh problems are worth seeing next to uvicorn's own lines.
+    log = logging.getLogger("icpkit.serve")
+    if not log.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(levelname)s:     %(message)s"))
+        log.addHandler(handler)
+        log.setLevel(logging.INFO)
     app = create_app(settings)
     uvicorn.run(
         app,

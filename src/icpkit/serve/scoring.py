@@ -109,6 +109,7 @@ class CardScorer:
         self.cache_size = cache_size
         self._prepared: dict[str, dict[str, Any]] = {c: {} for c in card.columns}
         self._numbers: dict[str, float] = {}
+        self._decided: dict[tuple, dict[str, Any]] = {}
         self._lock = threading.Lock()
         self._bounds = card.point_range()
         self._parsers = _direct_parsers(card)
@@ -128,13 +129,12 @@ class CardScorer:
     def score(self, accounts: Sequence[Mapping[str, Any]]) -> list[ScoredAccount]:
         if not accounts:
             return []
-        texts = {c: [cell_text(a.get(c)) for a in accounts] for c in self.card.columns}
+        texts = _texts(accounts, self.card)
         with self._lock:
-            prepared = self._prepare(texts)
             if not self.fast:
-                frame = pd.DataFrame(prepared, dtype=object)
+                frame = pd.DataFrame(self._prepare(texts), dtype=object)
                 return _results(self.card.apply(frame).to_frame())
-            return self._score_rows(prepared, len(accounts))
+            return self._score_rows(texts, len(accounts))
 
     # ---- prepared values, remembered ----------------------------------------------------
 
@@ -188,20 +188,14 @@ class CardScorer:
         reader = {"list": to_list, "boolean": to_bool_text}.get(kind, to_text)
         return [reader(v) for v in values]
 
-    def _score_rows(self, prepared: dict[str, list[Any]], n: int) -> list[ScoredAccount]:
+    def _score_rows(self, texts: dict[str, list[str]], n: int) -> list[ScoredAccount]:
         card = self.card
         points = np.zeros((n, len(card.attributes)), dtype=np.int64)
         labels = []
         for j, attribute in enumerate(card.attributes):
-            typed = self._typed(prepared[attribute.column], attribute.kind)
-            column_labels = np.full(n, _NO_BIN, dtype=object)
-            for i, value in enumerate(typed):
-                for b in attribute.bins:
-                    if _matches(value, attribute.kind, b.condition):
-                        points[i, j] = b.points
-                        column_labels[i] = b.label
-                        break
-            labels.append(column_labels)
+            found = self._lookup(("bin", j), attribute, texts[attribute.column], _first_bin)
+            points[:, j] = [p for p, _ in found]
+            labels.append(np.array([label for _, label in found], dtype=object))
         raw = points.sum(axis=1)
         low, high = self._bounds
         span = max(high - low, 1)
@@ -209,10 +203,10 @@ class CardScorer:
         tiers = card.tiers.assign((raw if card.tiers.unit == "points" else score).astype(float))
         disqualified = np.zeros(n, dtype=bool)
         dq_reason = np.full(n, "", dtype=object)
-        for rule in card.disqualifiers:
-            typed = self._typed(prepared[rule.column], rule.kind)
-            for i, value in enumerate(typed):
-                if not disqualified[i] and _matches(value, rule.kind, rule.condition):
+        for k, rule in enumerate(card.disqualifiers):
+            hits = self._lookup(("dq", k), rule, texts[rule.column], _hits)
+            for i, hit in enumerate(hits):
+                if hit and not disqualified[i]:
                     disqualified[i] = True
                     dq_reason[i] = f"DQ: {rule.reason}"
         tiers[disqualified] = "D"
@@ -221,6 +215,19 @@ class CardScorer:
             ScoredAccount(int(s), str(t), bool(d), r)
             for s, t, d, r in zip(score, tiers, disqualified, scored.reasons(), strict=True)
         ]
+
+    def _lookup(self, key: tuple, item: Any, texts: list[str], decide: Any) -> list[Any]:
+        """What ``decide`` says of each text for one attribute or disqualifier, worked out
+        once per distinct text (parse, type, match) and remembered."""
+        memo = self._decided.setdefault(key, {})
+        if len(memo) > self.cache_size:
+            memo.clear()
+        unseen = [t for t in dict.fromkeys(texts) if t not in memo]
+        if unseen:
+            prepared = self._prepare({item.column: unseen})[item.column]
+            for text, value in zip(unseen, self._typed(prepared, item.kind), strict=True):
+                memo[text] = decide(item, value)
+        return [memo[t] for t in texts]
 
     # ---- the self-check -----------------------------------------------------------------
 
@@ -248,7 +255,7 @@ class CardScorer:
         probes = probe_accounts(self.card)
         reference = score_accounts(self.card, probes)
         with self._lock:
-            fast = self._score_rows(self._prepare(_texts(probes, self.card)), len(probes))
+            fast = self._score_rows(_texts(probes, self.card), len(probes))
         for account, want, got in zip(probes, reference, fast, strict=True):
             if want != got:
                 return f"{account} scores {got} row by row but {want} in score_frame"
@@ -329,6 +336,18 @@ def _number(value: Any, read: dict[str, float]) -> float:
     if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
         return float(value)
     return read_column(pd.DataFrame({"x": [value]}, dtype=object), "x", "numeric").iloc[0]
+
+
+def _first_bin(attribute: Any, value: Any) -> tuple[int, str]:
+    """Points and label of the first bin that takes the value (0 when none does)."""
+    for b in attribute.bins:
+        if _matches(value, attribute.kind, b.condition):
+            return b.points, b.label
+    return 0, _NO_BIN
+
+
+def _hits(rule: Any, value: Any) -> bool:
+    return _matches(value, rule.kind, rule.condition)
 
 
 def _matches(value: Any, kind: str, condition: Condition) -> bool:
