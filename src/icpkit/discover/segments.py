@@ -595,11 +595,14 @@ def _search_space(candidates: list[Candidate], accounts: pd.DataFrame | None) ->
 
 def _shortlist(segments: list[Segment], top: int) -> list[Segment]:
     """The best ``top`` by quality, leaving out near-copies of a better one (a segment that
-    covers nearly the same deals says nothing new), plus every significant one-condition
-    segment: a reader looks for each attribute's verdict, and the paragraph quotes them."""
+    covers nearly the same deals says nothing new), plus the best significant one-condition
+    segment of every attribute not on the list yet: a reader looks for each attribute's
+    verdict, and the paragraph quotes them. On large data every correlate of size is
+    significant; one per attribute keeps the list readable."""
     chosen: list[Segment] = []
     masks: list[np.ndarray] = []
-    for s in sorted(segments, key=_rank):
+    ranked = sorted(segments, key=_rank)
+    for s in ranked:
         if len(chosen) >= top:
             break
         mask = s.mask
@@ -607,12 +610,11 @@ def _shortlist(segments: list[Segment], top: int) -> list[Segment]:
             continue
         chosen.append(s)
         masks.append(mask)
-    picked = {id(s) for s in chosen}
-    chosen += [
-        s
-        for s in sorted(segments, key=_rank)
-        if s.significant and len(s.atoms) == 1 and id(s) not in picked
-    ]
+    covered = {s.atoms[0].attribute for s in chosen if len(s.atoms) == 1}
+    for s in ranked:
+        if s.significant and len(s.atoms) == 1 and s.atoms[0].attribute not in covered:
+            chosen.append(s)
+            covered.add(s.atoms[0].attribute)
     return chosen
 
 
