@@ -125,7 +125,9 @@ def test_a_fall_in_the_top_tiers_raises_the_alarm_with_numbers() -> None:
     assert report.status == "alarm"
     # 42.5% at build (85 of 200 held out) against 12.5% now (15 of 120): 30 points.
     assert top.details["drop"] == pytest.approx(0.425 - 0.125)
-    assert "42% at build -> 12% now (-30 points" in top.finding
+    assert top.details["expected_win_rate"] == pytest.approx(0.425)
+    assert "12% of 120 new deals won, against 42% expected" in top.finding
+    assert "(-30 points" in top.finding
     assert top.p_adjusted < 0.05
     assert top.finding in report.to_json()["reasons"]
 
@@ -451,3 +453,14 @@ def test_weighted_holm() -> None:
     assert adjusted[4] == pytest.approx(0.002 / 0.125)
     assert adjusted[0] == pytest.approx(0.01 * 0.875 / 0.5)
     assert adjusted[3] == 0.5
+
+
+def test_more_tier_b_deals_is_a_change_of_mix_not_a_fall() -> None:
+    held_out = HELD_OUT | {"A": {"deals": 100, "won": 80}, "B": {"deals": 100, "won": 20}}
+    crm = CRM().add("A", 20, 16).add("B", 200, 40).add("C", 60, 12).add("D", 60, 3)
+    top = _check(monitor(_card(held_out_tiers=held_out), *crm.tables()), "top_tiers")
+    # Pooled, A-B fell from 50% to 25%; for this mix of A and B, 25% is exactly as expected.
+    assert top.details["build"]["win_rate"] == 0.5
+    assert top.details["now"]["win_rate"] == pytest.approx(56 / 220)
+    assert top.details["expected_win_rate"] == pytest.approx(56 / 220)
+    assert top.status == "ok" and not top.practical

@@ -77,11 +77,12 @@ ARR_LOG_GROWTH_PER_YEAR = {"icp": 0.20, "other": 0.03, "anti_icp": -0.05}
 ARR_GROWTH_SIGMA = 0.25
 
 # Drift, only when simulate() is given ``upmarket_from``: the company moves upmarket on that
-# date (prices rise, the product grows mid-market features). Deals decided before it win as if
-# the ICP's size band were small companies; deals decided on or after it follow the planted
-# profile (ICP_EMPLOYEES, mid-market), and companies below that band are priced out.
+# date. Before it the product suits small companies: the ICP's size band is small and larger
+# companies are out of reach (long security reviews, missing features). From it on prices rise
+# and mid-market features ship: deals follow the planted profile (ICP_EMPLOYEES, mid-market)
+# and companies below that band are priced out. UNSERVED_LOGIT is the penalty either way.
 SMALL_ICP_EMPLOYEES = (20, 199)  # inclusive
-PRICED_OUT_LOGIT = -1.5
+UNSERVED_LOGIT = -1.5
 
 
 @dataclass
@@ -146,9 +147,10 @@ def simulate(
 
     ``upmarket_from`` (default: none) plants drift, a move from small companies to mid-market:
     deals decided before that date win as if the ICP's size band were ``SMALL_ICP_EMPLOYEES``;
-    deals decided on or after it follow ``ICP_EMPLOYEES``, and companies smaller than that lose
-    ``PRICED_OUT_LOGIT`` more. The draw is otherwise the same, and ``truth["drift"]`` describes
-    the move.
+    deals decided on or after it follow ``ICP_EMPLOYEES``. The sizes the company does not serve
+    at the time (above the small band before, below the mid-market band after) lose
+    ``UNSERVED_LOGIT``. The draw is otherwise the same, and ``truth["drift"]`` describes the
+    move.
     """
     if n_accounts < 1:
         raise ValueError(f"n_accounts must be at least 1, got {n_accounts}")
@@ -481,7 +483,7 @@ def _decide_outcomes(
         + WIN_LOGIT["icp_employees"] * icp_employees
         + WIN_LOGIT["icp_technology"] * traits.icp_technology[account]
         + WIN_LOGIT["icp_fit"] * in_icp
-        + _priced_out(traits, deals, shift_day)  # 0.0 without a move: the sum is unchanged
+        + _unserved(traits, deals, shift_day)  # 0.0 without a move: the sum is unchanged
         + WIN_LOGIT["anti_icp_small"] * traits.anti_icp_small[account]
         + WIN_LOGIT["anti_icp_industry"] * traits.anti_icp_industry[account]
         + WIN_LOGIT["trigger"] * deals.trigger
@@ -513,13 +515,16 @@ def _fit_at_decision(
     )
 
 
-def _priced_out(traits: _Accounts, deals: _Deals, shift_day: int | None) -> np.ndarray | float:
-    """Extra logit for deals decided after the move at companies below the new size band."""
+def _unserved(traits: _Accounts, deals: _Deals, shift_day: int | None) -> np.ndarray | float:
+    """Extra logit for deals at companies the product does not serve when they are decided:
+    above the small-company band before the move, below the mid-market band after it."""
     if shift_day is None:
         return 0.0
     after = deals.created + deals.cycle >= shift_day
-    small = traits.employees[deals.account] < ICP_EMPLOYEES[0]
-    return PRICED_OUT_LOGIT * (after & small)
+    employees = traits.employees[deals.account]
+    too_big = ~after & (employees > SMALL_ICP_EMPLOYEES[1])
+    priced_out = after & (employees < ICP_EMPLOYEES[0])
+    return UNSERVED_LOGIT * (too_big | priced_out)
 
 
 def _small_company_icp(traits: _Accounts) -> tuple[np.ndarray, np.ndarray]:
@@ -547,7 +552,8 @@ def _drift_truth(traits: _Accounts, deals: _Deals, shift_day: int, moved: date) 
         "icp_employees_before; deals decided on or after it follow icp_employees_after",
         "icp_employees_before": list(SMALL_ICP_EMPLOYEES),
         "icp_employees_after": list(ICP_EMPLOYEES),
-        "priced_out_logit_after": PRICED_OUT_LOGIT,
+        "unserved_logit": UNSERVED_LOGIT,
+        "unserved": "over 199 employees before upmarket_from, under 200 on and after it",
         "deals_decided_after": int((after & decided).sum()),
         "win_rate_old_icp_before": rate(old_icp & ~after),
         "win_rate_old_icp_after": rate(old_icp & after),

@@ -15,8 +15,9 @@ again every time it runs (from cron or CI) and raises an alarm only on evidence:
   confirms.
 
 Every test is one-sided and a weighted Holm correction runs over all the tests of one run (the
-close-rate checks share half of ``alpha``, the others the other half), so one run raises a
-false alarm with probability at most ``alpha``. The build-time baseline is the win rate
+close-rate checks, top tiers, primary segment and separation, share half of ``alpha``; tier
+order, churn and lead mix the other half), so one run raises a false alarm with probability at
+most ``alpha``. The build-time baseline is the win rate
 per tier on held-out deals that ``icpkit build`` stores in the card (``trained_on.held_out_tiers``);
 for a card without it, the deals closed before the build in the same deals file stand in.
 """
@@ -39,7 +40,8 @@ from icpkit.scorecard.model import TIER_NAMES, Scorecard
 from icpkit.stats import wilson_interval
 
 IN_ICP = ("A", "B")
-CLOSE_RATE_CHECKS = ("top_tiers", "primary_segment")
+# The questions the monitor exists for: they share half of alpha, every other check the rest.
+CLOSE_RATE_CHECKS = ("top_tiers", "primary_segment", "separation")
 RULE = "re-validate every 50-100 closed deals, or every quarter, whichever comes first"
 
 
@@ -326,12 +328,40 @@ def _baseline(card: Scorecard, old: pd.DataFrame, cut: pd.Timestamp) -> tuple[di
 def _top_tiers(
     baseline: dict[str, Rate], tiers: np.ndarray, won: np.ndarray, settings: MonitorSettings
 ) -> Check:
+    """New deals in tiers A and B against what the build-time rates of A and B predict for
+    this mix of A and B deals: a shift in the mix alone (more B, fewer A) is no fall."""
     question = "Did the close rate of tiers A-B (the ICP) fall?"
+    label = "Close rate in tiers A-B"
     now = _rate(won[np.isin(tiers, IN_ICP)])
     if not baseline:
         return Check("top_tiers", question, "no baseline", "Tiers A-B: nothing to compare with.")
     then = _merge(baseline, IN_ICP)
-    return _drop_check("top_tiers", "Close rate in tiers A-B", question, then, now, settings)
+    details: dict[str, Any] = {"build": then.to_json(), "now": now.to_json()}
+    if now.deals < settings.min_deals or then.deals < settings.min_deals:
+        finding = f"{label}: {now.deals} new closed deals, {settings.min_deals} needed to test."
+        return Check("top_tiers", question, "not enough data", finding, details=details)
+    expected, variance = 0.0, 0.0
+    for tier in IN_ICP:
+        deals = int((tiers == tier).sum())
+        rate = baseline[tier] if baseline[tier].deals else then
+        expected += deals * rate.win_rate
+        # Binomial spread of the new deals, plus the uncertainty of the build-time rate; half
+        # a win and half a loss keep a 0% or 100% rate from claiming to be exact.
+        p = (rate.won + 0.5) / (rate.deals + 1)
+        variance += deals * p * (1 - p) + deals**2 * p * (1 - p) / rate.deals
+    expected_rate = expected / now.deals
+    drop = expected_rate - now.win_rate
+    p_value = float(sps.norm.sf((expected - now.won) / math.sqrt(variance)))
+    details |= {"expected_win_rate": expected_rate, "drop": drop}
+    finding = (
+        f"{label}: {_pct(now.win_rate)} of {now.deals} new deals won, against "
+        f"{_pct(expected_rate)} expected from the build-time rates of tiers A and B "
+        f"({100 * -drop:+.0f} points; one-sided p = {_p(p_value)})."
+    )
+    practical = drop > settings.min_drop
+    return Check(
+        "top_tiers", question, "ok", finding, p_value=p_value, practical=practical, details=details
+    )
 
 
 def _primary_segment(
@@ -671,7 +701,7 @@ def segment_mask(frame: pd.DataFrame, conditions: list[dict[str, Any]]) -> np.nd
 
 def _decide(checks: list[Check], settings: MonitorSettings) -> None:
     """Weighted Holm over every test that ran; an alarm needs significance and a change that
-    matters. The close-rate checks (the question the monitor exists for) share half of alpha,
+    matters. The close-rate checks (the questions the monitor exists for) share half of alpha,
     the other checks the other half, so a dozen lead-mix tests cannot drown a fall in the close
     rate; the chance of any false alarm in a run stays at most alpha."""
     tested = [c for c in checks if c.p_value is not None]
