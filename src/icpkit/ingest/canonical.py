@@ -27,13 +27,11 @@ import pyarrow.compute as pc
 
 from icpkit import schema
 from icpkit.errors import IcpkitError
+from icpkit.ingest import arrowtext
 from icpkit.ingest import normalise as nz
 from icpkit.ingest.readers import RawTable, read_table
 
-try:  # pandas >= 2.3: the default string dtype of pandas 3 (missing values are NaN)
-    STR_DTYPE: pd.StringDtype = pd.StringDtype(na_value=np.nan)
-except TypeError:  # pragma: no cover - older pandas
-    STR_DTYPE = pd.StringDtype()
+STR_DTYPE = arrowtext.STR_DTYPE
 
 MAX_LISTED_CELL_ISSUES = 1000
 
@@ -521,29 +519,21 @@ class ColumnResult:
 
 
 def _is_text(series: pd.Series) -> bool:
-    if series.dtype != object and not pd.api.types.is_string_dtype(series.dtype):
-        return False
-    return pd.api.types.infer_dtype(series, skipna=True) in ("string", "empty")
+    return arrowtext.is_text(series)
 
 
 def clean_text(series: pd.Series) -> pd.Series:
-    """Text cells stripped; blank cells and tokens like ``NULL``, ``N/A`` become None."""
+    """Text cells trimmed, as an Arrow-backed string column; blank cells and tokens like
+    ``NULL``, ``N/A`` become missing. Typed columns (Parquet, a database) pass unchanged."""
     if not _is_text(series):
         return series
-    return pd.Series(per_unique(series, _clean_cell), index=series.index, dtype=object)
-
-
-def _clean_cell(value: str) -> str | None:
-    stripped = value.strip()
-    if len(stripped) <= 8 and stripped.lower() in nz.BLANK_TOKENS:
-        return None
-    return stripped
+    return arrowtext.clean(series)
 
 
 def per_unique(series: pd.Series, fn: Callable[[Any], Any]) -> np.ndarray:
     """``fn`` applied once per distinct non-missing value, spread back over the rows (object
     array; None where the value is missing)."""
-    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    codes, uniques = arrowtext.factorize(series)
     results = np.empty(len(uniques) + 1, dtype=object)
     for i, value in enumerate(uniques):
         results[i] = fn(value)
@@ -575,7 +565,7 @@ def map_unique(series: pd.Series, parse: Callable[[str], Any]) -> tuple[np.ndarr
     """Apply ``parse`` once per distinct value. Returns (values, reasons): object arrays aligned
     with ``series``; a value is None where the cell is blank or unreadable, a reason is the
     :class:`~icpkit.ingest.normalise.ParseError` message where it is unreadable."""
-    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    codes, uniques = arrowtext.factorize(series)
     parsed = np.empty(len(uniques) + 1, dtype=object)
     reasons = np.empty(len(uniques) + 1, dtype=object)
     for i, value in enumerate(uniques):
@@ -614,16 +604,34 @@ def _type_int_like(
     return result
 
 
+# Numbers Arrow converts exactly as parse_money would (to the same float, in USD): the common
+# case of a million-row export is read without a Python call per cell.
+_PLAIN_DECIMAL = r"-?(?:\d{1,15}(?:\.\d+)?|\.\d+)"
+
+
 def _type_money(text: pd.Series, name: str) -> ColumnResult:
     if pd.api.types.is_numeric_dtype(text.dtype) and not pd.api.types.is_bool_dtype(text.dtype):
         return ColumnResult(text.astype("float64"))
     text = _to_text(text)
-    parsed, reasons = map_unique(text, nz.parse_money)
-    amounts = np.array([np.nan if p is None else p.amount for p in parsed], dtype="float64")
-    currencies = np.array([None if p is None else p.currency for p in parsed], dtype=object)
+    n = len(text)
+    amounts = np.full(n, np.nan)
+    currencies = np.full(n, None, dtype=object)
+    reasons = np.full(n, None, dtype=object)
+    plain = np.ones(n, dtype=bool)
+    fast = arrowtext.full_match(text, _PLAIN_DECIMAL)
+    if fast.any():
+        numbers = arrowtext.to_arrow(text).filter(pa.array(fast)).cast(pa.float64())
+        amounts[fast] = numbers.to_numpy()
+        currencies[fast] = "USD"
+    slow = np.flatnonzero(~fast & text.notna().to_numpy())
+    if slow.size:
+        rest = text.iloc[slow]
+        parsed, reasons[slow] = map_unique(rest, nz.parse_money)
+        amounts[slow] = [np.nan if p is None else p.amount for p in parsed]
+        currencies[slow] = [None if p is None else p.currency for p in parsed]
+        plain[slow] = per_unique(rest, nz.is_plain_number) != False  # noqa: E712
     result = ColumnResult(pd.Series(amounts, index=text.index), reasons)
     failed = reasons != None  # noqa: E711
-    plain = per_unique(text, nz.is_plain_number) != False  # noqa: E712 - None (blank) is plain
     if (failed | ~plain).any():
         result.extras[f"{name}_raw"] = _raw_where(text, failed | ~plain)
     foreign = (currencies != None) & (currencies != "USD")  # noqa: E711
@@ -639,6 +647,14 @@ def _type_money(text: pd.Series, name: str) -> ColumnResult:
     return result
 
 
+# ISO dates, with or without a time: read by their first 10 characters (a column of
+# timestamps has a million distinct values but only a few thousand distinct days).
+_ISO_DATE_TIME = (
+    r"\d{4}-\d{2}-\d{2}(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?"
+    r"\s*(?:Z|UTC|GMT|[+-]\d{2}:?\d{2})?)?"
+)
+
+
 def _type_date(text: pd.Series) -> ColumnResult:
     if pd.api.types.is_datetime64_any_dtype(text.dtype):
         values = text
@@ -646,13 +662,27 @@ def _type_date(text: pd.Series) -> ColumnResult:
             values = values.dt.tz_localize(None)
         return ColumnResult(values.dt.normalize().astype("datetime64[ns]"))
     text = _to_text(text)
-    uniques = pd.unique(text.dropna())
+    fast = arrowtext.full_match(text, _ISO_DATE_TIME)
+    keys = text
+    if fast.any():
+        array = arrowtext.to_arrow(text)
+        day = pc.if_else(pa.array(fast), pc.utf8_slice_codeunits(array, 0, 10), array)
+        keys = arrowtext.to_series(day, text.index)
+    codes, uniques = arrowtext.factorize(keys)
     parts = [p for p in (nz.slash_date_parts(u) for u in uniques) if p is not None]
     day_first = any(a > 12 for a, _ in parts) and not any(b > 12 for _, b in parts)
-    values, reasons = map_unique(text, lambda s: nz.parse_date(s, day_first=day_first))
-    iso = pd.Series([None if v is None else v.isoformat() for v in values], dtype=object)
-    dates = pd.to_datetime(iso, format="%Y-%m-%d").astype("datetime64[ns]")
-    dates.index = text.index
+    days = np.full(len(uniques) + 1, np.datetime64("NaT"), dtype="datetime64[D]")
+    messages = np.full(len(uniques) + 1, None, dtype=object)
+    for i, value in enumerate(uniques):
+        try:
+            days[i] = np.datetime64(nz.parse_date(value, day_first=day_first), "D")
+        except nz.ParseError as error:
+            messages[i] = str(error)
+    reasons = messages[codes]
+    cut_short = fast & (reasons != None)  # noqa: E711 - say what the cell holds, not its day
+    if cut_short.any():
+        _, reasons[cut_short] = map_unique(text[cut_short], nz.parse_date)
+    dates = pd.Series(days[codes].astype("datetime64[ns]"), index=text.index)
     result = ColumnResult(dates, reasons)
     if day_first:
         result.notes.append("dates like 3/1/2024 read day first (some start above 12)")
@@ -827,8 +857,8 @@ def empty_column(logical_type: str, n: int) -> pd.Series:
     if logical_type == "bool":
         return pd.Series(pd.array([None] * n, dtype="boolean"))
     if logical_type == "list":
-        return pd.Series([None] * n, dtype=object)
-    return pd.Series([None] * n, dtype=object).astype(STR_DTYPE)
+        return pd.Series(np.full(n, None, dtype=object))
+    return arrowtext.to_series(pa.nulls(n, type=pa.large_string()))
 
 
 def empty_table(table: str) -> pd.DataFrame:
@@ -943,32 +973,51 @@ def build_table(
     for source in conventions.columns.get(table, {}):
         if nz.header_key(source) not in header_keys:
             build.note(f'the mapping names a column "{source}" that this file does not have')
-    cleaned = {h: clean_text(raw.frame[h].reset_index(drop=True)) for h in headers}
+    cleaned = dict(
+        zip(
+            headers,
+            arrowtext.map_columns(
+                lambda h: clean_text(raw.frame[h].reset_index(drop=True)), headers, rows=n
+            ),
+            strict=True,
+        )
+    )
     replaced = _replace_values(build, cleaned, conventions.values.get(table, {}))
     transforms = conventions.transforms.get(table, {})
     scale = conventions.scale.get(table, {})
     columns: dict[str, pd.Series] = {}
     extras: dict[str, pd.Series] = {}
     required = set(schema.REQUIRED[table]) - {"outcome"}
+    jobs: list[tuple[str, str, str, pd.Series]] = []
     for column, logical_type in schema.TABLES[table].items():
         header = plan.canonical.get(column)
         if header is None and column == "region" and "country" in plan.canonical:
-            header, text = "", pd.Series([None] * n, dtype=object)  # derived from country
+            jobs.append((column, logical_type, "", pd.Series([None] * n, dtype=object)))
         elif header is None:
             columns[column] = empty_column(logical_type, n)
-            continue
         else:
-            text = cleaned[header]
-        if column in transforms:
-            text = _rewrite(build, column, text, transforms[column])
-        kind = _KIND_BY_COLUMN.get(column, _KIND_BY_TYPE[logical_type])
-        if kind == "outcome":
-            columns[column] = _type_text(text).values  # decided by _decide_outcomes
+            jobs.append((column, logical_type, header, cleaned[header]))
+
+    def type_job(job: tuple[str, str, str, pd.Series], country: pd.Series | None = None) -> _Typed:
+        column, logical_type, header, text = job
+        return _type_one(
+            column, logical_type, header, text, transforms.get(column), scale.get(column), country
+        )
+
+    # region may be filled in from country: typed after the others, which run side by side
+    region = [job for job in jobs if job[0] == "region"]
+    others = [job for job in jobs if job[0] != "region"]
+    typed = arrowtext.map_columns(type_job, others, rows=n)
+    country = next((t.values for t in typed if t.column == "country"), None)
+    typed += [type_job(job, country) for job in region]
+    order = list(schema.TABLES[table])
+    for item in sorted(typed, key=lambda t: order.index(t.column)):
+        column, header, text, result = item.column, item.header, item.text, item.result
+        columns[column] = item.values
+        for note in item.notes:
+            build.note(note)
+        if result is None:
             continue
-        result = type_column(kind, text, column, country=columns.get("country"))
-        columns[column] = result.values.reset_index(drop=True)
-        if column in scale:
-            columns[column] = _scaled(build, column, columns[column], scale[column])
         for name, series in result.extras.items():
             extras[name] = _merge_existing(series, plan, cleaned, name)
         if header in replaced:  # the raw value is the file's, not the mapping's correction
@@ -976,7 +1025,6 @@ def build_table(
             raw_name = f"{column}_raw"
             kept = extras.get(raw_name, pd.Series([None] * n, dtype=object))
             extras[raw_name] = kept.astype(object).where(~changed, original).astype(STR_DTYPE)
-        build.notes.extend(f"{raw.label}: {note}" for note in result.notes)
         if result.reasons is None:
             continue
         if column in required:
@@ -985,6 +1033,7 @@ def build_table(
             build.reject(failed, reasons, header)
         else:
             build.cell_issues.append((header, result.reasons, text))
+    columns = {column: columns[column] for column in schema.TABLES[table]}
     for name, header in plan.derived.items():
         if name not in extras:
             extras[name] = cleaned[header].astype(STR_DTYPE)
@@ -1059,24 +1108,61 @@ def _note_deals_without_account(build: TableBuild) -> None:
     build.note(f"{int(blank.sum()):,} deals have no account and are quarantined ({shown})")
 
 
-def _rewrite(build: TableBuild, column: str, text: pd.Series, rewrite: Rewrite) -> pd.Series:
+@dataclass
+class _Typed:
+    """One canonical column typed: its values, what typing found, and notes to add."""
+
+    column: str
+    header: str
+    text: pd.Series
+    values: pd.Series
+    result: ColumnResult | None
+    notes: list[str]
+
+
+def _type_one(
+    column: str,
+    logical_type: str,
+    header: str,
+    text: pd.Series,
+    rewrite: Rewrite | None,
+    factor: float | None,
+    country: pd.Series | None,
+) -> _Typed:
+    """Rewrite, type and scale one column (no shared state: columns run side by side)."""
+    notes: list[str] = []
+    if rewrite is not None:
+        text = _rewrite(column, text, rewrite, notes)
+    kind = _KIND_BY_COLUMN.get(column, _KIND_BY_TYPE[logical_type])
+    if kind == "outcome":  # decided by _decide_outcomes
+        return _Typed(column, header, text, _type_text(text).values, None, notes)
+    result = type_column(kind, text, column, country=country)
+    values = result.values.reset_index(drop=True)
+    if factor is not None:
+        values = _scaled(column, values, factor, notes)
+    return _Typed(column, header, text, values, result, notes + result.notes)
+
+
+def _rewrite(column: str, text: pd.Series, rewrite: Rewrite, notes: list[str]) -> pd.Series:
     """A source's fix of one column, with a note saying how many values it changed."""
     rewritten = rewrite(text)
-    before = text.astype(object)
-    after = rewritten.astype(object)
-    changed = (before.notna() & (before != after)).to_numpy()
+    if rewritten is text:
+        return text
+    before = text.astype(STR_DTYPE)
+    after = rewritten.astype(STR_DTYPE)
+    changed = (before.notna() & (before != after).fillna(True)).to_numpy(dtype=bool)
     if changed.any():
         first = int(np.flatnonzero(changed)[0])
-        build.note(
+        notes.append(
             f"{column}: {int(changed.sum())} values changed ({rewrite.description}), e.g. "
             f'"{nz.show(before.iloc[first])}" → "{nz.show(after.iloc[first])}"'
         )
     return rewritten
 
 
-def _scaled(build: TableBuild, column: str, values: pd.Series, factor: float) -> pd.Series:
+def _scaled(column: str, values: pd.Series, factor: float, notes: list[str]) -> pd.Series:
     shown = f"{factor:,.0f}" if float(factor).is_integer() else f"{factor:g}"
-    build.note(f"{column}: multiplied by {shown} (the mapping gives its unit)")
+    notes.append(f"{column}: multiplied by {shown} (the mapping gives its unit)")
     scaled = values.astype("float64") * factor
     if isinstance(values.dtype, pd.Int64Dtype):
         return scaled.round().astype("Int64")
@@ -1126,18 +1212,17 @@ def _reject_duplicate_ids(build: TableBuild, id_column: str) -> None:
     """Quarantine a repeated id. A contact is one person on one deal: the same contact_id
     on two deals (two opportunity contact roles) is not a duplicate."""
     live = build.accepted
-    ids = build.frame[id_column].astype(object)
+    ids = build.frame[id_column].astype(STR_DTYPE)
     keys = ids
     if build.table == "contacts" and "deal_id" in build.plan.canonical:
-        deals = build.frame["deal_id"].astype(object).fillna("")
-        keys = ids.where(ids.isna(), ids.astype(str) + "\x1f" + deals.astype(str))
-    candidates = keys.where(live, None)
-    dup = candidates.duplicated(keep="first").to_numpy() & candidates.notna().to_numpy()
-    if not dup.any():
+        deals = build.frame["deal_id"].astype(STR_DTYPE).fillna("")
+        keys = ids + "\x1f" + deals
+    candidates = keys.where(live)
+    if not arrowtext.any_duplicate(candidates):
         return
+    dup = arrowtext.duplicated(candidates)
     lines = build.raw.lines
-    positions = pd.Series(np.arange(len(ids)), dtype="float64").where(live)
-    first = positions.groupby(candidates).transform("first").fillna(0).to_numpy(dtype=np.int64)
+    first = arrowtext.first_position(candidates)
     first_line = lines[first]
     row_hash = _row_hashes(build.raw)
     identical = dup & (row_hash == row_hash[first])
@@ -1149,15 +1234,15 @@ def _reject_duplicate_ids(build: TableBuild, id_column: str) -> None:
             reasons[i] = f"duplicate {id_column} {ids.iloc[i]} (first on line {int(first_line[i])})"
     build.reject(dup, reasons, build.plan.canonical.get(id_column, ""))
     examples = []
-    for value in pd.unique(candidates[dup]):
-        rows = np.flatnonzero((candidates == value).to_numpy())
-        examples.append({id_column: ids.iloc[rows[0]], "lines": [int(lines[r]) for r in rows[:5]]})
-        if len(examples) == 5:
-            break
+    for first_row in pd.unique(first[dup])[:5]:
+        rows = np.flatnonzero(first == first_row)
+        examples.append(
+            {id_column: ids.iloc[first_row], "lines": [int(lines[r]) for r in rows[:5]]}
+        )
     build.duplicates["duplicate_ids"] = {
         "rows_quarantined": int(dup.sum()),
         "identical_rows": int(identical.sum()),
-        "ids": int(pd.Series(candidates[dup]).nunique()),
+        "ids": len(pd.unique(first[dup])),
         "examples": examples,
     }
 
@@ -1181,6 +1266,56 @@ def exact_duplicate_rows(raw: RawTable) -> tuple[np.ndarray, np.ndarray]:
 # Deal outcomes
 
 
+# Outcomes as small integer codes while they are decided (a million deals, a few comparisons).
+_NO_OUTCOME, _WON, _LOST, _OPEN = 0, 1, 2, 3
+_OUTCOME_CODES = {"won": _WON, "lost": _LOST, "open": _OPEN}
+_OUTCOME_LABELS = pa.array([None, "won", "lost", "open"], type=pa.large_string())
+
+
+def parse_codes(
+    series: pd.Series, parse: Callable[[str], Any]
+) -> tuple[np.ndarray, list, np.ndarray | None]:
+    """``parse`` once per distinct value: (codes, parsed value per distinct value, reasons).
+
+    ``codes[i]`` indexes row i's distinct value (-1 when blank, whose parsed value is the
+    last, None); ``reasons`` is None when every value was read, else a per-row object array.
+    """
+    codes, uniques = arrowtext.factorize(series)
+    parsed: list = []
+    problems: list = []
+    for value in uniques:
+        try:
+            parsed.append(parse(value))
+            problems.append(None)
+        except nz.ParseError as error:
+            parsed.append(None)
+            problems.append(str(error))
+    parsed.append(None)
+    problems.append(None)
+    if not any(problems):
+        return codes, parsed, None
+    return codes, parsed, np.array(problems, dtype=object)[codes]
+
+
+def _flag_codes(column: pd.Series, header: str) -> tuple[np.ndarray, np.ndarray | None]:
+    """A boolean flag column as int8 (1 true, 0 false, -1 blank) and why cells are unreadable."""
+    if pd.api.types.is_bool_dtype(column.dtype):
+        values = column.astype("boolean")
+        codes = np.where(values.isna(), -1, values.fillna(False).astype(bool)).astype(np.int8)
+        return codes, None
+    codes, parsed, reasons = parse_codes(_to_text(column), nz.parse_bool)
+    table = np.array([-1 if v is None else int(v) for v in parsed], dtype=np.int8)
+    if reasons is not None:
+        failed = reasons != None  # noqa: E711
+        reasons[failed] = [f"{header}: {r}" for r in reasons[failed]]
+    return table[codes], reasons
+
+
+def _outcome_codes(parsed: list, codes: np.ndarray) -> np.ndarray:
+    table = np.array([_OUTCOME_CODES.get(v, _NO_OUTCOME) for v in parsed], dtype=np.int8)
+    return table[codes]
+
+
 def _decide_outcomes(
     build: TableBuild, conventions: Conventions, cleaned: Mapping[str, pd.Series]
 ) -> None:
@@ -1190,17 +1325,16 @@ def _decide_outcomes(
     """
     n = len(build.raw)
     plan = build.plan
-    outcome = np.full(n, None, dtype=object)
+    outcome = np.zeros(n, dtype=np.int8)
     first_reason = np.full(n, None, dtype=object)
     first_column = np.full(n, "", dtype=object)
     hard_reject = np.zeros(n, dtype=bool)
-    used: dict[str, int] = {}
-
     unreadable = np.zeros(n, dtype=bool)
+    used: dict[str, int] = {}
 
     def offer(values: np.ndarray, reasons: np.ndarray | None, header: str, source: str) -> None:
         """Fill outcomes still unknown; an unreadable flag is not overruled by a stage name."""
-        fill = (outcome == None) & (values != None) & ~unreadable  # noqa: E711
+        fill = (outcome == _NO_OUTCOME) & (values != _NO_OUTCOME) & ~unreadable
         outcome[fill] = values[fill]
         if fill.any():
             used[source] = used.get(source, 0) + int(fill.sum())
@@ -1211,55 +1345,46 @@ def _decide_outcomes(
             first_column[unset] = header
             unreadable[bad] = True
 
-    def flag(name: str) -> tuple[np.ndarray | None, np.ndarray | None]:
-        header = plan.flags.get(name)
-        if header is None or name == "status":
-            return None, None
-        typed = _type_bool(cleaned[header])
-        values = typed.values.to_numpy(dtype=object, na_value=None)
-        if typed.reasons is None:
-            return values, None
-        reasons = np.array(
-            [None if r is None else f"{header}: {r}" for r in typed.reasons], dtype=object
-        )
-        return values, reasons
-
-    won, won_reasons = flag("won")
-    closed, closed_reasons = flag("closed")
-    lost, lost_reasons = flag("lost")
+    flags = {
+        name: _flag_codes(cleaned[plan.flags[name]], plan.flags[name])
+        for name in ("won", "closed", "lost")
+        if name in plan.flags
+    }
     won_false_only = np.zeros(n, dtype=bool)
-    if won is not None:
-        values = np.where(won == True, "won", None).astype(object)  # noqa: E712
-        is_false = won == False  # noqa: E712
-        if closed is not None:
-            values[is_false & (closed == True)] = "lost"  # noqa: E712
-            values[is_false & (closed == False)] = "open"  # noqa: E712
-        elif lost is not None:
-            values[is_false & (lost == True)] = "lost"  # noqa: E712
-            values[is_false & (lost == False)] = "open"  # noqa: E712
+    if "won" in flags:
+        won, won_reasons = flags["won"]
+        values = np.where(won == 1, _WON, _NO_OUTCOME).astype(np.int8)
+        is_false = won == 0
+        decider = flags.get("closed") or flags.get("lost")
+        if decider is not None:  # not won, and closed (or lost): lost; not closed: open
+            values[is_false & (decider[0] == 1)] = _LOST
+            values[is_false & (decider[0] == 0)] = _OPEN
         else:
             won_false_only = is_false
-        reasons = won_reasons if closed is None else _first_of(won_reasons, closed_reasons)
+        reasons = won_reasons
+        if "closed" in flags:
+            reasons = _first_of(won_reasons, flags["closed"][1])
         offer(values, reasons, plan.flags["won"], "flags")
-    elif closed is not None or lost is not None:
-        values = np.full(n, None, dtype=object)
-        if closed is not None:
-            values[closed == False] = "open"  # noqa: E712
-        if lost is not None:
-            values[lost == True] = "lost"  # noqa: E712
+    elif flags:
+        values = np.zeros(n, dtype=np.int8)
+        if "closed" in flags:
+            values[flags["closed"][0] == 0] = _OPEN
+        if "lost" in flags:
+            values[flags["lost"][0] == 1] = _LOST
         header = plan.flags.get("closed") or plan.flags["lost"]
-        offer(values, _first_of(closed_reasons, lost_reasons), header, "flags")
+        reasons = _first_of(
+            flags.get("closed", (None, None))[1], flags.get("lost", (None, None))[1]
+        )
+        offer(values, reasons, header, "flags")
     status_header = plan.flags.get("status")
     if status_header is not None:
-        status = cleaned[status_header]
-        keys = {str(v).strip().lower() for v in pd.unique(status.dropna())}
-        if keys and keys <= {"won", "lost", "open", "deleted"}:
-            lowered = status.str.lower().to_numpy(dtype=object)
-            hard_reject = lowered == "deleted"
-            values = np.where(np.isin(lowered, ["won", "lost", "open"]), lowered, None)
-            offer(values.astype(object), None, status_header, "status")
+        codes, uniques = arrowtext.factorize(cleaned[status_header])
+        keys = [str(v).strip().lower() for v in uniques]
+        if keys and set(keys) <= {"won", "lost", "open", "deleted"}:
+            hard_reject = np.array([k == "deleted" for k in keys] + [False])[codes]
+            offer(_outcome_codes([*keys, None], codes), None, status_header, "status")
         elif not set(plan.flags) - {"status"} and not {"outcome", "stage"} & set(plan.canonical):
-            shown = ", ".join(f'"{nz.show(k)}"' for k in sorted(keys)[:5])
+            shown = ", ".join(f'"{nz.show(k)}"' for k in sorted(set(keys))[:5])
             raise IcpkitError(
                 f'missing required column "outcome" (column "{status_header}" holds {shown}, '
                 "not won/lost/open)",
@@ -1271,22 +1396,24 @@ def _decide_outcomes(
         header = plan.canonical.get(column)
         if header is None:
             continue
-        values, _ = map_unique(cleaned[header], lambda s: nz.parse_outcome(s, extra))
-        offer(values, None, header, source)
+        codes, parsed, _ = parse_codes(cleaned[header], lambda s: nz.parse_outcome(s, extra))
+        offer(_outcome_codes(parsed, codes), None, header, source)
     if won_false_only.any():
-        fill = won_false_only & (outcome == None)  # noqa: E711
-        outcome[fill] = "lost"
+        fill = won_false_only & (outcome == _NO_OUTCOME)
+        outcome[fill] = _LOST
         if fill.any():
             build.note(
                 f"{int(fill.sum())} deals with {plan.flags['won']} false and no IsClosed "
                 "column or stage were read as lost"
             )
     build.reject(hard_reject, "deal status is deleted", status_header or "")
-    unknown = outcome == None  # noqa: E711
-    reasons = np.where(first_reason == None, "outcome is blank", first_reason)  # noqa: E711
-    columns = np.where(first_column == "", _outcome_header(plan), first_column)
-    build.reject(unknown, reasons.astype(object), columns.astype(object))
-    build.frame["outcome"] = pd.Series(outcome, dtype=object).astype(STR_DTYPE)
+    unknown = outcome == _NO_OUTCOME
+    if unknown.any():
+        reasons = np.where(first_reason == None, "outcome is blank", first_reason)  # noqa: E711
+        columns = np.where(first_column == "", _outcome_header(plan), first_column)
+        build.reject(unknown, reasons.astype(object), columns.astype(object))
+    labels = pc.take(_OUTCOME_LABELS, pa.array(outcome.astype(np.int64)))
+    build.frame["outcome"] = arrowtext.to_series(labels, build.frame.index)
     if used.get("stage"):
         stage = plan.canonical["stage"]
         has_flags = bool(set(plan.flags) & {"won", "closed", "lost"})
@@ -1428,8 +1555,8 @@ def ingest(
             raw = prepare(raw, read, table_conventions)
         read[table] = raw
         builds[table] = build_table(raw, table, table_conventions)
-    account_ids = builds["accounts"].frame["account_id"].astype(object)[builds["accounts"].accepted]
-    known = set(account_ids)
+    accounts = builds["accounts"]
+    known = accounts.frame["account_id"].astype(STR_DTYPE)[accounts.accepted]
     for table, build in builds.items():
         if table != "accounts":
             check_accounts_exist(build, known)
@@ -1447,12 +1574,12 @@ def _conventions_per_table(
     return {table: conventions.get(table) or Conventions() for table in schema.TABLES}
 
 
-def check_accounts_exist(build: TableBuild, known: set) -> None:
+def check_accounts_exist(build: TableBuild, known: pd.Series) -> None:
     """Quarantine rows whose account_id is not an accepted account."""
-    ids = build.frame["account_id"].astype(object)
-    missing = (~ids.isin(known)).to_numpy() & ids.notna().to_numpy()
+    ids = build.frame["account_id"].astype(STR_DTYPE)
+    missing = ~arrowtext.isin(ids, known) & ids.notna().to_numpy()
     reasons = np.full(len(ids), None, dtype=object)
-    reasons[missing] = [f"account_id {v} not found in accounts" for v in ids.to_numpy()[missing]]
+    reasons[missing] = [f"account_id {v} not found in accounts" for v in ids[missing]]
     build.reject(missing, reasons, build.plan.canonical.get("account_id", ""))
 
 
@@ -1473,7 +1600,9 @@ def assemble(
     duplicates: dict[str, dict] = {}
     for table, build in builds.items():
         accepted = build.accepted
-        frame = build.frame.loc[accepted].reset_index(drop=True)
+        frame = build.frame.reset_index(drop=True)
+        if not accepted.all():
+            frame = frame.loc[accepted].reset_index(drop=True)
         for name in build.plan.custom.values():
             frame[name] = type_custom(frame[name])
         tables[table] = frame

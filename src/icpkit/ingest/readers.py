@@ -14,16 +14,19 @@ import csv
 import io
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.csv as pv
 import pyarrow.parquet as pq
 
 from icpkit.errors import IcpkitError
+from icpkit.ingest.arrowtext import STR_DTYPE, to_arrow
 
 csv.field_size_limit(2**31 - 1)
 
@@ -62,6 +65,8 @@ class RawTable:
     source: dict | None = None  # for a database: {"table": ...} or {"query": ...}
     _text_lines: Sequence[str] | None = None
     _end_lines: np.ndarray | None = None
+    _file: Path | None = None  # read by Arrow: records are found again by line
+    _line_ends: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.frame)
@@ -71,8 +76,24 @@ class RawTable:
         if self._text_lines is not None and self._end_lines is not None:
             start, end = int(self.lines[position]), int(self._end_lines[position])
             return "".join(self._text_lines[start - 1 : end]).rstrip("\r\n")
+        if self._file is not None:
+            return self._line_of_file(position)
         row = self.frame.iloc[position]
         return json.dumps({str(k): _jsonable(v) for k, v in row.items()}, default=str)
+
+    def _line_of_file(self, position: int) -> str:
+        """A record of a file read by Arrow, where record i is on line i + 2."""
+        if self._line_ends is None:
+            data = np.fromfile(self._file, dtype=np.uint8)
+            self._line_ends = np.flatnonzero(data == ord("\n"))
+            del data
+        line = int(self.lines[position])
+        start = int(self._line_ends[line - 2]) + 1
+        end = int(self._line_ends[line - 1]) if line - 1 < len(self._line_ends) else None
+        with open(self._file, "rb") as handle:
+            handle.seek(start)
+            record = handle.read(None if end is None else end - start)
+        return record.decode("utf-8", errors="replace").rstrip("\r\n")
 
     def describe(self) -> dict:
         """How the file was read, for ``ingest.json``."""
@@ -100,8 +121,18 @@ def _jsonable(value: object) -> object:
     return value
 
 
-def read_table(path: Path | str) -> RawTable:
-    """Read a CSV or Parquet file (chosen by content, then by extension).
+# Files at least this big are read by Arrow's multi-threaded CSV reader when they are regular
+# (UTF-8, one record per line, every row as wide as the header); anything else, and smaller
+# files, by the careful reader below. Both give the same table.
+ARROW_MIN_BYTES = 8 * 1024 * 1024
+_HEAD_BYTES = 1 << 20
+
+# progress(what, done, total): how far reading a big file has got (rows).
+Progress = Callable[[str, int, int], None]
+
+
+def read_table(path: Path | str, *, progress: Progress | None = None) -> RawTable:
+    """Read a CSV, JSON or Parquet file (chosen by content, then by extension).
 
     Raises :class:`IcpkitError` for a missing, empty, binary, undecodable or header-only file.
     """
@@ -112,18 +143,107 @@ def read_table(path: Path | str) -> RawTable:
     if file.is_dir():
         raise IcpkitError("is a folder, not a file", file=label)
     try:
+        size = file.stat().st_size
+        with file.open("rb") as handle:
+            head = handle.read(_HEAD_BYTES)
+    except OSError as error:
+        raise IcpkitError(f"cannot read the file ({error.strerror})", file=label) from None
+    if head[:4] == b"PAR1" or file.suffix.lower() in (".parquet", ".pq"):
+        return _read_parquet(file, label)
+    if size >= ARROW_MIN_BYTES and file.suffix.lower() not in JSON_SUFFIXES:
+        _refuse_binary(head, label)
+        table = _read_csv_arrow(file, label, head, size, progress)
+        if table is not None:
+            return table
+    try:
         data = file.read_bytes()
     except OSError as error:
         raise IcpkitError(f"cannot read the file ({error.strerror})", file=label) from None
     if not data.strip():
         raise IcpkitError("file is empty (no data rows)", file=label)
-    if data[:4] == b"PAR1" or file.suffix.lower() in (".parquet", ".pq"):
-        return _read_parquet(file, label)
     _refuse_binary(data, label)
     text, encoding = _decode(data, label)
     if file.suffix.lower() in JSON_SUFFIXES or text.lstrip("\ufeff \t\r\n")[:1] in ("[", "{"):
         return read_json_text(text, label)
     return _read_csv_text(text, label, encoding)
+
+
+def _read_csv_arrow(
+    file: Path, label: str, head: bytes, size: int, progress: Progress | None
+) -> RawTable | None:
+    """A big regular CSV read by Arrow into Arrow-backed text columns; None when the file is
+    not regular enough to know every record's line without reading it line by line."""
+    encoding = "utf-8-sig" if head.startswith(codecs.BOM_UTF8) else "utf-8"
+    try:
+        head_text = head.removeprefix(codecs.BOM_UTF8).decode("utf-8", errors="strict")
+    except UnicodeDecodeError as error:
+        if error.start < len(head) - 4:  # not just a character cut at the end of the head
+            return None
+        head_text = head.removeprefix(codecs.BOM_UTF8)[: error.start].decode("utf-8")
+    head_lines = io.StringIO(head_text, newline="").readlines()
+    if len(head_lines) < 2 or head_lines[0].count('"') % 2 or head_text.lstrip()[:1] in "[{":
+        return None
+    delimiter = sniff_delimiter(head_lines)
+    header_cells = next(csv.reader([head_lines[0]], delimiter=delimiter))
+    header, notes = _unique_headers(header_cells, label)
+    with ThreadPoolExecutor(max_workers=1) as pool:  # count lines while Arrow reads
+        counting = pool.submit(_count_newlines, file)
+        table = _arrow_csv(file, header, delimiter, progress, size)
+        newlines, ends_with_newline = counting.result()
+    expected = newlines - 1 + (0 if ends_with_newline else 1)
+    if table is None or table.num_rows != expected or table.num_rows == 0:
+        return None  # blank lines, ragged rows, records over several lines: read carefully
+    frame = table.to_pandas(types_mapper={pa.large_string(): STR_DTYPE}.get)
+    return RawTable(
+        label=label,
+        frame=frame,
+        lines=np.arange(2, table.num_rows + 2, dtype=np.int64),
+        row_errors=[None] * table.num_rows,
+        kind="csv",
+        encoding=encoding,
+        delimiter=delimiter,
+        notes=notes,
+        _file=file,
+    )
+
+
+def _arrow_csv(
+    file: Path, header: list[str], delimiter: str, progress: Progress | None, size: int
+) -> pa.Table | None:
+    """Every cell as text, or None when Arrow finds the file irregular (a row wider or
+    narrower than the header, a quoted field over several lines, bytes that are not UTF-8)."""
+    try:
+        reader = pv.open_csv(
+            file,
+            read_options=pv.ReadOptions(
+                column_names=header, skip_rows=1, block_size=1 << 20, use_threads=True
+            ),
+            parse_options=pv.ParseOptions(delimiter=delimiter, newlines_in_values=False),
+            convert_options=pv.ConvertOptions(
+                column_types=dict.fromkeys(header, pa.large_string()),
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+        batches = []
+        done = 0
+        for batch in reader:
+            batches.append(batch)
+            done += batch.nbytes
+            if progress is not None:  # text in memory is about the size of the file
+                progress(f"Reading {file.name}", min(done, size), size)
+        return pa.Table.from_batches(batches, schema=reader.schema)
+    except (pa.ArrowInvalid, pa.ArrowException, OSError):
+        return None
+
+
+def _count_newlines(file: Path) -> tuple[int, bool]:
+    count, last = 0, b""
+    with file.open("rb") as handle:
+        while chunk := handle.read(1 << 22):
+            count += int(np.count_nonzero(np.frombuffer(chunk, dtype=np.uint8) == 10))
+            last = chunk[-1:]
+    return count, last == b"\n"
 
 
 def _refuse_binary(data: bytes, label: str) -> None:
@@ -552,7 +672,7 @@ def _arrow_column(series: pd.Series) -> pa.Array:
     if pd.api.types.is_float_dtype(dtype):
         return pa.array(series.to_numpy(dtype="float64", na_value=np.nan), type=pa.float64())
     if isinstance(dtype, pd.StringDtype):
-        return pa.array(series.to_numpy(dtype=object, na_value=None), type=pa.string())
+        return to_arrow(series).cast(pa.string()).combine_chunks()
     values = series.to_list()
     if any(isinstance(v, list) for v in values):
         return pa.array(

@@ -31,14 +31,16 @@ from dataclasses import replace
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
+from icpkit.ingest import arrowtext
 from icpkit.ingest import normalise as nz
 from icpkit.ingest.canonical import (
     GENERIC_ALIASES,
     Conventions,
     Rewrite,
     extend_aliases,
-    per_unique,
 )
 from icpkit.ingest.readers import RawTable
 
@@ -188,9 +190,63 @@ def _case_from_checksum(head: str, suffix: str) -> str | None:
 
 
 def ids_18(text: pd.Series) -> pd.Series:
-    """:func:`id_18` for a column (once per distinct value)."""
-    return pd.Series(per_unique(text, id_18), index=text.index, dtype=object)
+    """:func:`id_18` for a whole column: checksums computed by numpy for every 15- and
+    18-character id at once; only an 18-character id whose case was lost goes through
+    Python. Values that are not ids are left as they are."""
+    array = pc.fill_null(arrowtext.to_arrow(text).combine_chunks(), "")
+    length = arrowtext.byte_lengths(array)
+    sized = (length == 15) | (length == 18)
+    if not sized.any():
+        return text
+    alnum = pc.fill_null(pc.ascii_is_alnum(array), False).to_numpy(zero_copy_only=False)
+    candidates = np.flatnonzero(alnum & sized)
+    if not candidates.size:
+        return text
+    values = array if candidates.size == len(array) else array.take(pa.array(candidates))
+    if (length[candidates] == 18).all():  # a Data Loader column: no slicing needed
+        matrix = arrowtext.fixed_width_bytes(values, 18)
+        heads, tails = matrix[:, :15], matrix[:, 15:]
+    else:
+        heads = arrowtext.fixed_width_bytes(pc.utf8_slice_codeunits(values, 0, 15), 15)
+        tails = None
+    upper = _IS_UPPER[heads].reshape(-1, 3, 5)
+    bits = np.zeros(upper.shape[:2], dtype=np.uint8)
+    for i in range(5):
+        bits |= upper[:, :, i].astype(np.uint8) << i
+    suffix = _CHECKSUM_BYTES[bits]
+    short = length[candidates] == 15
+    changed = {}  # position -> new value
+    if short.any():
+        full = np.concatenate([heads[short], suffix[short]], axis=1)
+        changed.update(
+            zip(
+                candidates[short].tolist(),
+                full.view("S18").ravel().astype("U18").tolist(),
+                strict=True,
+            )
+        )
+    long = np.flatnonzero(~short)
+    if long.size:
+        if tails is None:
+            long_values = values if long.size == len(values) else values.take(pa.array(long))
+            tails = arrowtext.fixed_width_bytes(pc.utf8_slice_codeunits(long_values, 15, 18), 3)
+        else:
+            tails = tails[long]
+        # anything but the exact upper-case checksum (case lost, a lower-case suffix)
+        wrong = long[(tails != suffix[long]).any(axis=1)]
+        for position in candidates[wrong]:  # case lost (or not an id): the careful way
+            changed[position] = id_18(text.iloc[position])
+    if not changed:
+        return text
+    out = text.astype(object).where(text.notna(), None).to_numpy(copy=True)
+    positions = np.fromiter(changed, dtype=np.int64, count=len(changed))
+    out[positions] = np.array(list(changed.values()), dtype=object)
+    return pd.Series(out, index=text.index, dtype=object)
 
+
+_IS_UPPER = np.zeros(256, dtype=bool)
+_IS_UPPER[ord("A") : ord("Z") + 1] = True
+_CHECKSUM_BYTES = np.frombuffer(_CHECKSUM_CHARS.encode(), dtype=np.uint8)
 
 _ID_REWRITE = Rewrite(ids_18, "15-character Salesforce ids extended to 18")
 _ID_COLUMNS = {
