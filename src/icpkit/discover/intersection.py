@@ -5,11 +5,15 @@ Each bin that differs from the rest on one outcome (an outcome profile's finding
 is measured on every other outcome too. On the other outcomes a verdict needs its own evidence:
 Holm's correction over every (condition, outcome) pair cross-checked. Then a condition is
 
-- **ICP** when it is better on at least one outcome and worse on none;
-- **anti-ICP** when it is worse on at least one and better on none (a candidate disqualifier,
-  with the counts behind it);
+- **ICP** when it is better on at least one of win, retention, expansion and cycle, and worse
+  on none;
+- **anti-ICP** when it is worse on at least one of those and better on none (a candidate
+  disqualifier, with the counts behind it);
 - a **trade-off** when it is better on some and worse on others ("wins more often but churns
   more"): shown, never averaged away.
+
+A condition that only buys larger or smaller deals (deal size, lifetime value) and differs on
+nothing else is listed apart (``value_only``): that mostly restates company size.
 
 The intersection itself is the conjunction of the strongest ICP conditions on different
 attributes, measured on every outcome at once.
@@ -44,16 +48,18 @@ def icp_intersection(profiles: OutcomeProfiles) -> dict:
     data (see the module docstring)."""
     conditions = _distinct(profiles.findings)
     verdicts = _cross_check(conditions, profiles)
-    icp, anti, tradeoffs = [], [], []
+    icp, anti, tradeoffs, value_only = [], [], [], []
     for finding, verdict in zip(conditions, verdicts, strict=True):
         record = _record(finding, verdict, profiles)
         if record["better_on"] and record["worse_on"]:
             record["text"] = _tradeoff_text(record)
             tradeoffs.append(record)
-        elif record["better_on"]:
+        elif set(record["better_on"]) & set(CORE):
             icp.append(record)
-        elif record["worse_on"]:
+        elif set(record["worse_on"]) & set(CORE):
             anti.append(record | {"counts": _counts(record)})
+        else:  # only bigger or smaller deals: mostly company size, not fit
+            value_only.append(record)
     icp.sort(key=lambda r: _rank(r, "better"))
     anti.sort(key=lambda r: _rank(r, "worse"))
     tradeoffs.sort(key=lambda r: -(len(r["better_on"]) + len(r["worse_on"])))
@@ -63,6 +69,7 @@ def icp_intersection(profiles: OutcomeProfiles) -> dict:
         "icp": _per_attribute(icp),
         "anti_icp": _per_attribute(anti),
         "tradeoffs": tradeoffs,
+        "value_only": _per_attribute(value_only),
     }
 
 
