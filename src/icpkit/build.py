@@ -34,7 +34,6 @@ from icpkit.schema import NOT_ATTRIBUTES
 from icpkit.scorecard.io import save_scorecard
 from icpkit.scorecard.learn import ScorecardLearner
 from icpkit.scorecard.model import Scorecard, Tiers
-from icpkit.stats import holm_adjust
 from icpkit.timing import save_timing, timing_from_dict
 from icpkit.validate import evaluate, split_holdout
 from icpkit.validate.diff import recency_report
@@ -237,19 +236,12 @@ def _deal_name(column: str, accounts: pd.DataFrame) -> str:
 
 
 def _qualification_insights(deal_features: pd.DataFrame, won: np.ndarray, base: float) -> list:
-    """Win rate per value of each deal attribute, significant only after Holm's correction
-    over every bin of every deal attribute."""
+    """Win rate per value of each deal attribute, significant only after the correction for
+    every bin the binning could have produced over every deal attribute (see
+    :func:`~icpkit.discover.profiles.attribute_profiles`)."""
     if deal_features.shape[1] == 0:
         return []
-    candidates = AttributeBinner().fit(deal_features, won)
-    profiles = attribute_profiles(candidates, base)
-    bins = [b for p in profiles for b in p["bins"]]
-    for b, p_adjusted in zip(
-        bins, holm_adjust(np.array([b["p_value"] for b in bins])), strict=True
-    ):
-        b["p_adjusted"] = float(p_adjusted)
-        b["significant"] = bool(p_adjusted < 0.05)
-    return profiles
+    return attribute_profiles(AttributeBinner().fit(deal_features, won), base)
 
 
 def recency_weights(decided_at: pd.Series, half_life_days: float, source: str = "") -> np.ndarray:
