@@ -17,7 +17,8 @@ What it does:
    ratio shows what HTTP, validation, auth and the queue add on top of scoring itself.
 
 The load generator runs on the same 2-core machine as the server, so its own CPU use is inside
-the figures.
+the latencies. The server's CPU time per request (from /proc) is also printed: unlike latency,
+it hardly depends on what else the machine is doing.
 """
 
 from __future__ import annotations
@@ -52,10 +53,15 @@ def main() -> None:
         folder = Path(folder)
         accounts, scorecard = _demo(folder)
         key, workspace = _workspace(folder, scorecard)
-        with _server(workspace, scorecard) as url:
+        with _server(workspace, scorecard) as server:
+            url = server.url
             leads = json.loads(accounts.to_json(orient="records"))
+            cpu = server.cpu_seconds()
             single = asyncio.run(_open_loop(url, key, leads, args.rate, args.seconds))
+            single["server_cpu_ms"] = (server.cpu_seconds() - cpu) * 1000 / single["requests"]
+            cpu = server.cpu_seconds()
             batches = _batches(url, key, leads[:1000], args.batches)
+            batches["server_cpu_ms"] = (server.cpu_seconds() - cpu) * 1000 / (args.batches + 1)
         peer_one, peer_batch = _peer(scorecard, accounts)
     _report(args, single, batches, peer_one, peer_batch)
 
@@ -103,7 +109,12 @@ class _server:
             str(self.port),
         ]
 
-    def __enter__(self) -> str:
+    def cpu_seconds(self) -> float:
+        """CPU time the server process has used (user + system), from /proc."""
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def __enter__(self) -> _server:
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         self.process = subprocess.Popen(
             self.command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
@@ -115,7 +126,8 @@ class _server:
                 raise RuntimeError(self.process.stderr.read().decode()[-2000:])
             try:
                 if httpx.get(url + "/healthz", timeout=1).status_code == 200:
-                    return url
+                    self.url = url
+                    return self
             except httpx.HTTPError:
                 time.sleep(0.1)
         raise RuntimeError("the server did not start within 60 s")
@@ -245,12 +257,14 @@ def _report(args, single: dict, batches: dict, peer_one: float, peer_batch: floa
         f"  latency p50 {single['p50']:.1f} ms, p90 {single['p90']:.1f} ms, "
         f"p99 {single['p99']:.1f} ms, max {single['max']:.1f} ms",
         f"  errors: {sum(single['errors'].values())} {single['errors'] or ''}",
+        f"  server CPU per request: {single['server_cpu_ms']:.2f} ms "
+        f"(one core could serve about {1000 / single['server_cpu_ms']:,.0f} req/s)",
         f"  goal p99 < {GOAL_P99_MS:g} ms with no errors: {verdict_p99}",
         f"  peer, score_frame on one row in-process: {peer_one:.2f} ms "
         f"(HTTP p50 is {single['p50'] / peer_one:.2f}x that)",
         f"Batch of 1,000 companies, {args.batches} sequential requests:",
         f"  median {batches['median']:.1f} ms, worst {batches['max']:.1f} ms, "
-        f"errors {batches['errors']}",
+        f"errors {batches['errors']}, server CPU per batch {batches['server_cpu_ms']:.1f} ms",
         f"  goal < {GOAL_BATCH_MS:g} ms: {verdict_batch}",
         f"  peer, score_frame on the same 1,000 rows in-process: {peer_batch:.1f} ms "
         f"(HTTP is {batches['median'] / peer_batch:.2f}x that)",

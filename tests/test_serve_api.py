@@ -284,10 +284,10 @@ def test_cors_is_off_by_default(server):
 def test_an_internal_error_shows_no_traceback(server, client, monkeypatch):
     from icpkit.serve import state
 
-    def explode(self, accounts):
+    def explode(self, texts, n):
         raise RuntimeError("secret internals /srv/icpkit/state.py")
 
-    monkeypatch.setattr(state.CardScorer, "score", explode)
+    monkeypatch.setattr(state.CardScorer, "_score_rows", explode)
     answer = client.post("/v1/score", json={"account": LEAD})
     assert answer.status_code == 500
     assert answer.json() == {"error": "internal error; the server log has the details"}

@@ -36,7 +36,7 @@ def service_of(request: Request) -> Service:
     return request.app.state.service
 
 
-def api_key(request: Request) -> ApiKey:
+async def api_key(request: Request) -> ApiKey:
     """The caller's key from ``Authorization: Bearer KEY``, after its rate limit."""
     service = service_of(request)
     scheme, _, token = request.headers.get("authorization", "").partition(" ")

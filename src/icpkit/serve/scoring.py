@@ -136,6 +136,15 @@ class CardScorer:
                 return _results(self.card.apply(frame).to_frame())
             return self._score_rows(texts, len(accounts))
 
+    def try_score(self, accounts: Sequence[Mapping[str, Any]]) -> list[ScoredAccount] | None:
+        """Score now on the row path if nobody else is scoring with this card, else None."""
+        if not self.fast or not self._lock.acquire(blocking=False):
+            return None
+        try:
+            return self._score_rows(_texts(accounts, self.card), len(accounts)) if accounts else []
+        finally:
+            self._lock.release()
+
     # ---- prepared values, remembered ----------------------------------------------------
 
     def _prepare(self, texts: dict[str, list[str]]) -> dict[str, list[Any]]:

@@ -57,7 +57,7 @@ def wants_html(request: Request) -> bool:
     return not request.url.path.startswith(API_PREFIXES)
 
 
-def web_user(request: Request) -> ApiKey:
+async def web_user(request: Request) -> ApiKey:
     """The key the browser signed in with, or a redirect to the sign-in page."""
     service = service_of(request)
     key_id = sessions.verify(service.session_secret, request.cookies.get(sessions.COOKIE))
