@@ -128,17 +128,18 @@ def _edges(array: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndar
         array.offset : array.offset + len(array) + 1
     ]
     data_buffer = array.buffers()[2]
-    starts, lengths = offsets[:-1], np.diff(offsets)
+    starts, ends = offsets[:-1], offsets[1:]
+    lengths = ends - starts
     if data_buffer is None or not data_buffer.size:
         empty = np.zeros(len(array), dtype=np.uint8)
         return starts, lengths, empty, empty.copy()
     data = np.frombuffer(data_buffer, dtype=np.uint8)
-    end = len(data) - 1
     filled = lengths > 0
-    first = np.where(filled, data[np.minimum(starts, end)], 0).astype(np.uint8, copy=False)
-    last = np.where(filled, data[np.clip(starts + lengths - 1, 0, end)], 0).astype(
-        np.uint8, copy=False
-    )
+    first = data[np.minimum(starts, len(data) - 1)]
+    last = data[np.maximum(ends - 1, 0)]
+    if not filled.all():
+        first = np.where(filled, first, 0).astype(np.uint8)
+        last = np.where(filled, last, 0).astype(np.uint8)
     return starts, lengths, first, last
 
 
@@ -257,3 +258,87 @@ def map_columns(fn: Callable[[Item], Result], items: Sequence[Item], *, rows: in
         return [fn(item) for item in items]
     with ThreadPoolExecutor(max_workers=workers) as pool:
         return list(pool.map(fn, items))
+
+
+def iso_dates(
+    series: pd.Series, valid_text: Callable[[str], bool], *, years: tuple[int, int]
+) -> tuple[np.ndarray, np.ndarray]:
+    """(days, read): the calendar day of every cell that starts ``YYYY-MM-DD`` with a real
+    date whose year is within ``years``, when the whole cell is ``valid_text`` (a time after
+    the day, say); ``read`` is False for every other cell, to be parsed one by one.
+
+    The cells are looked at as bytes by numpy; ``valid_text`` is asked once per *shape* of
+    what follows the day (``T99:99:99.999+9999``), never once per cell.
+    """
+    n = len(series)
+    days = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
+    read = np.zeros(n, dtype=bool)
+    array = to_arrow(series).combine_chunks()
+    starts, lengths, _, _ = _edges(array)
+    data_buffer = array.buffers()[2]
+    candidates = np.flatnonzero((lengths >= 10) & (lengths <= 48) & _valid(array))
+    if not candidates.size or data_buffer is None:
+        return days, read
+    data = np.frombuffer(data_buffer, dtype=np.uint8)
+    verdicts: dict[bytes, bool] = {}  # shape of what follows the day -> valid_text
+    for block in range(0, len(candidates), _BLOCK_ROWS):  # bounded temporary matrices
+        rows = candidates[block : block + _BLOCK_ROWS]
+        found, ok = _iso_days(data, starts[rows], lengths[rows], years)
+        ok &= _tails_valid(data, starts[rows], lengths[rows], array, rows, valid_text, verdicts)
+        days[rows[ok]] = found[ok]
+        read[rows[ok]] = True
+    return days, read
+
+
+_BLOCK_ROWS = 131_072
+
+
+def _iso_days(
+    data: np.ndarray, starts: np.ndarray, lengths: np.ndarray, years: tuple[int, int]
+) -> tuple[np.ndarray, np.ndarray]:
+    """The day in the first 10 bytes of each cell, and whether they are YYYY-MM-DD (a real
+    date, its year within ``years``)."""
+    head = data[starts[:, None] + np.arange(10)]
+    digit = (head - 48) < 10  # uint8 arithmetic: bytes below "0" wrap above 10
+    ok = digit[:, [0, 1, 2, 3, 5, 6, 8, 9]].all(axis=1)
+    ok &= (head[:, 4] == ord("-")) & (head[:, 7] == ord("-"))
+    number = (head.astype(np.int64) - 48) * digit
+    year = number[:, 0] * 1000 + number[:, 1] * 100 + number[:, 2] * 10 + number[:, 3]
+    month = number[:, 5] * 10 + number[:, 6]
+    day = number[:, 8] * 10 + number[:, 9]
+    ok &= (year >= years[0]) & (year <= years[1]) & (month >= 1) & (month <= 12) & (day >= 1)
+    month_start = (year - 1970).astype("datetime64[Y]") + (np.maximum(month, 1) - 1).astype(
+        "timedelta64[M]"
+    )
+    first_day = month_start.astype("datetime64[D]")
+    month_days = (month_start + 1).astype("datetime64[D]") - first_day
+    ok &= day <= month_days.astype(np.int64)
+    return first_day + (np.maximum(day, 1) - 1), ok
+
+
+def _tails_valid(
+    data: np.ndarray,
+    starts: np.ndarray,
+    lengths: np.ndarray,
+    array: pa.Array,
+    rows: np.ndarray,
+    valid_text: Callable[[str], bool],
+    verdicts: dict[bytes, bool],
+) -> np.ndarray:
+    """Whether each cell is ``valid_text``, decided once per shape of the bytes after the
+    tenth (a digit is any digit; every other byte is itself). ``verdicts`` remembers shapes
+    across blocks."""
+    width = int(lengths.max()) - 10
+    if width <= 0:
+        return np.ones(len(rows), dtype=bool)
+    positions = starts[:, None] + 10 + np.arange(width)
+    inside = np.arange(width) < (lengths - 10)[:, None]
+    tail = np.where(inside, data[np.minimum(positions, len(data) - 1)], 0).astype(np.uint8)
+    shape = np.where((tail - 48) < 10, ord("9"), tail).astype(np.uint8)
+    shapes, first, inverse = np.unique(
+        shape.view(f"S{width}").ravel(), return_index=True, return_inverse=True
+    )
+    for key, i in zip(shapes.tolist(), first.tolist(), strict=True):
+        if key not in verdicts:
+            verdicts[key] = bool(valid_text(array[int(rows[i])].as_py()))
+    return np.array([verdicts[key] for key in shapes.tolist()], dtype=bool)[inverse.ravel()]

@@ -647,9 +647,10 @@ def _type_money(text: pd.Series, name: str) -> ColumnResult:
     return result
 
 
-# ISO dates, with or without a time: read by their first 10 characters (a column of
-# timestamps has a million distinct values but only a few thousand distinct days).
-_ISO_DATE_TIME = (
+# ISO dates, with or without a time: read from their first 10 bytes by numpy (a column of
+# timestamps has a million distinct values); any other way of writing a date is parsed once
+# per distinct value.
+_ISO_DATE_TIME_RE = re.compile(
     r"\d{4}-\d{2}-\d{2}(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?"
     r"\s*(?:Z|UTC|GMT|[+-]\d{2}:?\d{2})?)?"
 )
@@ -662,12 +663,15 @@ def _type_date(text: pd.Series) -> ColumnResult:
             values = values.dt.tz_localize(None)
         return ColumnResult(values.dt.normalize().astype("datetime64[ns]"))
     text = _to_text(text)
-    fast = arrowtext.full_match(text, _ISO_DATE_TIME)
-    keys = text
-    if fast.any():
-        array = arrowtext.to_arrow(text)
-        day = pc.if_else(pa.array(fast), pc.utf8_slice_codeunits(array, 0, 10), array)
-        keys = arrowtext.to_series(day, text.index)
+    if _is_text(text):
+        fast_days, fast = arrowtext.iso_dates(
+            text, _ISO_DATE_TIME_RE.fullmatch, years=nz.PLAUSIBLE_YEARS
+        )
+    else:
+        fast_days, fast = np.full(len(text), np.datetime64("NaT"), "datetime64[D]"), None
+    if fast is not None and fast.all():
+        return ColumnResult(pd.Series(fast_days.astype("datetime64[ns]"), index=text.index))
+    keys = text if fast is None else text.where(~fast)
     codes, uniques = arrowtext.factorize(keys)
     parts = [p for p in (nz.slash_date_parts(u) for u in uniques) if p is not None]
     day_first = any(a > 12 for a, _ in parts) and not any(b > 12 for _, b in parts)
@@ -679,10 +683,12 @@ def _type_date(text: pd.Series) -> ColumnResult:
         except nz.ParseError as error:
             messages[i] = str(error)
     reasons = messages[codes]
-    cut_short = fast & (reasons != None)  # noqa: E711 - say what the cell holds, not its day
-    if cut_short.any():
-        _, reasons[cut_short] = map_unique(text[cut_short], nz.parse_date)
-    dates = pd.Series(days[codes].astype("datetime64[ns]"), index=text.index)
+    parsed = days[codes]
+    if fast is not None:
+        parsed[fast] = fast_days[fast]
+    if not (reasons != None).any():  # noqa: E711
+        reasons = None
+    dates = pd.Series(parsed.astype("datetime64[ns]"), index=text.index)
     result = ColumnResult(dates, reasons)
     if day_first:
         result.notes.append("dates like 3/1/2024 read day first (some start above 12)")
@@ -897,7 +903,7 @@ def type_custom(series: pd.Series) -> pd.Series:
         return numbers.astype("float64")
     if all(_ISO_DATE.fullmatch(u) for u in uniques):
         result = type_column("date", series, "")
-        if all(r is None for r in result.reasons):
+        if result.reasons is None or all(r is None for r in result.reasons):
             return result.values
     if all(u.lower() in ("true", "false") for u in uniques):
         return type_column("bool", series, "").values

@@ -527,8 +527,11 @@ def slash_date_parts(text: str) -> tuple[int, int] | None:
     return int(m.group(1)), int(m.group(3))
 
 
+PLAUSIBLE_YEARS = (1700, 2200)
+
+
 def _make_date(year: int, month: int, day: int, text: str) -> dt.date:
-    if not 1700 <= year <= 2200:
+    if not PLAUSIBLE_YEARS[0] <= year <= PLAUSIBLE_YEARS[1]:
         raise ParseError(f'"{show(text)}" is not a plausible date')
     try:
         return dt.date(year, month, day)

@@ -209,10 +209,8 @@ def ids_18(text: pd.Series) -> pd.Series:
     else:
         heads = arrowtext.fixed_width_bytes(pc.utf8_slice_codeunits(values, 0, 15), 15)
         tails = None
-    upper = _IS_UPPER[heads].reshape(-1, 3, 5)
-    bits = np.zeros(upper.shape[:2], dtype=np.uint8)
-    for i in range(5):
-        bits |= upper[:, :, i].astype(np.uint8) << i
+    upper = _IS_UPPER[heads].reshape(-1, 3, 5)  # bit i of each 5-character chunk
+    bits = np.packbits(upper, axis=2, bitorder="little")[:, :, 0]
     suffix = _CHECKSUM_BYTES[bits]
     short = length[candidates] == 15
     changed = {}  # position -> new value
