@@ -54,7 +54,8 @@ class MonitorSettings:
     psi_alarm: population stability index at which a lead-mix shift is major (0.25; 0.10 is
         moderate and only reported).
     min_deals: fewest closed deals in a group before its rate is tested (20).
-    min_leads: fewest new leads before the lead mix is tested (50).
+    min_leads: fewest new leads before the lead mix is tested (100: below that the PSI of a
+        six-bin attribute swings past 0.25 by chance).
     min_churned: fewest churned customers before churn is tested (10).
     revalidate_every, revalidate_days: the re-validation rule, in closed deals and days.
     """
@@ -64,7 +65,7 @@ class MonitorSettings:
     psi_alarm: float = 0.25
     psi_moderate: float = 0.10
     min_deals: int = 20
-    min_leads: int = 50
+    min_leads: int = 100
     min_churned: int = 10
     revalidate_every: int = 50
     revalidate_days: int = 91
