@@ -3,9 +3,10 @@
 The simulator plants one champion persona (a Director in Data or Engineering as Champion) and one
 trigger (an executive hire or funding round 1-60 days before the deal), and adds signal types
 with no effect (web_visit, job_post). For each seed and CRM size this runs what ``icpkit build``
-runs (:func:`icpkit.build.build_icp` with contacts and signals: personas and triggers compared
-within the scorecard's fit tiers), the same from job titles alone (no department or seniority
-column), and the same without fit tiers (an ablation), and counts:
+runs (:func:`icpkit.build.build_icp` with contacts and signals: personas compared within the
+scorecard's fit tiers, triggers across all deals), personas from job titles alone (no department
+or seniority column), and two ablations: personas without fit tiers, triggers within them. It
+counts:
 
 * champion found: the strongest significant winning persona is a planted one (Champion, Director,
   Data or Engineering); "both cells": Data and Engineering are both significant;
@@ -95,6 +96,8 @@ def run_seed(size: int, seed: int) -> dict:
     started = time.perf_counter()
     row |= _trigger_counts(find_triggers(crm.deals, crm.signals, seed=seed), "crude_")
     row["trigger_seconds"] = time.perf_counter() - started
+    within = find_triggers(crm.deals, crm.signals, strata=fit, seed=seed)
+    row |= _trigger_counts(within, "tiers_")
     for signal_type, (window, called) in naive_triggers(crm.deals, crm.signals).items():
         row[f"naive_{signal_type}_significant"] = called
         row[f"naive_{signal_type}_window"] = window
@@ -168,8 +171,8 @@ def summarise(rows: list[dict]) -> None:
         mine = [r for r in rows if r["size"] == size]
         n = len(mine)
         for label, prefix in (
-            ("icpkit build", ""),
-            ("without fit tiers", "crude_"),
+            ("icpkit build (all deals)", ""),
+            ("within fit tiers (strata=)", "tiers_"),
             ("uncorrected peer", "naive_"),
         ):
             cells = []

@@ -189,14 +189,17 @@ def build_icp(
     validation["attribute_kinds"] = kinds.to_json() | {"deal_table": list(deal_features.columns)}
     facts = _facts(labelled, won, segments, accounts, deals)
     personas = triggers = None
-    # Personas and triggers are compared within fit tiers: who buys and when, beyond fit.
-    fit = pd.Series(card.apply(features).tier, index=labelled["deal_id"].astype(str))
     if contacts is not None:
+        # Compared within fit tiers: who helps win, beyond the kind of company that has them.
+        fit = pd.Series(card.apply(features).tier, index=labelled["deal_id"].astype(str))
         in_icp = icp_segment_per_deal(labelled["deal_id"], segments.primary)
         personas = find_personas(deals, contacts, segments=in_icp, strata=fit, seed=seed)
     if signals is not None:
+        # Across all deals: the tiers were learned from outcomes the triggers helped decide
+        # (funded companies win more because funding rounds trigger deals), so holding the
+        # tier fixed would take away part of the trigger's own effect.
         tiers = pd.Series(card.apply(accounts).tier, index=accounts["account_id"].astype(str))
-        found = find_triggers(deals, signals, strata=fit, seed=seed)
+        found = find_triggers(deals, signals, seed=seed)
         triggers = add_priority_matrix(found, tiers, signals)
     result = BuildResult(
         card, validation, segments, profiles, facts, qualification, personas, triggers
