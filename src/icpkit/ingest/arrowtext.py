@@ -143,9 +143,20 @@ def _edges(array: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndar
     return starts, lengths, first, last
 
 
-def byte_lengths(array: pa.Array) -> np.ndarray:
-    """Each cell's length in bytes (0 when missing), read from the offsets."""
-    return _edges(array)[1] if len(array) else np.zeros(0, dtype=np.int64)
+def byte_view(array: pa.Array) -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
+    """A text array's bytes as numpy (None when it holds none), and where each cell starts
+    in them and how many bytes it has (0 when missing)."""
+    offsets = np.frombuffer(array.buffers()[1], dtype=np.int64)[
+        array.offset : array.offset + len(array) + 1
+    ]
+    data_buffer = array.buffers()[2]
+    data = np.frombuffer(data_buffer, dtype=np.uint8) if data_buffer else None
+    return data, offsets[:-1], offsets[1:] - offsets[:-1]
+
+
+def present(array: pa.Array) -> np.ndarray:
+    """Whether each cell holds a value (is not missing)."""
+    return _valid(array)
 
 
 def _valid(array: pa.Array) -> np.ndarray:

@@ -124,7 +124,7 @@ def _jsonable(value: object) -> object:
 # Files at least this big are read by Arrow's multi-threaded CSV reader when they are regular
 # (UTF-8, one record per line, every row as wide as the header); anything else, and smaller
 # files, by the careful reader below. Both give the same table.
-ARROW_MIN_BYTES = 8 * 1024 * 1024
+ARROW_MIN_BYTES = 1024 * 1024
 _HEAD_BYTES = 1 << 20
 
 # progress(what, done, total): how far reading a big file has got (rows).

@@ -31,8 +31,6 @@ from dataclasses import replace
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from icpkit.ingest import arrowtext
 from icpkit.ingest import normalise as nz
@@ -190,50 +188,41 @@ def _case_from_checksum(head: str, suffix: str) -> str | None:
 
 
 def ids_18(text: pd.Series) -> pd.Series:
-    """:func:`id_18` for a whole column: checksums computed by numpy for every 15- and
-    18-character id at once; only an 18-character id whose case was lost goes through
-    Python. Values that are not ids are left as they are."""
-    array = pc.fill_null(arrowtext.to_arrow(text).combine_chunks(), "")
-    length = arrowtext.byte_lengths(array)
-    sized = (length == 15) | (length == 18)
-    if not sized.any():
+    """:func:`id_18` for a whole column: the bytes of every 15- and 18-character cell read
+    by numpy, checksums computed for all at once; only an 18-character id whose checksum
+    does not match (its case was lost) goes through Python. Other values are left alone."""
+    array = arrowtext.to_arrow(text).combine_chunks()
+    data, starts, lengths = arrowtext.byte_view(array)
+    rows = np.flatnonzero(((lengths == 15) | (lengths == 18)) & arrowtext.present(array))
+    if not rows.size or data is None:
         return text
-    alnum = pc.fill_null(pc.ascii_is_alnum(array), False).to_numpy(zero_copy_only=False)
-    candidates = np.flatnonzero(alnum & sized)
-    if not candidates.size:
-        return text
-    values = array if candidates.size == len(array) else array.take(pa.array(candidates))
-    if (length[candidates] == 18).all():  # a Data Loader column: no slicing needed
-        matrix = arrowtext.fixed_width_bytes(values, 18)
-        heads, tails = matrix[:, :15], matrix[:, 15:]
-    else:
-        heads = arrowtext.fixed_width_bytes(pc.utf8_slice_codeunits(values, 0, 15), 15)
-        tails = None
-    upper = _IS_UPPER[heads].reshape(-1, 3, 5)  # bit i of each 5-character chunk
-    bits = np.packbits(upper, axis=2, bitorder="little")[:, :, 0]
-    suffix = _CHECKSUM_BYTES[bits]
-    short = length[candidates] == 15
-    changed = {}  # position -> new value
-    if short.any():
-        full = np.concatenate([heads[short], suffix[short]], axis=1)
-        changed.update(
-            zip(
-                candidates[short].tolist(),
-                full.view("S18").ravel().astype("U18").tolist(),
-                strict=True,
-            )
-        )
-    long = np.flatnonzero(~short)
-    if long.size:
-        if tails is None:
-            long_values = values if long.size == len(values) else values.take(pa.array(long))
-            tails = arrowtext.fixed_width_bytes(pc.utf8_slice_codeunits(long_values, 15, 18), 3)
+    contiguous = len(rows) == len(array) and (lengths == 18).all()
+    changed: dict[int, str] = {}  # row -> its 18-character id
+    for block in range(0, len(rows), _BLOCK_ROWS):  # bounded temporary matrices
+        chunk = rows[block : block + _BLOCK_ROWS]
+        if contiguous:  # a Data Loader column: every cell 18 bytes, back to back
+            first = int(starts[chunk[0]])
+            cells = data[first : first + 18 * len(chunk)].reshape(-1, 18)
+            short = np.zeros(len(chunk), dtype=bool)
         else:
-            tails = tails[long]
-        # anything but the exact upper-case checksum (case lost, a lower-case suffix)
-        wrong = long[(tails != suffix[long]).any(axis=1)]
-        for position in candidates[wrong]:  # case lost (or not an id): the careful way
-            changed[position] = id_18(text.iloc[position])
+            cells = data[np.minimum(starts[chunk, None] + np.arange(18), len(data) - 1)]
+            short = lengths[chunk] == 15
+            # a 15-character cell becomes an id only if it is letters and digits
+            short[short] = _IS_ALNUM[cells[short, :15]].all(axis=1)
+        heads, tails = cells[:, :15], cells[:, 15:]
+        upper = _IS_UPPER[heads].reshape(-1, 3, 5)  # bit i of each 5-character chunk
+        suffix = _CHECKSUM_BYTES[np.packbits(upper, axis=2, bitorder="little")[:, :, 0]]
+        if short.any():
+            full = np.concatenate([heads[short], suffix[short]], axis=1)
+            texts = full.view("S18").ravel().astype("U18").tolist()
+            changed.update(zip(chunk[short].tolist(), texts, strict=True))
+        # an 18-character cell with anything but the upper-case checksum of its case: a lost
+        # case, or not an id at all (id_18 tells them apart)
+        wrong = (lengths[chunk] == 18) & (tails != suffix).any(axis=1)
+        for row in chunk[wrong].tolist():
+            value = text.iloc[row]
+            if id_18(value) != value:
+                changed[row] = id_18(value)
     if not changed:
         return text
     out = text.astype(object).where(text.notna(), None).to_numpy(copy=True)
@@ -242,6 +231,10 @@ def ids_18(text: pd.Series) -> pd.Series:
     return pd.Series(out, index=text.index, dtype=object)
 
 
+_BLOCK_ROWS = 131_072
+_IS_ALNUM = np.zeros(256, dtype=bool)
+for _range in ("09", "AZ", "az"):
+    _IS_ALNUM[ord(_range[0]) : ord(_range[1]) + 1] = True
 _IS_UPPER = np.zeros(256, dtype=bool)
 _IS_UPPER[ord("A") : ord("Z") + 1] = True
 _CHECKSUM_BYTES = np.frombuffer(_CHECKSUM_CHARS.encode(), dtype=np.uint8)

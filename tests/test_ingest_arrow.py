@@ -1,0 +1,209 @@
+"""The fast paths of a big ingest give exactly what the careful paths give.
+
+Big regular CSV files are read by Arrow, and whole columns are cleaned, dated and checked by
+numpy; these tests pin each fast path to the per-value function it stands in for, on
+generated values, and the whole pipeline to the careful reader on the same files.
+"""
+
+from __future__ import annotations
+
+import string
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from icpkit.ingest import arrowtext, load_tables, readers
+from icpkit.ingest import canonical as cn
+from icpkit.ingest import normalise as nz
+from icpkit.ingest.salesforce import id_18, ids_18
+
+PIECES = st.sampled_from(
+    ["", " ", "\t", "\r", "a", "x y", "N/A", "null", "NULL", "-", "--", "—", "(blank)",
+     "#n/a", "none ", " Nan", "é", "\u00a0", "\u2003", "\x1c", "12.5", "-3", "nulls"]
+)  # fmt: skip
+CELLS = st.one_of(st.none(), st.lists(PIECES, max_size=3).map("".join))
+
+
+def reference_clean(value: str | None) -> str | None:
+    if value is None:
+        return None
+    stripped = value.strip()
+    return None if len(stripped) <= 8 and stripped.lower() in nz.BLANK_TOKENS else stripped
+
+
+def as_list(series: pd.Series) -> list:
+    return [None if pd.isna(v) else v for v in series.tolist()]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(CELLS, min_size=1, max_size=15))
+def test_clean_is_strip_and_blank_tokens(values: list[str | None]) -> None:
+    cleaned = arrowtext.clean(pd.Series(values, dtype=object))
+    assert as_list(cleaned) == [reference_clean(v) for v in values]
+
+
+ID_CHARS = string.ascii_letters + string.digits + "-é "
+
+
+@st.composite
+def salesforce_like(draw: st.DrawFn) -> str:
+    length = draw(st.sampled_from([15, 18, 15, 17, 3]))
+    value = draw(st.text(alphabet=ID_CHARS, min_size=length, max_size=length))
+    if length == 18 and draw(st.booleans()):
+        value = value[:15] + id_18(value[:15])[15:]  # a real checksum
+    return value.lower() if draw(st.booleans()) else value
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(salesforce_like(), min_size=1, max_size=20), st.booleans())
+def test_ids_18_for_a_column_is_id_18_for_each(values: list[str], with_blank: bool) -> None:
+    cells = [*values, None] if with_blank else values
+    column = pd.Series(cells, dtype=arrowtext.STR_DTYPE)
+    assert as_list(ids_18(column)) == [None if v is None else id_18(v) for v in cells]
+
+
+DAY_PARTS = st.tuples(
+    st.sampled_from([1699, 1700, 1999, 2024, 2200, 2201]),
+    st.integers(0, 13),
+    st.integers(0, 32),
+)
+SUFFIXES = st.sampled_from(
+    ["", "T10:05:00.000+0000", " 09:30", "T1:05", "T10:05:00Z", " 10:05 UTC", "X", "t10:05",
+     "T10:05:00.000+00:00", "T10:5", " 10:05:33,5 +0100", "  12"]
+)  # fmt: skip
+
+
+@st.composite
+def date_cells(draw: st.DrawFn) -> str:
+    year, month, day = draw(DAY_PARTS)
+    iso = f"{year:04d}-{month:02d}-{day:02d}"
+    return draw(
+        st.sampled_from([iso + draw(SUFFIXES), f"{month}/{day}/{year}", "soon", iso[:9], ""])
+    )
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(date_cells(), min_size=1, max_size=20))
+def test_dates_read_by_bytes_match_parse_date(values: list[str]) -> None:
+    text = cn.clean_text(pd.Series(values, dtype=object))
+    typed = cn.type_column("date", text, "closed_at")
+    reasons = [None] * len(values) if typed.reasons is None else list(typed.reasons)
+    distinct = pd.unique(text.dropna())
+    parts = [p for p in (nz.slash_date_parts(u) for u in distinct) if p is not None]
+    day_first = any(a > 12 for a, _ in parts) and not any(b > 12 for _, b in parts)
+    for cell, got, reason in zip(as_list(text), typed.values.tolist(), reasons, strict=True):
+        if cell is None:
+            assert pd.isna(got) and reason is None
+            continue
+        try:
+            expected = nz.parse_date(cell, day_first=day_first)
+        except nz.ParseError as error:
+            assert pd.isna(got) and reason == str(error), cell
+        else:
+            assert got == pd.Timestamp(expected) and reason is None, cell
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.decimals(min_value=-(10**9), max_value=10**9, places=2).map(str),
+            st.sampled_from(["$2.5M", "1,000", "EUR 30", "1e5", ".5", "-0", "12.", "abc"]),
+        ),
+        min_size=1,
+        max_size=15,
+    )
+)
+def test_plain_amounts_read_by_arrow_match_parse_money(values: list[str]) -> None:
+    typed = cn.type_column("money", cn.clean_text(pd.Series(values, dtype=object)), "amount")
+    for cell, got in zip(values, typed.values.tolist(), strict=True):
+        try:
+            expected = nz.parse_money(cell.strip()).amount
+        except nz.ParseError:
+            assert np.isnan(got), cell
+        else:
+            assert got == pytest.approx(expected, rel=1e-12), cell
+
+
+def test_any_duplicate_of_fixed_width_ids() -> None:
+    ids = pd.Series([f"006A{i:011d}IAA" for i in range(5000)], dtype=arrowtext.STR_DTYPE)
+    assert not arrowtext.any_duplicate(ids)
+    again = pd.concat([ids, ids.iloc[[1234]]], ignore_index=True)
+    assert arrowtext.any_duplicate(again)
+    assert arrowtext.duplicated(again).tolist().index(True) == 5000
+
+
+# ------------------------------------------------------------------------------------------
+# The whole pipeline: Arrow reader and careful reader on the same files
+
+ACCOUNTS = """\
+Id,Name,Industry,NumberOfEmployees,AnnualRevenue,BillingCountry,Website
+001A0000006Vm9r,Acme,Technology, 250 ,$2.5M,USA,https://acme.com
+001A0000006VmAB,Globex,Banking,N/A,,Deutschland,globex.de
+001A0000006vm9t,Initech,Widgets,fifty,800000,U.S.,initech.com
+001A0000006vm9t,Initech,Widgets,fifty,800000,U.S.,initech.com
+"""
+DEALS = """\
+Id,AccountId,StageName,IsWon,IsClosed,Amount,CloseDate,CreatedDate
+006A000000Opp01,001A0000006Vm9rIAC,Closed Won,true,true,12000,2024-03-01,2024-01-15T17:05:00.000+0000
+006A000000Opp02,001A0000006VmABIA0,Signed,true,true,EUR 800,3/1/2024,2024-02-01 09:00
+006A000000Opp03,001A0000006vm9tIAA,Closed Won,maybe,true,5000,2024-02-30,
+006A000000Opp04,001A0000006vm9zIAA,Closed Lost,false,true,3000,2024-06-30,2024-03-03T09:00:00Z
+006A000000Opp05,001A0000006vm9tIAA,Negotiation,false,false,,,2024-03-04
+006A000000Opp01,001A0000006Vm9rIAC,Closed Won,true,true,12000,2024-03-01,2024-01-15T17:05:00.000+0000
+"""  # noqa: E501
+
+
+def ingest_both_ways(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **texts: str):
+    files = {}
+    for name, text in texts.items():
+        files[name] = tmp_path / f"{name}.csv"
+        files[name].write_text(text, encoding="utf-8")
+    careful = load_tables(**files, format="salesforce")
+    monkeypatch.setattr(readers, "ARROW_MIN_BYTES", 0)
+    monkeypatch.setattr(arrowtext, "PARALLEL_MIN_ROWS", 0)
+    fast = load_tables(**files, format="salesforce")
+    return careful, fast
+
+
+def test_arrow_reader_gives_the_same_ingest(tmp_path: Path, monkeypatch) -> None:
+    careful, fast = ingest_both_ways(tmp_path, monkeypatch, accounts=ACCOUNTS, deals=DEALS)
+    assert careful.report["files"]["deals"]["rows_read"] == 6
+    for table in ("accounts", "deals"):
+        pd.testing.assert_frame_equal(careful.tables[table], fast.tables[table])
+    pd.testing.assert_frame_equal(careful.quarantine, fast.quarantine)
+    assert careful.report == fast.report
+    refused = {
+        (Path(file).stem, line): (reason, raw)
+        for file, line, reason, raw in fast.quarantine[
+            ["source_file", "line", "reason", "raw"]
+        ].itertuples(index=False)
+    }
+    assert refused[("accounts", 5)][0] == "duplicate of line 4"
+    assert refused[("deals", 4)][0] == 'IsWon: cannot read "maybe" as true/false'
+    assert refused[("deals", 5)][0] == "account_id 001A0000006vm9zIAA not found in accounts"
+    reason, raw = refused[("deals", 7)]
+    assert reason == "duplicate of line 2"
+    assert raw == DEALS.splitlines()[6]
+
+
+@pytest.mark.parametrize(
+    "irregular",
+    [
+        "Id,Name\nA1,Acme\n\nA2,Globex\n",  # a blank line
+        'Id,Name\nA1,"Acme\nInc"\nA2,Globex\n',  # a record over two lines
+        "Id,Name\nA1,Acme,extra\nA2,Globex\n",  # a row wider than the header
+        "Id,Name\nA1\nA2,Globex\n",  # a narrower row
+    ],
+)
+def test_irregular_files_fall_back_to_the_careful_reader(
+    tmp_path: Path, monkeypatch, irregular: str
+) -> None:
+    careful, fast = ingest_both_ways(tmp_path, monkeypatch, accounts=irregular)
+    pd.testing.assert_frame_equal(careful.tables["accounts"], fast.tables["accounts"])
+    pd.testing.assert_frame_equal(careful.quarantine, fast.quarantine)
+    assert careful.report == fast.report
