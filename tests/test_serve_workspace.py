@@ -181,3 +181,25 @@ def test_unreachable_postgres_is_a_one_line_error():
     with pytest.raises(IcpkitError, match="cannot connect to the workspace") as error:
         Workspace.open("postgresql://nobody:secret@127.0.0.1:1/none")
     assert "secret" not in str(error.value)
+
+
+def test_sync_writes_audit_and_reads_live_state_in_one_go(workspace, seed_card):
+    workspace.save_version(seed_card, author="ana", reason="first", activate=True)
+    token = workspace.create_key("form")
+    entry = workspace.audit_entry("form", 1, ["domain:acme.example"], route="web form")
+    snapshot = workspace.sync([entry])
+    assert snapshot.active_version == 1
+    assert snapshot.key_ring.check(token).name == "form"
+    assert [(e.key_name, e.route, e.accounts) for e in workspace.audit_log()] == [
+        ("form", "web form", 1)
+    ]
+
+
+def test_a_duckdb_revision_changes_with_every_write(tmp_path, seed_card):
+    workspace = Workspace.open(tmp_path / "ws.duckdb")
+    before = workspace.revision()
+    assert workspace.revision() == before  # reading changes nothing
+    workspace.versions()
+    assert workspace.revision() == before
+    workspace.save_version(seed_card, author="ana", reason="first")
+    assert workspace.revision() != before
