@@ -31,6 +31,7 @@ import pandas as pd
 
 from icpkit.build import build_icp
 from icpkit.simulate import simulate
+from icpkit.stats import wilson_interval
 from icpkit.validate.monitor import monitor
 
 logging.getLogger("__cvxpy__").disabled = True
@@ -85,11 +86,17 @@ def first_alarm(row: dict, prefix: str) -> int | None:
     return next((n for n in CHECKPOINTS if row[f"{prefix}_{n}"]), None)
 
 
+def share(hits: int, total: int) -> str:
+    """A rate with its 95% Wilson interval: 20 seeds cannot say more precisely than that."""
+    low, high = wilson_interval(hits, total)
+    return f"{hits}/{total} = {hits / total:.0%} ({low:.0%}-{high:.0%})"
+
+
 def summarise(rows: list[dict]) -> list[str]:
     table = pd.DataFrame(rows)
     lines = [
-        "| scenario | monitor | alarmed by 25 | by 50 | by 75 | by 100 closed deals | "
-        "false alarms per check | seeds with any false alarm |",
+        "| scenario | monitor | alarmed by 25 closed deals | by 50 | by 75 | by 100 | "
+        "checks with a false alarm | seeds with any false alarm |",
         "|---|---|---:|---:|---:|---:|---:|---:|",
     ]
     for moved, name in ((True, "moved upmarket"), (False, "stable")):
@@ -97,17 +104,14 @@ def summarise(rows: list[dict]) -> list[str]:
         seeds = len(part)
         for prefix, label in (("alarm", "icpkit monitor"), ("naive", "observed drop > 10 points")):
             flags = part[[f"{prefix}_{n}" for n in CHECKPOINTS]].to_numpy(dtype=bool)
-            by = np.logical_or.accumulate(flags, axis=1).mean(axis=0)
+            by = np.logical_or.accumulate(flags, axis=1).sum(axis=0)
             if moved:
-                cells = [f"{share:.0%}" for share in by] + ["", ""]
+                cells = [share(int(k), seeds) for k in by] + ["", ""]
             else:
-                cells = [
-                    "",
-                    "",
-                    "",
-                    "",
-                    f"{flags.mean():.1%}",
-                    f"{flags.any(axis=1).sum()}/{seeds}",
+                cells = ["", "", "", ""]
+                cells += [
+                    share(int(flags.sum()), flags.size),
+                    share(int(flags.any(axis=1).sum()), seeds),
                 ]
             lines.append(f"| {name} ({seeds} seeds) | {label} | " + " | ".join(cells) + " |")
     return lines
