@@ -39,7 +39,7 @@ def in_memory(card, path: Path, id_column: str | None = "account_id") -> pd.Data
 
 @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
 @given(case=cards_and_tables())
-def test_streamed_scores_equal_the_in_memory_path(tmp_path_factory, case):
+def test_streamed_scores_equal_the_in_memory_path(tmp_path_factory, small_batches, case):
     card, frame = case
     folder = tmp_path_factory.mktemp("stream")
     frame.to_csv(folder / "in.csv", index=False)
