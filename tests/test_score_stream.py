@@ -219,3 +219,10 @@ def test_cli_prints_warnings_and_scores(tmp_path):
         result.stderr.replace("\n", " ")
     )
     assert "employees: 1 value(s) of the wrong type scored as unknown" in result.stderr
+
+
+def test_the_output_never_overwrites_the_input(tmp_path):
+    (tmp_path / "a.csv").write_text("account_id,employees\nx,120\n")
+    with pytest.raises(IcpkitError, match="would overwrite the input"):
+        score_file(SEED, tmp_path / "a.csv", tmp_path / "a.csv")
+    assert (tmp_path / "a.csv").read_text() == "account_id,employees\nx,120\n"

@@ -499,6 +499,8 @@ def score_file(
     """
     if out is not None and out.suffix.lower() not in (".csv", ".parquet"):
         raise IcpkitError("output must end in .csv or .parquet", file=out)
+    if out is not None and out.exists() and out.resolve() == Path(input_path).resolve():
+        raise IcpkitError("the output would overwrite the input; choose another --out", file=out)
     card = scorecard if isinstance(scorecard, Scorecard) else load_scorecard(scorecard)
     source = open_input(Path(input_path))
     label = str(input_path)
