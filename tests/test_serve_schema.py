@@ -44,7 +44,7 @@ def test_no_request_makes_the_server_fail(live_api, mode):
 def _fuzz(operation, mode, url: str, key: str) -> None:
     @given(case=operation.as_strategy(generation_mode=mode))
     @settings(
-        max_examples=25,
+        max_examples=15,
         deadline=None,
         database=None,
         suppress_health_check=list(HealthCheck),

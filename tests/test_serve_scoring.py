@@ -61,7 +61,7 @@ def test_row_scorer_matches_score_frame_on_random_mixes(cards, name):
     )
 
     @given(st.lists(account, min_size=1, max_size=8))
-    @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+    @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
     def check(accounts):
         assert scorer.score(accounts) == score_accounts(card, accounts)
 
