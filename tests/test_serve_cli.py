@@ -79,13 +79,7 @@ def test_serve_starts_answers_and_stops(tmp_path):
     port = free_port()
     env = {**os.environ, "ICPKIT_WORKSPACE": str(workspace)}
     command = [sys.executable, "-m", "icpkit"]
-    key = subprocess.run(
-        [*command, "keys", "create", "--name", "cli-test"],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
+    key = Workspace.open(workspace).create_key("cli-test")
     server = subprocess.Popen(
         [*command, "serve", "--scorecard", str(SEED), "--port", str(port)],
         env=env,
