@@ -368,3 +368,45 @@ def test_a_new_version_goes_live_without_dropping_requests(server, build_dir, tm
         assert answer == by_version[version]
     workspace.activate(before, author="test")
     _wait_for(lambda: httpx.get(server["url"] + "/healthz").json()["scorecard_version"] == before)
+
+
+def test_a_postgresql_workspace_serves_and_swaps(tmp_path):
+    """The same server on a PostgreSQL workspace (skipped when none answers on 5432)."""
+    import socket
+    import uuid
+
+    try:
+        socket.create_connection(("127.0.0.1", 5432), timeout=1).close()
+    except OSError:
+        pytest.skip("PostgreSQL does not answer on 127.0.0.1:5432")
+    import psycopg
+
+    base = "postgresql://postgres@127.0.0.1:5432/test"
+    schema = "serve_" + uuid.uuid4().hex[:10]
+    with psycopg.connect(base, autocommit=True) as connection:
+        connection.execute(f"CREATE SCHEMA {schema}")
+    url = f"{base}?options=-csearch_path%3D{schema}"
+    try:
+        workspace = Workspace.open(url)
+        seed = load_scorecard(SEED)
+        workspace.save_version(seed, author="test", reason="seed", activate=True)
+        key = workspace.create_key("pg")
+        settings = Settings(workspace=url, refresh_seconds=0.2, audit_seconds=0.2)
+        with running_server(create_app(settings)) as server_url:
+            headers = {"Authorization": f"Bearer {key}"}
+            lead = {"employees": 120, "region": "North America"}
+            first = httpx.post(server_url + "/v1/score", json={"account": lead}, headers=headers)
+            assert first.json()["scorecard_version"] == 1
+            second = workspace.save_version(
+                replace(seed, name="Stricter", tiers=replace(seed.tiers, a=6)),
+                author="test",
+                reason="stricter",
+                activate=True,
+            )
+            _wait_for(
+                lambda: httpx.get(server_url + "/healthz").json()["scorecard_version"] == second
+            )
+            _wait_for(lambda: any(e.key_name == "pg" for e in workspace.audit_log()))
+    finally:
+        with psycopg.connect(base, autocommit=True) as connection:
+            connection.execute(f"DROP SCHEMA {schema} CASCADE")
