@@ -2,10 +2,10 @@
 
 An API account gets the score `icpkit score` gives the same company written as a row of a CSV
 file: every value is turned into the text it would have in that file (``120`` -> ``"120"``,
-``["dbt", "Snowflake"]`` -> ``"dbt;Snowflake"``, ``null`` -> an empty cell) and the rows are
-scored with :func:`icpkit.score.prepare` and the card, as :func:`icpkit.score.score_frame` does.
-So the CLI, the API, the web form and the CSV upload agree to the last reason, and a company's
-score never depends on the other companies in the same batch.
+``["dbt", "Snowflake"]`` -> ``"dbt;Snowflake"``, ``null`` -> an empty cell), and that text is
+scored as :func:`icpkit.score.score_frame` scores a CSV row. So the CLI, the API, the web form
+and the CSV upload agree to the last reason, and a company's score never depends on the other
+companies in the same batch.
 
 What the server adds is speed, without a second meaning: see :class:`CardScorer`.
 """
@@ -92,8 +92,10 @@ class CardScorer:
     rows, which is fine for a file and too slow for one lead at a time. This scorer gets the
     same answers another way:
 
-    - the prepared (parsed) form of each cell text comes from :func:`icpkit.score.prepare`
-      itself, once per distinct text, and is remembered (``"$2.5M"`` -> 2500000.0);
+    - each distinct cell text is parsed once, by the parsers `icpkit score` applies to
+      canonical columns, and remembered (``"$2.5M"`` -> 2500000.0). Before use they are
+      checked against :func:`icpkit.score.prepare` on messy CRM text; if they disagree, or
+      `icpkit.score` no longer names them, ``prepare`` itself does the parsing;
     - bins and disqualifiers are then matched row by row in plain Python, with the typing
       functions of :mod:`icpkit.conditions` and the card's own conditions; the reasons come
       from the card's :class:`~icpkit.scorecard.model.ScoredFrame`.
