@@ -8,8 +8,12 @@ bin the company attributes and search segments as `icpkit build` does, and count
 - **noise reported**: each noise attribute (country, region, crm_segment_code: no effect on any
   outcome) appearing in a significant segment or a significant bin of the win-rate profile.
 
+A second table gives the ceiling: the raw p-value (Fisher, no correction at all) of each planted
+condition tested alone, as if it were known in advance. No honest search can find what this
+single test cannot.
+
 Run: `.venv/bin/python benchmarks/recovery.py` (20 seeds; `--seeds 5` for a quick look).
-Prints a markdown table for BENCHMARKS.md.
+Prints markdown tables for BENCHMARKS.md.
 """
 
 from __future__ import annotations
@@ -60,7 +64,41 @@ def one_run(size: int, seed: int) -> dict:
         "snowflake": snowflake,
     }
     noise = {name: name in in_segments | in_profiles for name in NOISE}
-    return {"size": size, "seed": seed, "won": int(won.sum()), "found": found, "noise": noise}
+    return {
+        "size": size,
+        "seed": seed,
+        "won": int(won.sum()),
+        "found": found,
+        "noise": noise,
+        "oracle": _oracle_p_values(labelled, won),
+    }
+
+
+def _oracle_p_values(labelled, won: np.ndarray) -> dict:
+    """Raw p-values of the planted conditions, each tested alone as if known in advance."""
+    from icpkit.simulate.generator import (
+        ANTI_ICP_MAX_EMPLOYEES,
+        ICP_EMPLOYEES,
+        ICP_INDUSTRIES,
+        ICP_TECHNOLOGY,
+    )
+    from icpkit.stats import proportion_test
+
+    employees = labelled["employees"].to_numpy(dtype=float)
+    conditions = {
+        "industry": labelled["industry"].isin(ICP_INDUSTRIES).to_numpy(),
+        "employees": (employees >= ICP_EMPLOYEES[0]) & (employees <= ICP_EMPLOYEES[1]),
+        "small companies": employees <= ANTI_ICP_MAX_EMPLOYEES,
+        "snowflake": labelled["technologies"]
+        .map(lambda items: items is not None and ICP_TECHNOLOGY in list(items))
+        .to_numpy(dtype=bool),
+    }
+    n, k = len(won), int(won.sum())
+    out = {}
+    for name, inside in conditions.items():
+        n_in, k_in = int(inside.sum()), int(won[inside].sum())
+        out[name] = proportion_test(k_in, n_in, k - k_in, n - n_in)
+    return out
 
 
 def summarise(runs: list[dict], size: int) -> dict:
@@ -114,6 +152,18 @@ def main() -> None:
             *[f"{v:.0%}" for v in s["per_noise"]],
         ]
         print("| " + " | ".join(cells) + " |")
+    print("\nCeiling: median raw p-value of each planted condition tested alone, known in advance")
+    print("(share of runs below 1e-4 in brackets)\n")
+    names = list(runs[0]["oracle"])
+    print("| closed deals | " + " | ".join(names) + " |")
+    print("|---|" + "---|" * len(names))
+    for size in sizes:
+        mine = [r["oracle"] for r in runs if r["size"] == size]
+        cells = []
+        for name in names:
+            p = np.array([m[name] for m in mine])
+            cells.append(f"{np.median(p):.1g} ({(p < 1e-4).mean():.0%})")
+        print(f"| {size:,} | " + " | ".join(cells) + " |")
 
 
 if __name__ == "__main__":
