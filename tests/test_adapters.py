@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
 
 from icpkit.errors import IcpkitError
 from icpkit.ingest import IngestResult, load_tables
@@ -602,3 +604,123 @@ def test_auto_reads_each_file_with_its_own_crm(tmp_path: Path) -> None:
 def test_unknown_format_is_refused() -> None:
     with pytest.raises(IcpkitError, match="unknown format 'zoho'"):
         load_tables(accounts="accounts.csv", format="zoho")
+
+
+# ------------------------------------------------------------------------------------------
+# Garbage in: a one-line error or a balanced result, never a traceback
+
+HEADERS = st.sampled_from(
+    [
+        "Id", "AccountId", "ACCOUNTID", "StageName", "IsWon", "IsClosed", "Won", "Closed",
+        "Amount", "Amount Currency", "Amount (converted)", "Amount (converted) Currency",
+        "CurrencyIsoCode", "CloseDate", "NumberOfEmployees", "AnnualRevenue", "Website",
+        "BillingCountry", "OpportunityId", "ContactId", "Role", "Record ID",
+        "Associated Company IDs", "Deal Stage", "hs_is_closed_won", "hs_is_closed",
+        "Buying Role", "dealstage", "Deal - ID", "Deal - Status", "Deal - Value",
+        "Deal - Currency", "Deal - Organization", "Deal - Won time", "Organization - ID",
+        "Organization - Name", "org_id", "status", "x", "",
+    ]
+)  # fmt: skip
+GARBAGE = st.one_of(
+    st.sampled_from(
+        ["", "true", "false", "maybe", "won", "deleted", "001A0000006Vm9r", "001a0000006vm9riac",
+         "2024-02-30", "2024-01-15T17:05:00.000+0000", "1/10/2026 21:52", "$2.5M", "EUR 1,000",
+         "999999999999999999999", "1e400", "51-200", "N/A", "=1+1", "A;B", "Copyright (c) x",
+         "Grand Totals (3 records)", "é", "\u00a0"]
+    ),
+    st.text(max_size=12),
+)  # fmt: skip
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    format=st.sampled_from(["auto", "salesforce", "hubspot", "pipedrive", "generic"]),
+    account_headers=st.tuples(
+        st.sampled_from([["Id"], ["Record ID"], ["Organization - ID"], []]),
+        st.lists(HEADERS, max_size=4),
+    ).map(lambda parts: [*parts[0], *parts[1]] or ["Id"]),
+    deal_headers=st.tuples(
+        st.sampled_from(
+            [
+                ["Id", "AccountId", "IsWon"],
+                ["Record ID", "Associated Company IDs", "Deal Stage"],
+                ["Deal - ID", "Deal - Organization", "Deal - Status"],
+                [],
+            ]
+        ),
+        st.lists(HEADERS, max_size=4),
+    ).map(lambda parts: [*parts[0], *parts[1]] or ["Id"]),
+    cells=st.lists(GARBAGE, min_size=1, max_size=40),
+    rows=st.integers(1, 6),
+)
+def test_garbage_never_raises_a_traceback(
+    tmp_path_factory: pytest.TempPathFactory,
+    format: str,
+    account_headers: list[str],
+    deal_headers: list[str],
+    cells: list[str],
+    rows: int,
+) -> None:
+    import csv
+    import io
+
+    folder = tmp_path_factory.mktemp("garbage")
+
+    def table(name: str, header: list[str]) -> Path:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(header)
+        for r in range(rows):
+            writer.writerow([cells[(r * len(header) + c) % len(cells)] for c in range(len(header))])
+        return write(folder, name, buffer.getvalue())
+
+    try:
+        result = load_tables(
+            accounts=table("accounts.csv", account_headers),
+            deals=table("deals.csv", deal_headers),
+            contacts=table("contacts.csv", deal_headers[::-1]),
+            format=format,
+        )
+    except IcpkitError as error:
+        assert "\n" not in str(error)
+        event("refused with a one-line error")
+        return
+    event("ingested")
+    assert_balanced(result)
+
+
+JSON_VALUES = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), GARBAGE),
+    lambda children: st.one_of(
+        st.lists(children, max_size=3), st.dictionaries(HEADERS, children, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    format=st.sampled_from(["auto", "hubspot", "pipedrive"]),
+    payload=st.one_of(
+        st.lists(st.dictionaries(HEADERS, JSON_VALUES, max_size=5), max_size=4),
+        st.fixed_dictionaries({"results": st.lists(st.dictionaries(HEADERS, JSON_VALUES))}),
+        JSON_VALUES,
+    ),
+)
+def test_json_garbage_never_raises_a_traceback(
+    tmp_path_factory: pytest.TempPathFactory, format: str, payload: object
+) -> None:
+    folder = tmp_path_factory.mktemp("json")
+    accounts = write(folder, "accounts.json", json.dumps(payload))
+    try:
+        result = load_tables(accounts=accounts, deals=accounts, format=format)
+    except IcpkitError as error:
+        assert "\n" not in str(error)
+        event("refused with a one-line error")
+        return
+    event("ingested")
+    assert_balanced(result)

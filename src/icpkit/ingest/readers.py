@@ -232,10 +232,7 @@ def _arrow_csv(
             done += batch.nbytes
             if progress is not None:  # text in memory is about the size of the file
                 progress(f"Reading {file.name}", min(done, size), size)
-        table = pa.Table.from_batches(batches, schema=reader.schema)
-        del batches
-        # one buffer per column: the column kernels after this read it without stitching
-        return pa.table({name: table.column(name).combine_chunks() for name in header})
+        return pa.Table.from_batches(batches, schema=reader.schema)
     except (pa.ArrowInvalid, pa.ArrowException, OSError):
         return None
 
