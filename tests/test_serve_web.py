@@ -104,6 +104,14 @@ def test_editor_explains_bad_input_and_works_without_history(site):
         assert bad_tiers.status_code == 400 and "A &gt;= B &gt;= C" in bad_tiers.text
 
 
+def test_editor_refuses_edits_made_to_a_version_no_longer_live(site):
+    with _signed_in(site) as client:
+        stale = client.post("/editor", data={"base-version": "999", "action": "save"})
+        assert stale.status_code == 409
+        assert "went live after you opened the editor on version 999" in stale.text
+    assert [v.version for v in site["workspace"].versions() if v.active] == [1]
+
+
 def test_editor_saves_a_version_that_goes_live(site):
     from icpkit.serve import editor
 

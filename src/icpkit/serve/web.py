@@ -339,6 +339,23 @@ async def editor_submit(request: Request, user: User) -> Response:
     context = {"user": user, "card": live.card, "form": form, "field": editor}
     context |= {"author": author, "reason": reason}
     current = await _backtest(request, live.version, live.card)
+    if form.get("base-version", str(live.version)) != str(live.version):
+        # Another version went live meanwhile: these edits were made to a card that is gone.
+        message = (
+            f"Version {live.version} went live after you opened the editor on version "
+            f"{form['base-version']}. Your changes were not applied; here is version "
+            f"{live.version} to start from."
+        )
+        context["form"] = editor.unchanged_form(live.card)
+        return page(
+            request,
+            "editor.html.j2",
+            409,
+            current=current,
+            proposed=None,
+            message=message,
+            **context,
+        )
     try:
         edited = editor.apply_edits(live.card, form)
     except IcpkitError as error:
