@@ -26,6 +26,13 @@ def sql(
     id_column: Annotated[
         str, typer.Option("--id", help="The column that identifies a row, returned first.")
     ] = "account_id",
+    lists: Annotated[
+        str,
+        typer.Option(
+            help="How list attributes are stored: text (joined by ';') or array "
+            "(ingest's Parquet; duckdb, postgres, snowflake, bigquery, spark)."
+        ),
+    ] = "text",
     out: Annotated[
         Path | None, typer.Option(help="Write the SQL to this file instead of printing it.")
     ] = None,
@@ -40,11 +47,13 @@ def sql(
     - `icpkit sql --scorecard icp-out/scorecard.toml --dialect duckdb --table accounts`
     - `icpkit sql --scorecard scorecard.toml --dialect snowflake --table crm.accounts --out s.sql`
     - `icpkit sql --scorecard scorecard.toml --dialect postgres --table accounts | psql -d crm`
+    - `icpkit sql --scorecard card.toml --dialect duckdb --table accounts --lists array`
     """
     from icpkit.scorecard.io import load_scorecard
     from icpkit.sql import to_sql
 
-    text = to_sql(load_scorecard(scorecard), table, dialect, id_column=id_column) + ";\n"
+    card = load_scorecard(scorecard)
+    text = to_sql(card, table, dialect, id_column=id_column, lists=lists) + ";\n"
     if out is None:
         sys.stdout.write(text)
         return

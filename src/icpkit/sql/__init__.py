@@ -20,8 +20,10 @@ from icpkit.scorecard.model import Scorecard
 from icpkit.sql.select import build_select
 
 DIALECTS = ("duckdb", "postgres", "sqlite", "snowflake", "bigquery", "spark", "redshift", "tsql")
+# Dialects with arrays, where a list attribute may read an array column (`lists="array"`).
+ARRAY_DIALECTS = ("duckdb", "postgres", "snowflake", "bigquery", "spark")
 
-__all__ = ["DIALECTS", "table_name", "to_sql"]
+__all__ = ["ARRAY_DIALECTS", "DIALECTS", "table_name", "to_sql"]
 
 
 def table_name(table: str, dialect: str) -> exp.Table:
@@ -44,14 +46,24 @@ def to_sql(
     dialect: str,
     *,
     id_column: str = "account_id",
+    lists: str = "text",
     pretty: bool = True,
 ) -> str:
     """One SELECT scoring every row of ``table`` with ``card`` in ``dialect``.
 
     ``dialect`` is one of :data:`DIALECTS`. ``id_column`` is returned first, under its own
-    name, so the scores can be joined back to the table.
+    name, so the scores can be joined back to the table. ``lists`` says how list attributes
+    (``technologies``) are stored: "text" joined by ``;`` (or ``,``), or "array" (the
+    ``list<string>`` columns ``icpkit ingest`` writes to Parquet; not in SQLite, Redshift or
+    T-SQL, which have no arrays).
     """
     if dialect not in DIALECTS:
         raise IcpkitError(f"unknown SQL dialect {dialect!r}: use one of {', '.join(DIALECTS)}")
-    select = build_select(card, table_name(table, dialect), id_column, dialect)
+    if lists not in ("text", "array"):
+        raise IcpkitError(f"lists must be 'text' or 'array', not {lists!r}")
+    if lists == "array" and dialect not in ARRAY_DIALECTS:
+        raise IcpkitError(
+            f"{dialect} has no array columns: store list attributes as ';'-joined text"
+        )
+    select = build_select(card, table_name(table, dialect), id_column, dialect, lists)
     return select.sql(dialect=dialect, pretty=pretty)

@@ -48,10 +48,18 @@ def _replace(value: exp.Expression, old: str, new: str) -> exp.Expression:
     return exp.Anonymous(this="REPLACE", expressions=[value, text(old), text(new)])
 
 
-def read_value(column: exp.Expression, kind: str) -> exp.Expression:
-    """The value of ``column`` as the bins of a ``kind`` attribute compare it."""
+def read_value(
+    column: exp.Expression, kind: str, lists: str = "text", dialect: str = "duckdb"
+) -> exp.Expression:
+    """The value of ``column`` as the bins of a ``kind`` attribute compare it. ``lists``:
+    "text" when list columns hold ``;``-joined text, "array" when they are arrays."""
     if kind == "numeric":
-        return column
+        nan = _is_nan(column, dialect)
+        if nan is None:
+            return column
+        # Python reads NaN as missing; in SQL, NaN sorts above every number and would match
+        # "1,000+". icpkit's own Parquet stores missing floats as NaN, so this matters.
+        return exp.Case(ifs=[exp.If(this=nan, true=exp.Null())], default=column)
     if kind == "boolean":
         cleaned = _clean_text(column)
         return exp.Case(
@@ -61,8 +69,27 @@ def read_value(column: exp.Expression, kind: str) -> exp.Expression:
             ]
         )
     if kind == "list":
+        if lists == "array":
+            column = exp.ArrayToString(this=column, expression=text(LIST_SEPARATOR))
         return _padded_list(column)
     return _clean_text(column)
+
+
+def _is_nan(column: exp.Expression, dialect: str) -> exp.Expression | None:
+    """True where a number is NaN, in the dialects whose floats can hold NaN."""
+    if dialect == "duckdb":
+        # Not ISNAN(x): DuckDB 2.0 folds it to false from Parquet statistics, which leave NaN
+        # out of a column's min/max. The text of a NaN is 'nan' (or '-nan').
+        return exp.In(this=_as_text(column), expressions=[text("nan"), text("-nan")])
+    if dialect == "spark":
+        return exp.IsNan(this=column)
+    if dialect == "bigquery":
+        return exp.IsNan(this=exp.Cast(this=column, to=exp.DataType.build("double")))
+    if dialect in ("postgres", "snowflake"):
+        double = exp.DataType.build("double")
+        nan = exp.Cast(this=text("NaN"), to=double)
+        return exp.EQ(this=exp.Cast(this=column, to=double), expression=nan)
+    return None  # SQLite and SQL Server store no NaN; Redshift is left as stored
 
 
 def _padded_list(column: exp.Expression) -> exp.Expression:

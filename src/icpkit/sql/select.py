@@ -156,14 +156,18 @@ def _reasons(dq: exp.Expression, places: list[exp.Expression]) -> exp.Expression
     return _concat(*parts)
 
 
-def build_select(card: Scorecard, table: exp.Table, id_column: str, dialect: str) -> exp.Select:
+def build_select(
+    card: Scorecard, table: exp.Table, id_column: str, dialect: str, lists: str = "text"
+) -> exp.Select:
     """The scoring SELECT over ``table`` (see the module docstring for its steps)."""
     columns = {}
     for item in (*card.attributes, *card.disqualifiers):
         columns.setdefault((item.column, item.kind), f"_icp_v{len(columns)}")
     read = exp.select(ref(id_column).as_(name("_icp_id"), quoted=True)).from_(table)
     for (column, kind), alias in columns.items():
-        read = read.select(read_value(ref(column), kind).as_(name(alias), quoted=True))
+        read = read.select(
+            read_value(ref(column), kind, lists, dialect).as_(name(alias), quoted=True)
+        )
     value_of = {key: ref(alias) for key, alias in columns.items()}
 
     n = len(card.attributes)
