@@ -24,6 +24,13 @@ def icpkit(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     )
 
 
+def build_flat(source: Path, out: Path) -> subprocess.CompletedProcess:
+    """`icpkit build` in flat mode with a `Status` column whose good value is `Won`."""
+    return icpkit(
+        "build", "--accounts", source, "--outcome", "Status", "--positive", "Won", "--out", out
+    )
+
+
 def assert_one_line_error(result: subprocess.CompletedProcess, *needles: str) -> None:
     assert result.returncode != 0
     assert "Traceback" not in result.stderr
@@ -139,51 +146,21 @@ def test_flat_mode_on_real_won_lost_deals(tmp_path, shared_data):
 def test_missing_outcome_column_is_one_line(tmp_path):
     source = tmp_path / "accounts.csv"
     source.write_text("name,employees,result\nAcme,10,Won\nBeta,20,Lost\n")
-    result = icpkit(
-        "build",
-        "--accounts",
-        source,
-        "--outcome",
-        "Status",
-        "--positive",
-        "Won",
-        "--out",
-        tmp_path / "out",
-    )
+    result = build_flat(source, tmp_path / "out")
     assert_one_line_error(result, str(source), "Status")
 
 
 def test_empty_file_is_one_line(tmp_path):
     source = tmp_path / "empty.csv"
     source.write_text("")
-    result = icpkit(
-        "build",
-        "--accounts",
-        source,
-        "--outcome",
-        "Status",
-        "--positive",
-        "Won",
-        "--out",
-        tmp_path / "out",
-    )
+    result = build_flat(source, tmp_path / "out")
     assert_one_line_error(result, str(source), "empty")
 
 
 def test_header_only_file_is_one_line(tmp_path):
     source = tmp_path / "header.csv"
     source.write_text("name,Status\n")
-    result = icpkit(
-        "build",
-        "--accounts",
-        source,
-        "--outcome",
-        "Status",
-        "--positive",
-        "Won",
-        "--out",
-        tmp_path / "out",
-    )
+    result = build_flat(source, tmp_path / "out")
     assert_one_line_error(result, str(source), "no data rows")
 
 
@@ -191,17 +168,7 @@ def test_spreadsheet_instead_of_csv_is_one_line(tmp_path):
     source = tmp_path / "accounts.csv"
     with zipfile.ZipFile(source, "w") as book:  # what an .xlsx renamed to .csv looks like
         book.writestr("xl/workbook.xml", "<workbook/>")
-    result = icpkit(
-        "build",
-        "--accounts",
-        source,
-        "--outcome",
-        "Status",
-        "--positive",
-        "Won",
-        "--out",
-        tmp_path / "out",
-    )
+    result = build_flat(source, tmp_path / "out")
     assert_one_line_error(result, str(source), "not a CSV")
 
 
@@ -218,15 +185,5 @@ def test_missing_file_and_bad_scorecard_are_one_line(tmp_path):
 def test_too_few_outcomes_is_one_line(tmp_path):
     source = tmp_path / "accounts.csv"
     source.write_text("name,Status\n" + "".join(f"c{i},Won\n" for i in range(30)) + "d,Lost\n")
-    result = icpkit(
-        "build",
-        "--accounts",
-        source,
-        "--outcome",
-        "Status",
-        "--positive",
-        "Won",
-        "--out",
-        tmp_path / "out",
-    )
+    result = build_flat(source, tmp_path / "out")
     assert_one_line_error(result, "need at least 5 won and 5 lost")
