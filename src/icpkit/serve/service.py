@@ -35,7 +35,7 @@ class Settings:
     max_upload_bytes: int = 50_000_000  # CSV uploads in the web app
     cors_origins: tuple[str, ...] = ()  # none: browsers on other sites cannot call the API
     refresh_seconds: float = 1.0  # how often the workspace is checked for a new version
-    audit_seconds: float = 5.0  # how often audit entries are written to the workspace
+    audit_seconds: float = 10.0  # how often audit entries are written to the workspace
     session_hours: float = 12.0  # how long a browser stays signed in
     secure_cookies: bool = False  # set behind HTTPS so the session cookie is never sent in clear
 

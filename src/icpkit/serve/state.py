@@ -129,7 +129,7 @@ class LiveState:
         *,
         refresh_seconds: float = 1.0,
         full_poll_seconds: float = 15.0,
-        audit_seconds: float = 5.0,
+        audit_seconds: float = 10.0,
         on_swap: Callable[[LiveCard], None] = lambda _: None,
     ) -> None:
         self.workspace = workspace
