@@ -86,8 +86,16 @@ def date_cells(draw: st.DrawFn) -> str:
     )
 
 
+@st.composite
+def same_width_timestamps(draw: st.DrawFn) -> list[str]:
+    """A column from one system: every cell the same width (the zero-copy path)."""
+    suffix = draw(st.sampled_from(["T10:05:00.000+0000", " 09:30", "T10:05:00Z", "X", ""]))
+    days = draw(st.lists(DAY_PARTS, min_size=1, max_size=20))
+    return [f"{y:04d}-{m:02d}-{d:02d}{suffix}" for y, m, d in days]
+
+
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(date_cells(), min_size=1, max_size=20))
+@given(st.one_of(st.lists(date_cells(), min_size=1, max_size=20), same_width_timestamps()))
 def test_dates_read_by_bytes_match_parse_date(values: list[str]) -> None:
     text = cn.clean_text(pd.Series(values, dtype=object))
     typed = cn.type_column("date", text, "closed_at")

@@ -104,7 +104,7 @@ def _clean_array(array: pa.Array | pa.ChunkedArray) -> pa.Array:
         array = array.combine_chunks()
     array = array.cast(pa.large_string())
     _, lengths, first, last = _edges(array)
-    if _IS_SPACE[first].any() or _IS_SPACE[last].any():
+    if (_IS_SPACE[first] | _IS_SPACE[last]).any():
         array = pc.utf8_trim_whitespace(array)  # as str.strip(): Unicode spaces too
         _, lengths, first, last = _edges(array)
     candidates = (lengths <= _MAX_BLANK_BYTES) & ((lengths == 0) | _MAY_BE_BLANK[first])
@@ -135,11 +135,10 @@ def _edges(array: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndar
         return starts, lengths, empty, empty.copy()
     data = np.frombuffer(data_buffer, dtype=np.uint8)
     filled = lengths > 0
-    first = data[np.minimum(starts, len(data) - 1)]
-    last = data[np.maximum(ends - 1, 0)]
-    if not filled.all():
-        first = np.where(filled, first, 0).astype(np.uint8)
-        last = np.where(filled, last, 0).astype(np.uint8)
+    if filled.all():  # offsets only grow: every index is inside the data
+        return starts, lengths, data[starts], data[ends - 1]
+    first = np.where(filled, data[np.minimum(starts, len(data) - 1)], 0).astype(np.uint8)
+    last = np.where(filled, data[np.maximum(ends - 1, 0)], 0).astype(np.uint8)
     return starts, lengths, first, last
 
 
@@ -285,17 +284,25 @@ def iso_dates(
     days = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
     read = np.zeros(n, dtype=bool)
     array = to_arrow(series).combine_chunks()
-    starts, lengths, _, _ = _edges(array)
-    data_buffer = array.buffers()[2]
+    data, starts, lengths = byte_view(array)
     candidates = np.flatnonzero((lengths >= 10) & (lengths <= 48) & _valid(array))
-    if not candidates.size or data_buffer is None:
+    if not candidates.size or data is None:
         return days, read
-    data = np.frombuffer(data_buffer, dtype=np.uint8)
+    # a column of one width with no blank (timestamps from one system): a zero-copy matrix
+    width = int(lengths[0])
+    contiguous = len(candidates) == n and (lengths == width).all()
     verdicts: dict[bytes, bool] = {}  # shape of what follows the day -> valid_text
     for block in range(0, len(candidates), _BLOCK_ROWS):  # bounded temporary matrices
         rows = candidates[block : block + _BLOCK_ROWS]
-        found, ok = _iso_days(data, starts[rows], lengths[rows], years)
-        ok &= _tails_valid(data, starts[rows], lengths[rows], array, rows, valid_text, verdicts)
+        if contiguous:
+            first = int(starts[rows[0]])
+            cells = data[first : first + width * len(rows)].reshape(-1, width)
+            head, tail = cells[:, :10], cells[:, 10:]
+        else:
+            head = data[starts[rows, None] + np.arange(10)]
+            tail = _padded_tails(data, starts[rows], lengths[rows])
+        found, ok = _iso_days(head, years)
+        ok &= _tails_valid(tail, array, rows, valid_text, verdicts)
         days[rows[ok]] = found[ok]
         read[rows[ok]] = True
     return days, read
@@ -304,12 +311,9 @@ def iso_dates(
 _BLOCK_ROWS = 131_072
 
 
-def _iso_days(
-    data: np.ndarray, starts: np.ndarray, lengths: np.ndarray, years: tuple[int, int]
-) -> tuple[np.ndarray, np.ndarray]:
-    """The day in the first 10 bytes of each cell, and whether they are YYYY-MM-DD (a real
-    date, its year within ``years``)."""
-    head = data[starts[:, None] + np.arange(10)]
+def _iso_days(head: np.ndarray, years: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """The day in each row of 10 bytes, and whether they are YYYY-MM-DD (a real date, its
+    year within ``years``)."""
     digit = (head - 48) < 10  # uint8 arithmetic: bytes below "0" wrap above 10
     ok = digit[:, [0, 1, 2, 3, 5, 6, 8, 9]].all(axis=1)
     ok &= (head[:, 4] == ord("-")) & (head[:, 7] == ord("-"))
@@ -327,32 +331,39 @@ def _iso_days(
     return first_day + (np.maximum(day, 1) - 1), ok
 
 
+def _padded_tails(data: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """The bytes after the tenth of each cell, as rows padded with zero bytes."""
+    width = int(lengths.max()) - 10
+    if width <= 0:
+        return np.zeros((len(starts), 0), dtype=np.uint8)
+    positions = starts[:, None] + 10 + np.arange(width)
+    inside = np.arange(width) < (lengths - 10)[:, None]
+    return np.where(inside, data[np.minimum(positions, len(data) - 1)], 0).astype(np.uint8)
+
+
 def _tails_valid(
-    data: np.ndarray,
-    starts: np.ndarray,
-    lengths: np.ndarray,
+    tail: np.ndarray,
     array: pa.Array,
     rows: np.ndarray,
     valid_text: Callable[[str], bool],
     verdicts: dict[bytes, bool],
 ) -> np.ndarray:
-    """Whether each cell is ``valid_text``, decided once per shape of the bytes after the
-    tenth (a digit is any digit; every other byte is itself). ``verdicts`` remembers shapes
-    across blocks."""
-    width = int(lengths.max()) - 10
-    if width <= 0:
+    """Whether each cell is ``valid_text``, decided once per shape of its bytes after the
+    tenth (``tail``; a digit is any digit, every other byte is itself). ``verdicts``
+    remembers shapes across blocks."""
+    if not tail.shape[1]:
         return np.ones(len(rows), dtype=bool)
-    positions = starts[:, None] + 10 + np.arange(width)
-    inside = np.arange(width) < (lengths - 10)[:, None]
-    tail = np.where(inside, data[np.minimum(positions, len(data) - 1)], 0).astype(np.uint8)
     shape = np.where((tail - 48) < 10, ord("9"), tail).astype(np.uint8)
     if (shape == shape[0]).all():  # the usual column: one way of writing the time
         key = shape[0].tobytes().rstrip(b"\x00")
         if key not in verdicts:
             verdicts[key] = bool(valid_text(array[int(rows[0])].as_py()))
         return np.full(len(rows), verdicts[key], dtype=bool)
+    width = shape.shape[1]
     shapes, first, inverse = np.unique(
-        shape.view(f"S{width}").ravel(), return_index=True, return_inverse=True
+        np.ascontiguousarray(shape).view(f"S{width}").ravel(),
+        return_index=True,
+        return_inverse=True,
     )
     for key, i in zip(shapes.tolist(), first.tolist(), strict=True):
         if key not in verdicts:

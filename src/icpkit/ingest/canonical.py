@@ -1004,7 +1004,7 @@ def build_table(
         raw=raw,
         plan=plan,
         frame=pd.DataFrame(index=index),
-        reasons=np.array(raw.row_errors, dtype=object),
+        reasons=_row_errors(raw),
         reason_columns=np.full(n, "", dtype=object),
         notes=list(raw.notes),
         adapter=conventions.name,
@@ -1207,6 +1207,14 @@ def _scaled(column: str, values: pd.Series, factor: float, notes: list[str]) -> 
     if isinstance(values.dtype, pd.Int64Dtype):
         return scaled.round().astype("Int64")
     return scaled
+
+
+def _row_errors(raw: RawTable) -> np.ndarray:
+    """Why the reader already refuses each record (None for most)."""
+    errors = np.full(len(raw), None, dtype=object)
+    refused = [i for i, error in enumerate(raw.row_errors) if error is not None]
+    errors[refused] = [raw.row_errors[i] for i in refused]
+    return errors
 
 
 def _merge_existing(
