@@ -243,9 +243,14 @@ def _monitor_tables(
         result = ingest.load_tables(accounts=accounts, deals=deals, customers=customers)
     if result.tables.get("deals") is None or result.tables["deals"].empty:
         raise IcpkitError("no deals to check", file=deals or from_dir)
-    quarantined = len(result.quarantine)
-    if quarantined:
-        errors.print(f"{quarantined:,} rows could not be read and were left out.", markup=False)
+    for name, info in result.report.get("files", {}).items():
+        if info.get("quarantined"):
+            errors.print(
+                f"{name}: {info['quarantined']:,} of {info['rows_read']:,} rows could not be "
+                "used and were left out (`icpkit ingest` writes each one with its reason).",
+                markup=False,
+                soft_wrap=True,
+            )
     return result.tables
 
 
