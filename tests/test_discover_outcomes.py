@@ -304,3 +304,37 @@ def test_maven_shows_no_icp_beyond_the_win_rate_either(shared_data):
         if d["share_of_deals"] == 0.25
     )
     assert 1.0 < quarter["lift_needed_above"] < 1.2  # 6,700 deals: a 20% lift would have shown
+
+
+def test_fast_condition_masks_read_values_as_the_scorecard_does(demo_crm):
+    from icpkit.conditions import Condition, matches, read_column
+    from icpkit.discover.outcomes import Outcome
+
+    frame = demo_crm.accounts.head(800).reset_index(drop=True)
+    outcome = Outcome("win", "Win rate", "rate", "higher", "deals", frame, np.zeros(len(frame)))
+    rng = np.random.default_rng(0)
+    for column, kind in [("industry", "category"), ("technologies", "list")]:
+        values = read_column(frame, column, kind)
+        pool = sorted({v for x in values.dropna() for v in (x if kind == "list" else [x])})
+        for _ in range(20):
+            picked = rng.choice(pool, size=rng.integers(1, 4), replace=False)
+            condition = Condition(values=tuple(p.upper() for p in picked))  # case is ignored
+            expected = matches(values, kind, condition)
+            assert expected.any()
+            assert (outcome.mask(column, kind, condition) == expected).all()
+
+
+def test_mann_whitney_on_shared_ranks_matches_scipy():
+    from scipy import stats as sps
+
+    from icpkit.discover.outcomes import Outcome
+
+    rng = np.random.default_rng(1)
+    values = rng.integers(1, 120, 500).astype(float)  # many ties, like days of sales cycle
+    frame = pd.DataFrame(index=range(500))
+    outcome = Outcome("cycle", "Sales cycle", "median", "lower", "won deals", frame, values)
+    for size in (5, 9, 40, 250):
+        inside = np.zeros(500, dtype=bool)
+        inside[rng.choice(500, size, replace=False)] = True
+        expected = sps.mannwhitneyu(values[inside], values[~inside]).pvalue
+        assert outcome.effect(inside)["p_value"] == pytest.approx(expected, rel=1e-9)
