@@ -102,23 +102,26 @@ def ingest(
     """
     if (outcome is None) != (positive is None):
         raise IcpkitError("flat mode needs both --outcome COLUMN and --positive VALUE")
-    result = _load(
-        accounts,
-        deals,
-        contacts,
-        signals,
-        customers,
-        mapping,
-        format,
-        None,
-        outcome=outcome,
-        positive=positive,
-        id_column=id_column,
-        db=db,
-    )
     from icpkit.ingest import write_ingest
 
-    write_ingest(result, out)
+    with progress_bar() as bar:
+        report = _progress_to(bar, bar.add_task("Reading", total=None))
+        result = _load(
+            accounts,
+            deals,
+            contacts,
+            signals,
+            customers,
+            mapping,
+            format,
+            None,
+            outcome=outcome,
+            positive=positive,
+            id_column=id_column,
+            db=db,
+            progress=report,
+        )
+        write_ingest(result, out, progress=report)
     _print_ingest(result)
     console.print(f"Canonical tables, quarantine.csv and ingest.json are in {out}/")
 
@@ -188,20 +191,22 @@ def build(
     """
     if (outcome is None) != (positive is None):
         raise IcpkitError("flat mode needs both --outcome COLUMN and --positive VALUE")
-    result = _load(
-        accounts,
-        deals,
-        contacts,
-        signals,
-        customers,
-        mapping,
-        format,
-        from_dir,
-        outcome=outcome,
-        positive=positive,
-        id_column=id_column,
-        db=db,
-    )
+    with progress_bar() as bar:
+        result = _load(
+            accounts,
+            deals,
+            contacts,
+            signals,
+            customers,
+            mapping,
+            format,
+            from_dir,
+            outcome=outcome,
+            positive=positive,
+            id_column=id_column,
+            db=db,
+            progress=_progress_to(bar, bar.add_task("Reading", total=None)),
+        )
     _print_ingest(result)
     if "deals" not in result.tables:
         raise IcpkitError(
@@ -411,6 +416,7 @@ def _load(
     positive=None,
     id_column=None,
     db=None,
+    progress=None,
 ):
     from icpkit import ingest as ingest_module
 
@@ -437,9 +443,22 @@ def _load(
         sources = {t: read_database(db, str(s)) if s else None for t, s in sources.items()}
     if outcome is not None:
         return ingest_module.load_flat(
-            sources["accounts"], outcome=outcome, positive=positive, id_column=id_column
+            sources["accounts"],
+            outcome=outcome,
+            positive=positive,
+            id_column=id_column,
+            progress=progress,
         )
-    return ingest_module.load_tables(**sources, mapping=mapping, format=format)
+    return ingest_module.load_tables(**sources, mapping=mapping, format=format, progress=progress)
+
+
+def _progress_to(bar, task):
+    """A ``progress(what, done, total)`` callback that moves one task of a progress bar."""
+
+    def report(what: str, done: int, total: int) -> None:
+        bar.update(task, description=what, completed=done, total=total)
+
+    return report
 
 
 def _print_ingest(result) -> None:

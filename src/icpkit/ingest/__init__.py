@@ -34,7 +34,13 @@ from icpkit.ingest.canonical import (
 from icpkit.ingest.detect import ADAPTERS, FORMATS, detect
 from icpkit.ingest.flat import load_flat
 from icpkit.ingest.generic import apply_mapping, read_mapping
-from icpkit.ingest.readers import RawTable, read_table, spreadsheet_safe, write_parquet
+from icpkit.ingest.readers import (
+    Progress,
+    RawTable,
+    read_table,
+    spreadsheet_safe,
+    write_parquet,
+)
 
 Source = Path | str | RawTable
 
@@ -58,6 +64,7 @@ def load_tables(
     customers: Source | None = None,
     mapping: Path | str | None = None,
     format: str = "generic",
+    progress: Progress | None = None,
 ) -> IngestResult:
     """Read CSV, Parquet or JSON files (or tables already read, e.g. from a database) into
     canonical tables.
@@ -67,6 +74,8 @@ def load_tables(
     :mod:`icpkit.ingest.detect`). ``mapping``: a TOML or YAML file mapping source headers to
     columns per table, with optional stage names, value fixes and units (see
     :mod:`icpkit.ingest.generic`), applied over the format's own conventions.
+    ``progress(what, done, total)``: told how far reading and checking have got (for a
+    progress bar).
     """
     if format not in FORMATS:
         raise IcpkitError(f"unknown format {format!r} (expected {', '.join(FORMATS)})")
@@ -79,8 +88,12 @@ def load_tables(
     }
     overlay = read_mapping(mapping) if mapping is not None else {}
     if format != "auto":
-        return ingest(files, apply_mapping(ADAPTERS[format], overlay))
-    read = {t: s if isinstance(s, RawTable) else read_table(s) for t, s in files.items() if s}
+        return ingest(files, apply_mapping(ADAPTERS[format], overlay), progress=progress)
+    read = {
+        t: s if isinstance(s, RawTable) else read_table(s, progress=progress)
+        for t, s in files.items()
+        if s is not None
+    }
     conventions: dict[str, Conventions] = {}
     detected: dict[str, dict] = {}
     for table, raw in read.items():
@@ -92,7 +105,7 @@ def load_tables(
         + (f" (headers {', '.join(d['evidence'][:4])})" if d["evidence"] else "")
         for t, d in detected.items()
     ]
-    result = ingest(read, conventions, notes=notes, source_format="auto")
+    result = ingest(read, conventions, notes=notes, source_format="auto", progress=progress)
     for table, detection in detected.items():
         result.report["files"][table]["format_detected"] = detection
     return result
@@ -151,12 +164,16 @@ def _json_default(value: object) -> object:
     return str(value)
 
 
-def write_ingest(result: IngestResult, out_dir: Path | str) -> None:
+def write_ingest(
+    result: IngestResult, out_dir: Path | str, *, progress: Progress | None = None
+) -> None:
     """Write ``<table>.parquet`` for every table, ``quarantine.csv`` and ``ingest.json``."""
     out = Path(out_dir)
     try:
         out.mkdir(parents=True, exist_ok=True)
-        for name, frame in result.tables.items():
+        for step, (name, frame) in enumerate(result.tables.items()):
+            if progress is not None:
+                progress(f"Writing {name}.parquet", step, len(result.tables))
             write_parquet(frame, out / f"{name}.parquet")
         quarantine = result.quarantine.astype(object).map(spreadsheet_safe)
         quarantine.to_csv(out / "quarantine.csv", index=False, encoding="utf-8")

@@ -29,7 +29,7 @@ from icpkit import schema
 from icpkit.errors import IcpkitError
 from icpkit.ingest import arrowtext
 from icpkit.ingest import normalise as nz
-from icpkit.ingest.readers import RawTable, read_table
+from icpkit.ingest.readers import Progress, RawTable, read_table
 
 STR_DTYPE = arrowtext.STR_DTYPE
 
@@ -1573,7 +1573,8 @@ def ingest(
     empty_tables: Mapping[str, pd.DataFrame] | None = None,
     notes: Sequence[str] = (),
     source_format: str | None = None,
-    reader: Callable[[Path | str], RawTable] = read_table,
+    reader: Callable[..., RawTable] = read_table,
+    progress: Progress | None = None,
 ) -> IngestResult:
     """Read, map, type and validate a set of files (``{"accounts": path, "deals": path, ...}``).
 
@@ -1582,7 +1583,8 @@ def ingest(
     different CRM). ``accounts`` is required; every other table's ``account_id`` must exist in
     the accepted accounts, or the row is quarantined. ``empty_tables``: tables known to have no
     rows (passed through as they are). ``source_format``: the name ``ingest.json`` gives the
-    input format (default: the conventions' name).
+    input format (default: the conventions' name). ``progress(what, done, total)`` is told
+    how far reading (bytes) and checking (tables) have got.
     """
     per_table = _conventions_per_table(conventions)
     unknown = set(files) - set(schema.TABLES)
@@ -1592,11 +1594,12 @@ def ingest(
         raise IcpkitError("an accounts file is required")
     builds: dict[str, TableBuild] = {}
     read: dict[str, RawTable] = {}
-    for table in schema.TABLES:
-        source = files.get(table)
-        if source is None:
-            continue
-        raw = source if isinstance(source, RawTable) else reader(source)
+    given = [t for t in schema.TABLES if files.get(t) is not None]
+    for step, table in enumerate(given):
+        source = files[table]
+        raw = source if isinstance(source, RawTable) else reader(source, progress=progress)
+        if progress is not None:
+            progress(f"Checking {table} ({len(raw):,} rows)", step, len(given))
         table_conventions = per_table[table]
         prepare = table_conventions.prepare.get(table)
         if prepare is not None:

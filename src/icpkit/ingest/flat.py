@@ -27,7 +27,7 @@ from icpkit.ingest.canonical import (
     exact_duplicate_rows,
     missing_column_error,
 )
-from icpkit.ingest.readers import RawTable, read_table
+from icpkit.ingest.readers import Progress, RawTable, read_table
 
 
 def find_header(headers: Sequence[str], name: str) -> str | None:
@@ -46,6 +46,7 @@ def load_flat(
     positive: str,
     id_column: str | None = None,
     negative: str | Sequence[str] | None = None,
+    progress: Progress | None = None,
 ) -> IngestResult:
     """Read a one-row-per-account table whose ``outcome`` column marks the good accounts.
 
@@ -57,7 +58,7 @@ def load_flat(
     to look alike) but counted in ``report["duplicates"]``; with it, a repeated id is
     quarantined like in any accounts file.
     """
-    raw = path if isinstance(path, RawTable) else read_table(path)
+    raw = path if isinstance(path, RawTable) else read_table(path, progress=progress)
     headers = list(raw.frame.columns)
     outcome_header = find_header(headers, outcome)
     if outcome_header is None:
