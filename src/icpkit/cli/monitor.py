@@ -63,7 +63,9 @@ def monitor(
     ] = 0.05,
     min_drop: Annotated[
         float,
-        typer.Option(help="Smallest fall in close rate that counts, in percentage points."),
+        typer.Option(
+            help="Smallest fall in close rate that counts, in percentage points.", min=0, max=100
+        ),
     ] = 10.0,
 ) -> None:
     """Check that the ICP still holds: deals closed since the build, win rate per tier now vs
@@ -228,8 +230,10 @@ def _monitor_tables(
     from icpkit import ingest
 
     if from_dir is not None:
-        if deals is not None or accounts is not None:
-            raise IcpkitError("give either --from DIR or --deals/--accounts files, not both")
+        if deals is not None or accounts is not None or customers is not None:
+            raise IcpkitError(
+                "give either --from DIR or --deals/--accounts/--customers files, not both"
+            )
         result = ingest.load_dir(from_dir)
     else:
         if deals is None:
