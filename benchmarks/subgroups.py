@@ -47,6 +47,7 @@ def icpkit_search(features: pd.DataFrame, won: np.ndarray):
     search = find_segments(candidates, won, accounts=features, keep_all=True)
     done = time.perf_counter()
     qualities = sorted((s.quality for s in search.evaluated if s.quality > 0), reverse=True)
+    search.candidates = candidates  # kept for the outcome profiles at scale
     return qualities[:TOP], binned - start, done - binned, search
 
 
@@ -102,38 +103,79 @@ def quality_part(seeds: list[int], n_accounts: int) -> None:
     )
 
 
-def scale_table(n_accounts: int, seed: int) -> tuple[pd.DataFrame, np.ndarray]:
-    features, won, _ = closed_deals_table(n_accounts, seed)
+def scale_table(n_accounts: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Closed deals of a simulated CRM with 40 attribute columns, and its customers table."""
+    from icpkit.outcomes import closed_deals
+    from icpkit.simulate import simulate
+
+    crm = simulate(n_accounts, seed=seed)
+    labelled = closed_deals(crm.deals).merge(crm.accounts, on="account_id", suffixes=("", "_a"))
     rng = np.random.default_rng(seed)
-    n = len(features)
-    size = np.log1p(features["employees"].fillna(50).to_numpy(float))
+    n = len(labelled)
+    size = np.log1p(labelled["employees"].fillna(50).to_numpy(float))
+    extra = {}
     for i in range(15):
         tied = i % 3 == 0  # every third number follows company size, the rest are noise
         values = np.exp(rng.normal(0, 1, n) + (0.8 * size if tied else 0))
         values[rng.random(n) < 0.05] = np.nan
-        features[f"metric_{i}"] = values
+        extra[f"metric_{i}"] = values
     for i in range(15):
         levels = np.array([f"L{j}" for j in range(5 + i)], dtype=object)
-        features[f"category_{i}"] = levels[rng.integers(0, len(levels), n)]
-    return features, won
+        extra[f"category_{i}"] = levels[rng.integers(0, len(levels), n)]
+    labelled = pd.concat([labelled, pd.DataFrame(extra, index=labelled.index)], axis=1)
+    return labelled, crm.customers
 
 
 def scale_part(n_deals: int, seed: int) -> None:
-    from icpkit.simulate import simulate  # noqa: F401  (import cost outside the timing)
+    from icpkit.discover.best_worst import best_vs_worst, success_table
+    from icpkit.discover.clusters import cluster_won_accounts
+    from icpkit.discover.intersection import icp_intersection
+    from icpkit.discover.outcomes import outcome_tables, profile_outcomes
 
-    features, won = scale_table(int(n_deals * 1.06) + 500, seed)
-    features, won = features.iloc[:n_deals].reset_index(drop=True), won[:n_deals]
+    labelled, customers = scale_table(int(n_deals * 1.06) + 500, seed)
+    labelled = labelled.iloc[:n_deals].reset_index(drop=True)
+    columns = [
+        c
+        for c in labelled.columns
+        if c not in ("account_id", "name", "domain", "deal_id", "won", "decided_at")
+        and c not in ("cycle_days", "amount", "source", "stage", "lost_reason")
+    ]
+    features, won = labelled[columns], labelled["won"].to_numpy(int)
     _, bin_s, search_s, search = icpkit_search(features, won)
     total = bin_s + search_s
     print(f"## Discovery at scale ({os.cpu_count()} cores)\n")
     print("| closed deals | attribute columns | binning s | segment search s | total s |")
     print("|---|---|---|---|---|")
-    print(f"| {len(won):,} | {features.shape[1]} | {bin_s:.1f} | {search_s:.1f} | {total:.1f} |")
+    print(f"| {len(won):,} | {len(columns)} | {bin_s:.1f} | {search_s:.1f} | {total:.1f} |")
     print(
         f"\nLooked at {search.tried:,} segments; {sum(s.significant for s in search.icp)} "
         f"significant ICP and {sum(s.significant for s in search.anti)} anti-ICP on the list; "
         f"{'under' if total < 60 else 'OVER'} a minute.\n"
     )
+    timings = {}
+    start = time.perf_counter()
+    outcomes, skipped = outcome_tables(labelled, columns, customers)
+    profiled = profile_outcomes(outcomes, skipped, win_candidates=search.candidates)
+    timings["outcome profiles (5 more outcomes binned, as build does)"] = (
+        time.perf_counter() - start
+    )
+    start = time.perf_counter()
+    icp_intersection(profiled)
+    timings[f"intersection ({len(profiled.findings)} findings cross-checked)"] = (
+        time.perf_counter() - start
+    )
+    start = time.perf_counter()
+    best_vs_worst(*success_table(labelled, columns, customers))
+    timings["best vs worst"] = time.perf_counter() - start
+    start = time.perf_counter()
+    cluster_won_accounts(labelled[labelled["won"] == 1], columns)
+    timings["clusters of won accounts"] = time.perf_counter() - start
+    print("Beyond the win rate, on the same deals with the simulator's customers table:\n")
+    print("| analysis | s |")
+    print("|---|---|")
+    for name, seconds in timings.items():
+        print(f"| {name} | {seconds:.1f} |")
+    print(f"| total | {sum(timings.values()):.1f} |\n")
 
 
 def main() -> None:
