@@ -210,7 +210,10 @@ class BatchScorer:
             chosen = _first_bin(values, kind, conditions)
             key = _combine(key, chosen[col.codes], len(conditions) + 1)
         codes, _ = pd.factorize(key)
-        first = np.unique(codes, return_index=True)[1]  # one row per distinct key
+        # factorize numbers keys in order of first appearance: a key's first row is where
+        # the running maximum of the codes grows (one row per distinct key, in O(n)).
+        seen = np.maximum.accumulate(np.concatenate([[-1], codes[:-1]]))
+        first = np.flatnonzero(codes > seen)
         representatives = pd.DataFrame(
             {
                 c: col.prepared[c].iloc[col.codes[first]].reset_index(drop=True)
@@ -219,15 +222,19 @@ class BatchScorer:
             }
         )
         result = self.card.apply(representatives).to_frame()
-        take = pa.array(codes)
         tiers = result["icp_tier"].to_numpy()
         for tier, rows in zip(tiers, np.bincount(codes, minlength=len(tiers)), strict=True):
             self.tiers[tier] += int(rows)
+        # Texts stay dictionary-encoded (a code per row, each text once): copying a reason
+        # string into every row would cost more than all the scoring.
+        indices = pa.array(codes.astype(np.int32))
         return {
-            "icp_score": pa.array(result["icp_score"].to_numpy(np.int64)).take(take),
-            "icp_tier": pa.array(tiers.astype(str), pa.string()).take(take),
-            "icp_disqualified": pa.array(result["icp_disqualified"].to_numpy(bool)).take(take),
-            "icp_reasons": pa.array(result["icp_reasons"].tolist(), pa.string()).take(take),
+            "icp_score": pa.array(result["icp_score"].to_numpy(np.int64)[codes]),
+            "icp_tier": pa.DictionaryArray.from_arrays(indices, pa.array(tiers.astype(str))),
+            "icp_disqualified": pa.array(result["icp_disqualified"].to_numpy(bool)[codes]),
+            "icp_reasons": pa.DictionaryArray.from_arrays(
+                indices, pa.array(result["icp_reasons"].tolist(), pa.string())
+            ),
         }
 
     def _column(self, batch: pa.RecordBatch, column: str, n: int) -> _Column:
@@ -445,8 +452,8 @@ class _Writer:
             if self.csv:
                 options = pv.WriteOptions(quoting_style="needed")
                 self._writer = pv.CSVWriter(str(self.out), table.schema, write_options=options)
-            else:
-                self._writer = pq.ParquetWriter(str(self.out), table.schema)
+            else:  # no stored Arrow schema: readers see the dictionary texts as plain strings
+                self._writer = pq.ParquetWriter(str(self.out), table.schema, store_schema=False)
         self._writer.write_table(table)
 
     def close(self) -> None:
@@ -464,18 +471,26 @@ def _formula_safe(table: pa.Table) -> pa.Table:
     for column in table.columns:
         if pa.types.is_boolean(column.type):  # "True"/"False", as pandas and the API write them
             column = pc.if_else(column, "True", "False")
-        elif pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
-            risky = pc.match_substring_regex(column, _FORMULA_PATTERN).fill_null(False)
-            column = pc.if_else(
-                risky,
-                pc.binary_join_element_wise(
-                    pa.scalar("'", column.type), column, pa.scalar("", column.type)
-                ),
-                column,
+        elif pa.types.is_dictionary(column.type):  # each distinct text is escaped once
+            column = pa.chunked_array(
+                [
+                    pa.DictionaryArray.from_arrays(chunk.indices, _escaped(chunk.dictionary))
+                    for chunk in column.chunks
+                ]
             )
+        elif pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+            column = _escaped(column)
         columns.append(column)
     names = [escape_formula(n) for n in table.column_names]
     return pa.Table.from_arrays(columns, names=names)
+
+
+def _escaped(texts: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    if not (pa.types.is_string(texts.type) or pa.types.is_large_string(texts.type)):
+        return texts
+    risky = pc.match_substring_regex(texts, _FORMULA_PATTERN).fill_null(False)
+    quote, empty = pa.scalar("'", texts.type), pa.scalar("", texts.type)
+    return pc.if_else(risky, pc.binary_join_element_wise(quote, texts, empty), texts)
 
 
 # ---- the command ----
