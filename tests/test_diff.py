@@ -194,6 +194,11 @@ def test_explain_says_why_a_score_moved(tmp_path: Path) -> None:
     assert "point range moved [0, 30] -> [0, 45]: -33 of the score change" in reasons
     assert "tier cut-offs moved: A 70+ B 50+ C 30+ -> A 75+ B 50+ C 25+" in reasons
     assert "Account mid-software" in history.text()
+    data = json.loads(json.dumps(history.to_json()))
+    assert [v["icp_tier"] for v in data["versions"]] == ["A", "B"]
+    assert data["versions"][1]["points"]["Uses Snowflake"] == {"bin": "uses Snowflake", "points": 5}
+    assert data["versions"][0]["values"]["employees"] == "300"
+    assert data["moves"][0]["tier_change"] == "A -> B"
 
 
 def test_explain_shows_the_accounts_own_data_changing(tmp_path: Path) -> None:
