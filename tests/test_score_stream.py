@@ -226,3 +226,9 @@ def test_the_output_never_overwrites_the_input(tmp_path):
     with pytest.raises(IcpkitError, match="would overwrite the input"):
         score_file(SEED, tmp_path / "a.csv", tmp_path / "a.csv")
     assert (tmp_path / "a.csv").read_text() == "account_id,employees\nx,120\n"
+
+
+def test_a_pdf_named_csv_is_refused_in_one_line(tmp_path):
+    (tmp_path / "a.csv").write_bytes(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n")
+    with pytest.raises(IcpkitError, match="is not a CSV or Parquet file"):
+        score_file(SEED, tmp_path / "a.csv", tmp_path / "s.csv")

@@ -42,7 +42,12 @@ from icpkit.conditions import Condition, matches, read_column
 from icpkit.csvsafe import FORMULA_STARTS, escape_formula
 from icpkit.errors import IcpkitError
 from icpkit.ingest import normalise
-from icpkit.ingest.readers import _unique_headers, read_table, sniff_delimiter
+from icpkit.ingest.readers import (  # the ingest reader's own rules for CSV files
+    _refuse_binary,
+    _unique_headers,
+    read_table,
+    sniff_delimiter,
+)
 from icpkit.scorecard.io import load_scorecard
 from icpkit.scorecard.model import TIER_NAMES, Scorecard
 
@@ -310,6 +315,7 @@ def _open_parquet(files: list[Path], label: str) -> _Input:
 
 
 def _open_csv(path: Path, head: bytes, label: str) -> _Input:
+    _refuse_binary(head, label)  # an Excel workbook or a PDF saved as .csv
     encoding, text = _head_encoding(head)
     if encoding is None:
         return _open_careful(path, label)
