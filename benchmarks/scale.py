@@ -174,6 +174,12 @@ duckdb.sql("SET enable_progress_bar = false")
 duckdb.sql("COPY (SELECT * FROM read_parquet('{universe}')) TO '{out}' (FORMAT parquet)")
 """
 
+COPY_CSV = """
+import duckdb
+duckdb.sql("SET enable_progress_bar = false")
+duckdb.sql("COPY (SELECT * FROM read_csv('{universe}')) TO '{out}' (FORMAT csv)")
+"""
+
 ICPKIT = """
 from pathlib import Path
 from icpkit.score import score_file
@@ -279,6 +285,9 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=10_000_000)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--skip-pandas", action="store_true", help="leave out the pandas peer")
+    parser.add_argument(
+        "--csv", action="store_true", help="also score the universe as CSV, against a CSV copy"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="icpkit-scale-") as tmp:
         folder = Path(tmp)
@@ -300,6 +309,8 @@ def main() -> None:
             assert result["rows"] == args.rows, (name, result["rows"])
             results.append(result)
             out.unlink()
+        if args.csv:
+            csv_results = _csv_rows(folder, universe, card, args.rows)
     copy = results[0]["seconds"]
     icpkit = results[1]["seconds"]
     print(f"\n{'contender':<26}{'seconds':>9}{'x copy':>8}{'x icpkit':>10}{'peak MB':>9}"
@@ -310,6 +321,40 @@ def main() -> None:
               f"{args.rows / r['seconds']:>12,.0f}")  # fmt: skip
     print(f"\nicpkit score: {icpkit / copy:.2f}x the plain copy (goal: at most 2x), "
           f"peak {results[1]['peak_mb']:,.0f} MB (goal: under 1,500 MB)")  # fmt: skip
+    if args.csv:
+        copy_csv, score_csv = csv_results
+        print(f"CSV ({copy_csv['size_mb']:,.0f} MB): DuckDB CSV copy {copy_csv['seconds']:.1f} s, "
+              f"peak {copy_csv['peak_mb']:,.0f} MB; icpkit score {score_csv['seconds']:.1f} s "
+              f"({score_csv['seconds'] / copy_csv['seconds']:.2f}x), "
+              f"peak {score_csv['peak_mb']:,.0f} MB")  # fmt: skip
+
+
+def _csv_rows(folder: Path, universe: Path, card: Path, rows: int) -> tuple[dict, dict]:
+    """The same universe as CSV: DuckDB copying it to a new CSV, and icpkit scoring it."""
+    import duckdb
+
+    csv = folder / "universe.csv"
+    duckdb.sql(f"COPY (SELECT * FROM read_parquet('{universe}')) TO '{csv}' (FORMAT csv)")
+    size_mb = csv.stat().st_size / 1e6
+    copy = _run_csv("DuckDB CSV copy", COPY_CSV, universe=csv, out=folder / "copy.csv")
+    score = _run_csv("icpkit score CSV", ICPKIT, universe=csv, card=card, out=folder / "s.csv")
+    for result in (copy, score):
+        assert result["rows"] == rows, result
+    return {**copy, "size_mb": size_mb}, score
+
+
+def _run_csv(name: str, code: str, **paths: Path) -> dict:
+    script = textwrap.dedent(code).format(**{k: str(v) for k, v in paths.items()})
+    start = time.perf_counter()
+    child = subprocess.Popen([sys.executable, "-c", script])
+    _, status, usage = os.wait4(child.pid, 0)
+    seconds = time.perf_counter() - start
+    if status != 0:
+        raise SystemExit(f"{name} failed (status {status})")
+    with paths["out"].open("rb") as handle:
+        rows = sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 24), b"")) - 1
+    paths["out"].unlink()
+    return {"name": name, "seconds": seconds, "peak_mb": usage.ru_maxrss / 1024, "rows": rows}
 
 
 if __name__ == "__main__":
