@@ -95,3 +95,17 @@ def test_deal_and_engagement_columns_never_enter_the_fit(demo_crm):
     assert not used & {"lead_source", "web_visits_30d"}
     assert "lead_source" in result.validation["attribute_kinds"]["deal"]
     assert "web_visits_30d" in result.validation["attribute_kinds"]["engagement"]
+
+
+def test_each_bin_counts_the_rows_the_card_puts_in_it(labelled):
+    accounts, won = labelled
+    accounts = accounts.copy()
+    # Rare and blank values: they must land, on the card, in the bin that counted them.
+    accounts.loc[accounts.index[:7], "industry"] = "Aerospace"
+    accounts.loc[accounts.index[7:12], "employees"] = None
+    card = ScorecardLearner().fit(accounts, won)
+    scored = card.apply(accounts)
+    for j, attribute in enumerate(card.attributes):
+        landed = pd.Series(scored.bin_labels[j]).value_counts()
+        for b in attribute.bins:
+            assert landed.get(b.label, 0) == b.stats.accounts, (attribute.name, b.label)

@@ -138,14 +138,11 @@ class AttributeBinner:
         index[present] = np.searchsorted(
             np.asarray(splits, dtype=float), values[present], side="right"
         )
-        if (~present).sum() >= max(10, self.min_bin_share * len(values) / 2):
-            conditions.append(Condition(missing=True))
-            labels.append("unknown")
-            index[~present] = len(conditions) - 1
-        else:
-            # Too few blanks to learn from: they score like the most common bin.
-            common = np.bincount(index[present]).argmax() if present.any() else 0
-            index[~present] = common
+        # Blanks get a bin of their own; with only a few, its weight of evidence shrinks to
+        # about zero (see PRIOR_ACCOUNTS), so an unknown size scores as neutral.
+        conditions.append(Condition(missing=True))
+        labels.append("unknown")
+        index[~present] = len(conditions) - 1
         return self._finish(
             Candidate(
                 NICE_NAMES.get(column, _title(column)), column, "numeric", conditions, labels, unit
@@ -241,16 +238,13 @@ class AttributeBinner:
         conditions, labels, index = [], [], np.full(len(values), -1)
         for group in groups:
             named = sorted(v for v in group if not v.startswith("\x00"))
-            rows = np.isin(grouped, group)
             if not named:
                 continue
             conditions.append(Condition(values=tuple(named)))
-            labels.append(
-                " or ".join(named)
-                if len(named) <= 4
-                else f"{', '.join(named[:3])} and {len(named) - 3} more"
-            )
-            index[rows] = len(conditions) - 1
+            labels.append(_group_label(named))
+            # Only the named values: rare, blank and unseen ones fall in the catch-all on the
+            # card, so they are counted there too and every bin's counts match the card.
+            index[np.isin(grouped, named)] = len(conditions) - 1
         conditions.append(Condition(other=True))
         labels.append("anything else")
         index[index < 0] = len(conditions) - 1
@@ -313,6 +307,12 @@ class AttributeBinner:
         share_lost = losses / lost_total
         cand.iv = float(np.sum((share_won - share_lost) * cand.woe))
         return cand
+
+
+def _group_label(names: list[str]) -> str:
+    if len(names) <= 4:
+        return " or ".join(names)
+    return f"{', '.join(names[:3])} and {len(names) - 3} more"
 
 
 def _is_list_column(series: pd.Series) -> bool:
