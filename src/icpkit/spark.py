@@ -19,6 +19,7 @@ reads but the data lacks is added as all-missing. PySpark is imported only when 
 from __future__ import annotations
 
 import uuid
+import warnings
 from typing import TYPE_CHECKING
 
 from icpkit.errors import IcpkitError
@@ -49,6 +50,11 @@ def score_dataframe(
             "none of the columns the scorecard reads are here (it reads "
             + ", ".join(card.columns)
             + ")"
+        )
+    missing = [c for c in card.columns if c not in frame.columns]
+    if missing:  # the rule of `icpkit score`: score them as unknown, and say so
+        warnings.warn(
+            "not in the data, scored as unknown: " + ", ".join(missing), UserWarning, stacklevel=2
         )
     frame = _typed_for_sql(card, frame)
     view = f"icpkit_score_{uuid.uuid4().hex}"
