@@ -81,6 +81,7 @@ def test_maven_with_its_mapping(tmp_path: Path, shared_data: Path) -> None:
     assert "1,425 deals have no account and are quarantined (1,425 open)" in notes
     assert '"GTXPro" → "GTX Pro"' in notes
     assert '"technolgy" → "technology"' in notes
+    assert '"close_value" is 0 or blank on all 2,473 lost deals' in notes  # set when won
     table = pd.read_parquet(out / "deals.parquet")
     assert "GTXPro" not in set(table["product"])
     assert table["outcome"].value_counts().to_dict() == {"won": 4238, "lost": 2473, "open": 664}

@@ -1093,6 +1093,7 @@ def build_table(
     if table == "deals":
         _decide_outcomes(build, conventions, cleaned)
         _note_deals_without_account(build)
+        _note_amount_set_at_closing(build)
     id_column = ID_COLUMNS.get(table)
     if id_column and table != "accounts":
         _fill_missing_ids(build, id_column)
@@ -1135,6 +1136,25 @@ def _replace_values(
         )
         build.note(f'"{header}": {int(changed.sum())} values replaced by the mapping: {shown}')
     return done
+
+
+def _note_amount_set_at_closing(build: TableBuild) -> None:
+    """Warn when the amount is zero or blank on every lost deal but not on won ones: it is
+    filled in when a deal closes, so it tells the outcome (Maven's ``close_value``)."""
+    accepted = build.accepted
+    outcome = build.frame["outcome"].to_numpy(dtype=object, na_value=None)
+    amount = build.frame["amount"].to_numpy(dtype="float64", na_value=np.nan)
+    empty = np.isnan(amount) | (amount == 0)
+    lost = accepted & (outcome == "lost")
+    won = accepted & (outcome == "won")
+    if lost.sum() < 10 or won.sum() < 10 or not empty[lost].all() or empty[won].mean() > 0.5:
+        return
+    header = build.plan.canonical.get("amount", "amount")
+    build.note(
+        f'"{header}" is 0 or blank on all {int(lost.sum()):,} lost deals and set on '
+        f"{int((~empty[won]).sum()):,} of {int(won.sum()):,} won ones: it is filled in when a "
+        "deal is won, so it says the outcome (fine as a deal size, never as a predictor)"
+    )
 
 
 def _note_deals_without_account(build: TableBuild) -> None:
