@@ -314,21 +314,40 @@ _BLOCK_ROWS = 131_072
 def _iso_days(head: np.ndarray, years: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
     """The day in each row of 10 bytes, and whether they are YYYY-MM-DD (a real date, its
     year within ``years``)."""
-    digit = (head - 48) < 10  # uint8 arithmetic: bytes below "0" wrap above 10
-    ok = digit[:, [0, 1, 2, 3, 5, 6, 8, 9]].all(axis=1)
+    digits = head - np.uint8(48)  # uint8 arithmetic: bytes below "0" wrap above 9
+    ok = (digits[:, [0, 1, 2, 3, 5, 6, 8, 9]] < 10).all(axis=1)
     ok &= (head[:, 4] == ord("-")) & (head[:, 7] == ord("-"))
-    number = (head.astype(np.int64) - 48) * digit
-    year = number[:, 0] * 1000 + number[:, 1] * 100 + number[:, 2] * 10 + number[:, 3]
-    month = number[:, 5] * 10 + number[:, 6]
-    day = number[:, 8] * 10 + number[:, 9]
+
+    def number(*columns: int) -> np.ndarray:
+        value = np.zeros(len(head), dtype=np.int32)
+        for column in columns:
+            value = value * 10 + np.minimum(digits[:, column], 9)
+        return value
+
+    year, month, day = number(0, 1, 2, 3), number(5, 6), number(8, 9)
     ok &= (year >= years[0]) & (year <= years[1]) & (month >= 1) & (month <= 12) & (day >= 1)
-    month_start = (year - 1970).astype("datetime64[Y]") + (np.maximum(month, 1) - 1).astype(
-        "timedelta64[M]"
-    )
-    first_day = month_start.astype("datetime64[D]")
-    month_days = (month_start + 1).astype("datetime64[D]") - first_day
-    ok &= day <= month_days.astype(np.int64)
-    return first_day + (np.maximum(day, 1) - 1), ok
+    year = np.clip(year, _FIRST_YEAR, _LAST_YEAR) - _FIRST_YEAR
+    month = np.clip(month, 1, 12) - 1
+    leap = _LEAP[year]
+    ok &= day <= _MONTH_DAYS[leap, month]
+    since_epoch = _YEAR_START[year] + _MONTH_START[leap, month] + day - 1
+    return since_epoch.astype("datetime64[D]"), ok
+
+
+# Calendar tables for the years a date may have (see normalise.PLAUSIBLE_YEARS).
+_FIRST_YEAR, _LAST_YEAR = nz.PLAUSIBLE_YEARS
+_YEARS = np.arange(_FIRST_YEAR, _LAST_YEAR + 1)
+_LEAP = (((_YEARS % 4 == 0) & (_YEARS % 100 != 0)) | (_YEARS % 400 == 0)).astype(np.intp)
+_YEAR_START = (_YEARS - 1970).astype("datetime64[Y]").astype("datetime64[D]").astype(np.int64)
+_MONTH_DAYS = np.array(
+    [
+        [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31],
+        [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31],
+    ]
+)
+_MONTH_START = np.concatenate(
+    [np.zeros((2, 1), dtype=np.int64), np.cumsum(_MONTH_DAYS, axis=1)[:, :-1]], axis=1
+)
 
 
 def _padded_tails(data: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:

@@ -888,14 +888,15 @@ def type_column(kind: str, series: pd.Series, name: str, **context: Any) -> Colu
 
 def empty_column(logical_type: str, n: int) -> pd.Series:
     """An all-missing column of the output dtype for a schema type."""
+    missing = np.ones(n, dtype=bool)
     if logical_type == "int":
-        return pd.Series(pd.array([None] * n, dtype="Int64"))
+        return pd.Series(pd.arrays.IntegerArray(np.zeros(n, dtype=np.int64), missing))
     if logical_type == "float":
         return pd.Series(np.full(n, np.nan))
     if logical_type == "date":
         return pd.Series(np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]"))
     if logical_type == "bool":
-        return pd.Series(pd.array([None] * n, dtype="boolean"))
+        return pd.Series(pd.arrays.BooleanArray(np.zeros(n, dtype=bool), missing))
     if logical_type == "list":
         return pd.Series(np.full(n, None, dtype=object))
     return arrowtext.to_series(pa.nulls(n, type=pa.large_string()))
@@ -1142,11 +1143,11 @@ def _note_amount_set_at_closing(build: TableBuild) -> None:
     """Warn when the amount is zero or blank on every lost deal but not on won ones: it is
     filled in when a deal closes, so it tells the outcome (Maven's ``close_value``)."""
     accepted = build.accepted
-    outcome = build.frame["outcome"].to_numpy(dtype=object, na_value=None)
+    outcome = build.frame["outcome"]
     amount = build.frame["amount"].to_numpy(dtype="float64", na_value=np.nan)
     empty = np.isnan(amount) | (amount == 0)
-    lost = accepted & (outcome == "lost")
-    won = accepted & (outcome == "won")
+    lost = accepted & (outcome == "lost").fillna(False).to_numpy(dtype=bool)
+    won = accepted & (outcome == "won").fillna(False).to_numpy(dtype=bool)
     if lost.sum() < 10 or won.sum() < 10 or not empty[lost].all() or empty[won].mean() > 0.5:
         return
     header = build.plan.canonical.get("amount", "amount")
@@ -1232,6 +1233,8 @@ def _scaled(column: str, values: pd.Series, factor: float, notes: list[str]) -> 
 def _row_errors(raw: RawTable) -> np.ndarray:
     """Why the reader already refuses each record (None for most)."""
     errors = np.full(len(raw), None, dtype=object)
+    if raw.row_errors.count(None) == len(raw.row_errors):
+        return errors
     refused = [i for i, error in enumerate(raw.row_errors) if error is not None]
     errors[refused] = [raw.row_errors[i] for i in refused]
     return errors
