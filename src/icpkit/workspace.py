@@ -36,8 +36,9 @@ import re
 import secrets
 import threading
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -571,16 +572,18 @@ class _Session:
         self._cursor.executemany(self._sql(sql), [tuple(r) for r in rows])
 
 
-class _Backend:
+class _Backend(ABC):
+    """Where the workspace lives: each backend opens one transaction per call."""
+
     label: str
     conflict_errors: tuple[type[BaseException], ...] = ()
 
     def revision(self) -> object | None:
         return None
 
-    @contextmanager
-    def transaction(self) -> Iterator[_Session]:
-        raise NotImplementedError
+    @abstractmethod
+    def transaction(self) -> AbstractContextManager[_Session]:
+        """A session whose changes commit together when the block ends without error."""
 
 
 class _DuckDB(_Backend):
