@@ -29,6 +29,7 @@ from icpkit.discover.personas import find_personas, icp_segment_per_deal, no_con
 from icpkit.discover.segments import SegmentSearch
 from icpkit.discover.triggers import add_priority_matrix, find_triggers, no_signals
 from icpkit.errors import IcpkitError
+from icpkit.jsonsafe import finite
 from icpkit.outcomes import closed_deals, deal_attribute_columns
 from icpkit.schema import NOT_ATTRIBUTES
 from icpkit.scorecard.io import save_scorecard
@@ -380,19 +381,8 @@ def _date(value: Any) -> str | None:
 
 
 def _write_json(path: Path, data: Any) -> None:
-    text = json.dumps(_finite(data), indent=2, default=_json_default, allow_nan=False)
+    text = json.dumps(finite(data), indent=2, default=_json_default, allow_nan=False)
     path.write_text(text + "\n", encoding="utf-8")
-
-
-def _finite(value: Any) -> Any:
-    """JSON has no NaN: an unknown number is written as null."""
-    if isinstance(value, float) and not np.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_finite(v) for v in value]
-    return value
 
 
 def _json_default(value: Any) -> Any:

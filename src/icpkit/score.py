@@ -151,7 +151,7 @@ def _distinct(array: pa.Array | None, n: int) -> tuple[np.ndarray, pd.Series]:
         return _distinct_lists(array)
     try:
         encoded = pc.dictionary_encode(array, null_encoding="mask")
-    except pa.ArrowNotImplementedError:
+    except pa.ArrowException:  # a type Arrow cannot dictionary-encode: take its values as they are
         return np.arange(n, dtype=np.int64), pd.Series(array.to_pylist(), dtype=object)
     values = encoded.dictionary.to_pandas(date_as_object=False).astype(object).tolist()
     codes = encoded.indices.fill_null(len(values)).to_numpy(zero_copy_only=False)

@@ -9,13 +9,13 @@ The result reads as text (:meth:`ScorecardDiff.text`) and as JSON (:meth:`Scorec
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from icpkit.jsonsafe import finite
 from icpkit.scorecard.model import TIER_NAMES, Attribute, Scorecard
 
 # trained_on facts worth comparing, in the order a reader wants them.
@@ -103,7 +103,7 @@ class ScorecardDiff:
         )
 
     def to_json(self) -> dict[str, Any]:
-        return _finite(
+        return finite(
             {
                 "old": self.old_label,
                 "new": self.new_label,
@@ -451,18 +451,6 @@ def _segment_lines(segments: dict[str, Any]) -> list[str]:
 
 def _pct(x: float | None) -> str:
     return "n/a" if x is None else f"{100 * x:.0f}%"
-
-
-def _finite(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, (np.floating, np.integer, np.bool_)):
-        return _finite(value.item())
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_finite(v) for v in value]
-    return value
 
 
 def recency_report(

@@ -35,6 +35,7 @@ from scipy import stats as sps
 
 from icpkit.conditions import Condition, matches, read_column
 from icpkit.errors import IcpkitError
+from icpkit.jsonsafe import finite
 from icpkit.outcomes import closed_deals
 from icpkit.scorecard.model import TIER_NAMES, Scorecard
 from icpkit.stats import wilson_interval
@@ -141,7 +142,7 @@ class MonitorReport:
         return "too early"
 
     def to_json(self) -> dict[str, Any]:
-        return _finite(
+        return finite(
             {
                 "status": self.status,
                 "alarm": bool(self.alarms),
@@ -792,15 +793,3 @@ def _pct(x: float | None) -> str:
 
 def _p(p: float) -> str:
     return f"{p:.2g}" if p >= 0.0001 else "<0.0001"
-
-
-def _finite(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, (np.floating, np.integer, np.bool_)):
-        return _finite(value.item())
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_finite(v) for v in value]
-    return value
