@@ -303,8 +303,12 @@ def iso_dates(
             tail = _padded_tails(data, starts[rows], lengths[rows])
         found, ok = _iso_days(head, years)
         ok &= _tails_valid(tail, array, rows, valid_text, verdicts)
-        days[rows[ok]] = found[ok]
-        read[rows[ok]] = True
+        if contiguous:  # rows are a run: slices, not lists of positions
+            days[block : block + len(rows)] = np.where(ok, found, np.datetime64("NaT"))
+            read[block : block + len(rows)] = ok
+        else:
+            days[rows[ok]] = found[ok]
+            read[rows[ok]] = True
     return days, read
 
 
@@ -313,18 +317,20 @@ _BLOCK_ROWS = 131_072
 
 def _iso_days(head: np.ndarray, years: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
     """The day in each row of 10 bytes, and whether they are YYYY-MM-DD (a real date, its
-    year within ``years``)."""
-    digits = head - np.uint8(48)  # uint8 arithmetic: bytes below "0" wrap above 9
-    ok = (digits[:, [0, 1, 2, 3, 5, 6, 8, 9]] < 10).all(axis=1)
-    ok &= (head[:, 4] == ord("-")) & (head[:, 7] == ord("-"))
+    year within ``years``). Worked a byte position at a time: long runs for numpy."""
+    digits = [head[:, i] - np.uint8(48) for i in (0, 1, 2, 3, 5, 6, 8, 9)]  # bytes below "0"
+    ok = (head[:, 4] == ord("-")) & (head[:, 7] == ord("-"))  # wrap above 9 as uint8
+    for digit in digits:
+        ok &= digit < 10
 
-    def number(*columns: int) -> np.ndarray:
-        value = np.zeros(len(head), dtype=np.int32)
-        for column in columns:
-            value = value * 10 + np.minimum(digits[:, column], 9)
+    def number(*positions: int) -> np.ndarray:
+        value = digits[positions[0]].astype(np.int32)
+        for position in positions[1:]:
+            value *= 10
+            value += digits[position]
         return value
 
-    year, month, day = number(0, 1, 2, 3), number(5, 6), number(8, 9)
+    year, month, day = number(0, 1, 2, 3), number(4, 5), number(6, 7)
     ok &= (year >= years[0]) & (year <= years[1]) & (month >= 1) & (month <= 12) & (day >= 1)
     year = np.clip(year, _FIRST_YEAR, _LAST_YEAR) - _FIRST_YEAR
     month = np.clip(month, 1, 12) - 1
@@ -360,6 +366,17 @@ def _padded_tails(data: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> 
     return np.where(inside, data[np.minimum(positions, len(data) - 1)], 0).astype(np.uint8)
 
 
+def _all_of_shape(tail: np.ndarray, shape: np.ndarray) -> bool:
+    """Whether every row of ``tail`` has ``shape`` (a digit where it has "9", else the same
+    byte), checked a byte position at a time."""
+    for position, expected in enumerate(shape.tolist()):
+        column = tail[:, position]
+        same = (column - np.uint8(48)) < 10 if expected == ord("9") else column == expected
+        if not same.all():
+            return False
+    return True
+
+
 def _tails_valid(
     tail: np.ndarray,
     array: pa.Array,
@@ -372,12 +389,13 @@ def _tails_valid(
     remembers shapes across blocks."""
     if not tail.shape[1]:
         return np.ones(len(rows), dtype=bool)
-    shape = np.where((tail - 48) < 10, ord("9"), tail).astype(np.uint8)
-    if (shape == shape[0]).all():  # the usual column: one way of writing the time
-        key = shape[0].tobytes().rstrip(b"\x00")
+    first = np.where((tail[0] - 48) < 10, ord("9"), tail[0]).astype(np.uint8)
+    if _all_of_shape(tail, first):  # the usual column: one way of writing the time
+        key = first.tobytes().rstrip(b"\x00")
         if key not in verdicts:
             verdicts[key] = bool(valid_text(array[int(rows[0])].as_py()))
         return np.full(len(rows), verdicts[key], dtype=bool)
+    shape = np.where((tail - 48) < 10, ord("9"), tail).astype(np.uint8)
     width = shape.shape[1]
     shapes, first, inverse = np.unique(
         np.ascontiguousarray(shape).view(f"S{width}").ravel(),

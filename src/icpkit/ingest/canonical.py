@@ -647,28 +647,33 @@ def _type_money(text: pd.Series, name: str) -> ColumnResult:
     text = _to_text(text)
     n = len(text)
     amounts = np.full(n, np.nan)
-    currencies = np.full(n, None, dtype=object)
     reasons = np.full(n, None, dtype=object)
-    plain = np.ones(n, dtype=bool)
+    failed = np.zeros(n, dtype=bool)
+    not_plain = np.zeros(n, dtype=bool)
     fast = arrowtext.full_match(text, _PLAIN_DECIMAL)
     if fast.any():
         numbers = arrowtext.to_arrow(text).filter(pa.array(fast)).cast(pa.float64())
         amounts[fast] = numbers.to_numpy()
-        currencies[fast] = "USD"
+    # the rest (blank cells aside) parsed once per distinct value; only they may have a
+    # currency other than USD
     slow = np.flatnonzero(~fast & text.notna().to_numpy())
+    currencies = np.full(len(slow), None, dtype=object)
     if slow.size:
         rest = text.iloc[slow]
         parsed, reasons[slow] = map_unique(rest, nz.parse_money)
         amounts[slow] = [np.nan if p is None else p.amount for p in parsed]
-        currencies[slow] = [None if p is None else p.currency for p in parsed]
-        plain[slow] = per_unique(rest, nz.is_plain_number) != False  # noqa: E712
+        currencies[:] = [None if p is None else p.currency for p in parsed]
+        failed[slow] = reasons[slow] != None  # noqa: E711
+        not_plain[slow] = per_unique(rest, nz.is_plain_number) == False  # noqa: E712
     result = ColumnResult(pd.Series(amounts, index=text.index), reasons)
-    failed = reasons != None  # noqa: E711
-    if (failed | ~plain).any():
-        result.extras[f"{name}_raw"] = _raw_where(text, failed | ~plain)
+    if (failed | not_plain).any():
+        result.extras[f"{name}_raw"] = _raw_where(text, failed | not_plain)
     foreign = (currencies != None) & (currencies != "USD")  # noqa: E711
     if foreign.any():
-        result.extras[f"{name}_currency"] = pd.Series(currencies, index=text.index).astype(
+        column = np.full(n, None, dtype=object)
+        column[fast] = "USD"
+        column[slow] = currencies
+        result.extras[f"{name}_currency"] = pd.Series(column, index=text.index).astype(
             STR_DTYPE
         )
         codes = sorted(set(currencies[foreign]))

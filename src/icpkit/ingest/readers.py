@@ -212,8 +212,12 @@ def _arrow_csv(
 ) -> pa.Table | None:
     """Every cell as text, or None when Arrow finds the file irregular (a row wider or
     narrower than the header, a quoted field over several lines, bytes that are not UTF-8)."""
+    if progress is not None:
+        progress(f"Reading {file.name}", 0, size)
     try:
-        reader = pv.open_csv(
+        # the whole file at once: Arrow parses its blocks on every core (a streaming reader
+        # would convert them one after the other)
+        table = pv.read_csv(
             file,
             read_options=pv.ReadOptions(
                 column_names=header, skip_rows=1, block_size=1 << 20, use_threads=True
@@ -225,16 +229,11 @@ def _arrow_csv(
                 quoted_strings_can_be_null=False,
             ),
         )
-        batches = []
-        done = 0
-        for batch in reader:
-            batches.append(batch)
-            done += batch.nbytes
-            if progress is not None:  # text in memory is about the size of the file
-                progress(f"Reading {file.name}", min(done, size), size)
-        return pa.Table.from_batches(batches, schema=reader.schema)
     except (pa.ArrowInvalid, pa.ArrowException, OSError):
         return None
+    if progress is not None:
+        progress(f"Reading {file.name}", size, size)
+    return table
 
 
 def _count_newlines(file: Path) -> tuple[int, bool]:

@@ -210,15 +210,16 @@ def ids_18(text: pd.Series) -> pd.Series:
             # a 15-character cell becomes an id only if it is letters and digits
             short[short] = _IS_ALNUM[cells[short, :15]].all(axis=1)
         heads, tails = cells[:, :15], cells[:, 15:]
-        upper = _IS_UPPER[heads].reshape(-1, 3, 5)  # bit i of each 5-character chunk
-        suffix = _CHECKSUM_BYTES[np.packbits(upper, axis=2, bitorder="little")[:, :, 0]]
+        suffix = _checksums(heads)
         if short.any():
             full = np.concatenate([heads[short], suffix[short]], axis=1)
             texts = full.view("S18").ravel().astype("U18").tolist()
             changed.update(zip(chunk[short].tolist(), texts, strict=True))
         # an 18-character cell with anything but the upper-case checksum of its case: a lost
         # case, or not an id at all (id_18 tells them apart)
-        wrong = (lengths[chunk] == 18) & (tails != suffix).any(axis=1)
+        wrong = (tails[:, 0] != suffix[:, 0]) | (tails[:, 1] != suffix[:, 1])
+        wrong |= tails[:, 2] != suffix[:, 2]
+        wrong &= lengths[chunk] == 18
         for row in chunk[wrong].tolist():
             value = text.iloc[row]
             if id_18(value) != value:
@@ -231,12 +232,23 @@ def ids_18(text: pd.Series) -> pd.Series:
     return pd.Series(out, index=text.index, dtype=object)
 
 
+def _checksums(heads: np.ndarray) -> np.ndarray:
+    """The three checksum characters of each row of 15 id bytes (bit i of a character: the
+    i-th of its 5 characters is upper-case), computed a character position at a time."""
+    upper = ((heads - np.uint8(ord("A"))) < 26).view(np.uint8)  # uint8 arithmetic wraps
+    bits = np.empty((len(heads), 3), dtype=np.uint8)
+    for chunk in range(3):
+        column = upper[:, chunk * 5].copy()
+        for i in range(1, 5):
+            column |= upper[:, chunk * 5 + i] << np.uint8(i)
+        bits[:, chunk] = column
+    return _CHECKSUM_BYTES[bits]
+
+
 _BLOCK_ROWS = 131_072
 _IS_ALNUM = np.zeros(256, dtype=bool)
 for _range in ("09", "AZ", "az"):
     _IS_ALNUM[ord(_range[0]) : ord(_range[1]) + 1] = True
-_IS_UPPER = np.zeros(256, dtype=bool)
-_IS_UPPER[ord("A") : ord("Z") + 1] = True
 _CHECKSUM_BYTES = np.frombuffer(_CHECKSUM_CHARS.encode(), dtype=np.uint8)
 
 _ID_REWRITE = Rewrite(ids_18, "15-character Salesforce ids extended to 18")
