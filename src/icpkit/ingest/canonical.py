@@ -673,9 +673,7 @@ def _type_money(text: pd.Series, name: str) -> ColumnResult:
         column = np.full(n, None, dtype=object)
         column[fast] = "USD"
         column[slow] = currencies
-        result.extras[f"{name}_currency"] = pd.Series(column, index=text.index).astype(
-            STR_DTYPE
-        )
+        result.extras[f"{name}_currency"] = pd.Series(column, index=text.index).astype(STR_DTYPE)
         codes = sorted(set(currencies[foreign]))
         result.notes.append(
             f"{name}: {int(foreign.sum())} values in {', '.join(codes)} kept in their own "
