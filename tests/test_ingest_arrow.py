@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -215,3 +216,80 @@ def test_irregular_files_fall_back_to_the_careful_reader(
     pd.testing.assert_frame_equal(careful.tables["accounts"], fast.tables["accounts"])
     pd.testing.assert_frame_equal(careful.quarantine, fast.quarantine)
     assert careful.report == fast.report
+
+
+# ------------------------------------------------------------------------------------------
+# Columns as Arrow's reader leaves them: many chunks, worked in blocks of rows
+
+
+def chunked(values: list[str | None], sizes: list[int]) -> pd.Series:
+    """``values`` as an Arrow-backed column split into chunks of ``sizes`` (then the rest)."""
+    chunks, start = [], 0
+    for size in [*sizes, len(values)]:
+        chunks.append(pa.array(values[start : start + size], type=pa.large_string()))
+        start = min(len(values), start + size)
+    return arrowtext.to_series(pa.chunked_array(chunks))
+
+
+def test_blocks_cover_every_row_once_in_order() -> None:
+    values = [f"v{i}" for i in range(23)]
+    column = arrowtext.to_arrow(chunked(values, [1, 0, 2, 9, 1, 1]))
+    seen = []
+    for first, block in arrowtext.blocks(column, rows=4):
+        assert first == len(seen) and 0 < len(block) < 8
+        seen.extend(block.to_pylist())
+    assert seen == values
+
+
+CHUNK_SIZES = st.lists(st.integers(0, 6), max_size=6)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(CELLS, min_size=1, max_size=30), CHUNK_SIZES)
+def test_clean_of_a_chunked_column(values: list[str | None], sizes: list[int]) -> None:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(arrowtext, "BLOCK_ROWS", 4)
+        cleaned = arrowtext.clean(chunked(values, sizes))
+    assert as_list(cleaned) == [reference_clean(v) for v in values]
+
+
+def test_a_clean_column_is_not_copied() -> None:
+    column = chunked([f"006A{i:011d}IAA" for i in range(50)], [7, 7, 30])
+    assert arrowtext.clean(column) is column
+    dirty = chunked([*column.tolist()[:20], " x ", "N/A", *column.tolist()[20:]], [7, 7, 30])
+    assert as_list(arrowtext.clean(dirty))[20:22] == ["x", None]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(salesforce_like(), min_size=1, max_size=30), CHUNK_SIZES)
+def test_ids_18_of_a_chunked_column(values: list[str], sizes: list[int]) -> None:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(arrowtext, "BLOCK_ROWS", 4)
+        got = ids_18(chunked(values, sizes))
+    assert as_list(got) == [id_18(v) for v in values]
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.one_of(st.lists(date_cells(), min_size=1, max_size=30), same_width_timestamps()),
+    CHUNK_SIZES,
+)
+def test_iso_dates_of_a_chunked_column(values: list[str], sizes: list[int]) -> None:
+    whole = arrowtext.iso_dates(
+        pd.Series(values, dtype=arrowtext.STR_DTYPE), cn._ISO_DATE_TIME_RE.fullmatch,
+        years=nz.PLAUSIBLE_YEARS,
+    )  # fmt: skip
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(arrowtext, "BLOCK_ROWS", 4)
+        parts = arrowtext.iso_dates(
+            chunked(values, sizes), cn._ISO_DATE_TIME_RE.fullmatch, years=nz.PLAUSIBLE_YEARS
+        )
+    assert whole[1].tolist() == parts[1].tolist()
+    assert whole[0][whole[1]].tolist() == parts[0][parts[1]].tolist()
+
+
+def test_any_duplicate_across_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(arrowtext, "BLOCK_ROWS", 64)
+    ids = [f"006A{i:011d}IAA" for i in range(500)]
+    assert not arrowtext.any_duplicate(chunked(ids, [100, 3, 250]))
+    assert arrowtext.any_duplicate(chunked([*ids, ids[7]], [100, 3, 250]))

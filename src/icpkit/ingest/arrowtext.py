@@ -10,7 +10,7 @@ same answer for both.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
@@ -72,13 +72,67 @@ def is_text(series: pd.Series) -> bool:
 
 
 def clean(series: pd.Series) -> pd.Series:
-    """Cells trimmed; blank cells and tokens like ``NULL``, ``N/A``, ``-`` become missing."""
+    """Cells trimmed; blank cells and tokens like ``NULL``, ``N/A``, ``-`` become missing.
+
+    A column with nothing to clean (the usual case) comes back as it is, sharing the
+    reader's buffers: a million-row column is not copied to learn that."""
     array = to_arrow(series)
     if len(array) >= PARALLEL_MIN_ROWS and _few_distinct(array):
         # a column of a few labels (a stage, a flag): clean each label once
         encoded = pc.dictionary_encode(array).combine_chunks()
-        return to_series(pc.take(_clean_array(encoded.dictionary), encoded.indices), series.index)
-    return to_series(_clean_array(array), series.index)
+        labels, changed = _clean_array(encoded.dictionary)
+        if not changed:
+            return _unchanged(series, array)
+        return to_series(pc.take(labels, encoded.indices), series.index)
+    parts, changed = [], False
+    for _, block in blocks(array):
+        cleaned, block_changed = _clean_array(block)
+        parts.append(cleaned)
+        changed |= block_changed
+    if not changed:
+        return _unchanged(series, array)
+    return to_series(pa.chunked_array(parts, type=pa.large_string()), series.index)
+
+
+def _unchanged(series: pd.Series, array: pa.ChunkedArray) -> pd.Series:
+    """``series`` itself when it already is Arrow-backed text, else ``array`` as such."""
+    if series.dtype == STR_DTYPE and getattr(series.array, "_pa_array", None) is array:
+        return series
+    return to_series(array, series.index)
+
+
+BLOCK_ROWS = 131_072
+
+
+def blocks(array: pa.ChunkedArray, rows: int | None = None) -> Iterator[tuple[int, pa.Array]]:
+    """The column in runs of about ``rows`` rows, as (first row, large_string array): small
+    chunks (Arrow's reader gives one per megabyte) are joined, a big one is sliced, so numpy
+    works on long runs while temporary copies stay small (``rows``: :data:`BLOCK_ROWS`)."""
+    rows = rows or BLOCK_ROWS
+    first, group, size = 0, [], 0
+    for chunk in array.chunks:
+        if len(chunk) >= rows:
+            if group:
+                yield first, _joined(group)
+                first, group, size = first + size, [], 0
+            for start in range(0, len(chunk), rows):
+                part = chunk.slice(start, rows)
+                yield first, part
+                first += len(part)
+            continue
+        if len(chunk):
+            group.append(chunk)
+            size += len(chunk)
+        if size >= rows:
+            yield first, _joined(group)
+            first, group, size = first + size, [], 0
+    if group:
+        yield first, _joined(group)
+
+
+def _joined(chunks: list[pa.Array]) -> pa.Array:
+    joined = chunks[0] if len(chunks) == 1 else pa.concat_arrays(chunks)
+    return joined if joined.type == pa.large_string() else joined.cast(pa.large_string())
 
 
 def _few_distinct(array: pa.ChunkedArray, sample: int = 10_000, most: int = 1_000) -> bool:
@@ -96,29 +150,30 @@ _MAY_BE_BLANK[[v.encode()[0] for t in nz.BLANK_TOKENS if t for v in (t, t.upper(
 _MAX_BLANK_BYTES = max(len(t.encode()) for t in nz.BLANK_TOKENS)
 
 
-def _clean_array(array: pa.Array | pa.ChunkedArray) -> pa.Array:
+def _clean_array(array: pa.Array) -> tuple[pa.Array, bool]:
     """Trim and blank out tokens, looking at each cell's first and last byte in numpy first:
     a column with no space at any edge and no short cell that could be a token is returned
-    as it is, without a pass of Arrow's string kernels."""
-    if isinstance(array, pa.ChunkedArray):
-        array = array.combine_chunks()
+    as it is, without a pass of Arrow's string kernels. Also says whether anything changed."""
     array = array.cast(pa.large_string())
     _, lengths, first, last = _edges(array)
+    trimmed = False
     if (_IS_SPACE[first] | _IS_SPACE[last]).any():
+        before = array
         array = pc.utf8_trim_whitespace(array)  # as str.strip(): Unicode spaces too
+        trimmed = not array.equals(before)
         _, lengths, first, last = _edges(array)
     candidates = (lengths <= _MAX_BLANK_BYTES) & ((lengths == 0) | _MAY_BE_BLANK[first])
     if array.null_count:
         candidates &= _valid(array)
     rows = np.flatnonzero(candidates)
     if not rows.size:
-        return array
+        return array, trimmed
     found = pc.is_in(pc.utf8_lower(array.take(pa.array(rows))), value_set=_BLANKS)
     blank = np.zeros(len(array), dtype=bool)
     blank[rows] = pc.fill_null(found, False).to_numpy(zero_copy_only=False)
     if not blank.any():
-        return array
-    return pc.if_else(pa.array(blank), pa.scalar(None, pa.large_string()), array)
+        return array, trimmed
+    return pc.if_else(pa.array(blank), pa.scalar(None, pa.large_string()), array), True
 
 
 def _edges(array: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -196,22 +251,30 @@ def duplicated(series: pd.Series) -> np.ndarray:
 def any_duplicate(series: pd.Series) -> bool:
     """Whether a non-missing value appears twice: for ids of one width (as CRM ids are) by a
     64-bit hash of their bytes, checked exactly only when two hashes meet."""
-    array = to_arrow(series).combine_chunks()
+    array = to_arrow(series)
     if array.null_count == 0 and len(array) > 1:
         width = fixed_width(array)
         if width is not None:
-            words = -(-width // 8)  # the bytes as 64-bit words, zero-padded
-            padded = np.zeros((len(array), words * 8), dtype=np.uint8)
-            padded[:, :width] = fixed_width_bytes(array, width)
-            packed = padded.view(np.uint64)
-            hashes = np.full(len(array), 14695981039346656037, dtype=np.uint64)
-            for word in range(words):  # FNV-1a over 64-bit words
-                hashes ^= packed[:, word]
-                hashes *= np.uint64(1099511628211)
+            hashes = np.concatenate(
+                [_fixed_width_hashes(block, width) for _, block in blocks(array)]
+            )
             hashes.sort()
             if not (hashes[1:] == hashes[:-1]).any():
                 return False
     return bool(duplicated(series).any())
+
+
+def _fixed_width_hashes(array: pa.Array, width: int) -> np.ndarray:
+    """FNV-1a over the bytes of each value (all ``width`` long), as 64-bit words."""
+    words = -(-width // 8)  # the bytes as 64-bit words, zero-padded
+    padded = np.zeros((len(array), words * 8), dtype=np.uint8)
+    padded[:, :width] = fixed_width_bytes(array, width)
+    packed = padded.view(np.uint64)
+    hashes = np.full(len(array), 14695981039346656037, dtype=np.uint64)
+    for word in range(words):
+        hashes ^= packed[:, word]
+        hashes *= np.uint64(1099511628211)
+    return hashes
 
 
 def fixed_width(array: pa.Array) -> int | None:
@@ -283,36 +346,30 @@ def iso_dates(
     n = len(series)
     days = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
     read = np.zeros(n, dtype=bool)
-    array = to_arrow(series).combine_chunks()
-    data, starts, lengths = byte_view(array)
-    candidates = np.flatnonzero((lengths >= 10) & (lengths <= 48) & _valid(array))
-    if not candidates.size or data is None:
-        return days, read
-    # a column of one width with no blank (timestamps from one system): a zero-copy matrix
-    width = int(lengths[0])
-    contiguous = len(candidates) == n and (lengths == width).all()
     verdicts: dict[bytes, bool] = {}  # shape of what follows the day -> valid_text
-    for block in range(0, len(candidates), _BLOCK_ROWS):  # bounded temporary matrices
-        rows = candidates[block : block + _BLOCK_ROWS]
-        if contiguous:
-            first = int(starts[rows[0]])
-            cells = data[first : first + width * len(rows)].reshape(-1, width)
-            head, tail = cells[:, :10], cells[:, 10:]
-        else:
-            head = data[starts[rows, None] + np.arange(10)]
-            tail = _padded_tails(data, starts[rows], lengths[rows])
+    for first, block in blocks(to_arrow(series)):  # bounded temporary matrices
+        data, starts, lengths = byte_view(block)
+        candidates = np.flatnonzero((lengths >= 10) & (lengths <= 48) & _valid(block))
+        if not candidates.size or data is None:
+            continue
+        width = int(lengths[candidates[0]])
+        if len(candidates) == len(block) and (lengths == width).all():
+            # one width, no blank (timestamps from one system): a zero-copy matrix, and
+            # the block's rows are a run of the column's
+            begin = int(starts[0])
+            cells = data[begin : begin + width * len(block)].reshape(-1, width)
+            found, ok = _iso_days(cells[:, :10], years)
+            ok &= _tails_valid(cells[:, 10:], block, candidates, valid_text, verdicts)
+            days[first : first + len(block)] = np.where(ok, found, np.datetime64("NaT"))
+            read[first : first + len(block)] = ok
+            continue
+        head = data[starts[candidates, None] + np.arange(10)]
+        tail = _padded_tails(data, starts[candidates], lengths[candidates])
         found, ok = _iso_days(head, years)
-        ok &= _tails_valid(tail, array, rows, valid_text, verdicts)
-        if contiguous:  # rows are a run: slices, not lists of positions
-            days[block : block + len(rows)] = np.where(ok, found, np.datetime64("NaT"))
-            read[block : block + len(rows)] = ok
-        else:
-            days[rows[ok]] = found[ok]
-            read[rows[ok]] = True
+        ok &= _tails_valid(tail, block, candidates, valid_text, verdicts)
+        days[first + candidates[ok]] = found[ok]
+        read[first + candidates[ok]] = True
     return days, read
-
-
-_BLOCK_ROWS = 131_072
 
 
 def _iso_days(head: np.ndarray, years: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:

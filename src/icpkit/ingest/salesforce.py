@@ -191,22 +191,20 @@ def ids_18(text: pd.Series) -> pd.Series:
     """:func:`id_18` for a whole column: the bytes of every 15- and 18-character cell read
     by numpy, checksums computed for all at once; only an 18-character id whose checksum
     does not match (its case was lost) goes through Python. Other values are left alone."""
-    array = arrowtext.to_arrow(text).combine_chunks()
-    data, starts, lengths = arrowtext.byte_view(array)
-    rows = np.flatnonzero(((lengths == 15) | (lengths == 18)) & arrowtext.present(array))
-    if not rows.size or data is None:
-        return text
-    contiguous = len(rows) == len(array) and (lengths == 18).all()
     changed: dict[int, str] = {}  # row -> its 18-character id
-    for block in range(0, len(rows), _BLOCK_ROWS):  # bounded temporary matrices
-        chunk = rows[block : block + _BLOCK_ROWS]
-        if contiguous:  # a Data Loader column: every cell 18 bytes, back to back
-            first = int(starts[chunk[0]])
-            cells = data[first : first + 18 * len(chunk)].reshape(-1, 18)
-            short = np.zeros(len(chunk), dtype=bool)
+    for first, block in arrowtext.blocks(arrowtext.to_arrow(text)):  # bounded matrices
+        data, starts, lengths = arrowtext.byte_view(block)
+        rows = np.flatnonzero(((lengths == 15) | (lengths == 18)) & arrowtext.present(block))
+        if not rows.size or data is None:
+            continue
+        if len(rows) == len(block) and (lengths == 18).all():
+            # a Data Loader column: every cell 18 bytes, back to back
+            begin = int(starts[0])
+            cells = data[begin : begin + 18 * len(rows)].reshape(-1, 18)
+            short = np.zeros(len(rows), dtype=bool)
         else:
-            cells = data[np.minimum(starts[chunk, None] + np.arange(18), len(data) - 1)]
-            short = lengths[chunk] == 15
+            cells = data[np.minimum(starts[rows, None] + np.arange(18), len(data) - 1)]
+            short = lengths[rows] == 15
             # a 15-character cell becomes an id only if it is letters and digits
             short[short] = _IS_ALNUM[cells[short, :15]].all(axis=1)
         heads, tails = cells[:, :15], cells[:, 15:]
@@ -214,13 +212,13 @@ def ids_18(text: pd.Series) -> pd.Series:
         if short.any():
             full = np.concatenate([heads[short], suffix[short]], axis=1)
             texts = full.view("S18").ravel().astype("U18").tolist()
-            changed.update(zip(chunk[short].tolist(), texts, strict=True))
+            changed.update(zip((first + rows[short]).tolist(), texts, strict=True))
         # an 18-character cell with anything but the upper-case checksum of its case: a lost
         # case, or not an id at all (id_18 tells them apart)
         wrong = (tails[:, 0] != suffix[:, 0]) | (tails[:, 1] != suffix[:, 1])
         wrong |= tails[:, 2] != suffix[:, 2]
-        wrong &= lengths[chunk] == 18
-        for row in chunk[wrong].tolist():
+        wrong &= lengths[rows] == 18
+        for row in (first + rows[wrong]).tolist():
             value = text.iloc[row]
             if id_18(value) != value:
                 changed[row] = id_18(value)
@@ -245,7 +243,6 @@ def _checksums(heads: np.ndarray) -> np.ndarray:
     return _CHECKSUM_BYTES[bits]
 
 
-_BLOCK_ROWS = 131_072
 _IS_ALNUM = np.zeros(256, dtype=bool)
 for _range in ("09", "AZ", "az"):
     _IS_ALNUM[ord(_range[0]) : ord(_range[1]) + 1] = True
