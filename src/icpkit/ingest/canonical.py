@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -1049,9 +1051,22 @@ def build_table(
         )
 
     # region may be filled in from country: typed after the others, which run side by side
+    # with the reading of a deal's won/closed flags
     region = [job for job in jobs if job[0] == "region"]
     others = [job for job in jobs if job[0] != "region"]
-    typed = arrowtext.map_columns(type_job, others, rows=n)
+    flag_names = [name for name in ("won", "closed", "lost") if name in plan.flags]
+    if table != "deals":
+        flag_names = []
+    done = arrowtext.map_columns(
+        lambda task: task(),
+        [partial(type_job, job) for job in others]
+        + [
+            partial(_flag_codes, cleaned[plan.flags[name]], plan.flags[name]) for name in flag_names
+        ],
+        rows=n,
+    )
+    typed: list[_Typed] = done[: len(others)]
+    flags = dict(zip(flag_names, done[len(others) :], strict=True))
     country = next((t.values for t in typed if t.column == "country"), None)
     typed += [type_job(job, country) for job in region]
     order = list(schema.TABLES[table])
@@ -1095,7 +1110,7 @@ def build_table(
         blank = build.frame[column].isna().to_numpy()
         build.reject(blank, f"{column} is blank", header)
     if table == "deals":
-        _decide_outcomes(build, conventions, cleaned)
+        _decide_outcomes(build, conventions, cleaned, flags)
         _note_deals_without_account(build)
         _note_amount_set_at_closing(build)
     id_column = ID_COLUMNS.get(table)
@@ -1291,6 +1306,8 @@ def _reject_duplicate_ids(build: TableBuild, id_column: str) -> None:
     if build.table == "contacts" and "deal_id" in build.plan.canonical:
         deals = build.frame["deal_id"].astype(STR_DTYPE).fillna("")
         keys = ids + "\x1f" + deals
+    if not arrowtext.any_duplicate(keys):  # no id twice in the file, so none among live rows
+        return
     candidates = keys.where(live)
     if not arrowtext.any_duplicate(candidates):
         return
@@ -1391,10 +1408,14 @@ def _outcome_codes(parsed: list, codes: np.ndarray) -> np.ndarray:
 
 
 def _decide_outcomes(
-    build: TableBuild, conventions: Conventions, cleaned: Mapping[str, pd.Series]
+    build: TableBuild,
+    conventions: Conventions,
+    cleaned: Mapping[str, pd.Series],
+    flags: Mapping[str, tuple[np.ndarray, np.ndarray | None]],
 ) -> None:
     """Outcome per deal: won/closed flags first, then a status, an outcome column, stage names.
 
+    ``flags``: :func:`_flag_codes` of the won, closed and lost columns the file has.
     Stage names are the last resort (every org renames them); a note says when they were used.
     """
     n = len(build.raw)
@@ -1419,11 +1440,6 @@ def _decide_outcomes(
             first_column[unset] = header
             unreadable[bad] = True
 
-    flags = {
-        name: _flag_codes(cleaned[plan.flags[name]], plan.flags[name])
-        for name in ("won", "closed", "lost")
-        if name in plan.flags
-    }
     won_false_only = np.zeros(n, dtype=bool)
     if "won" in flags:
         won, won_reasons = flags["won"]
@@ -1621,26 +1637,47 @@ def ingest(
     builds: dict[str, TableBuild] = {}
     read: dict[str, RawTable] = {}
     given = [t for t in schema.TABLES if files.get(t) is not None]
-    for step, table in enumerate(given):
-        source = files[table]
-        raw = source if isinstance(source, RawTable) else reader(source, progress=progress)
-        if progress is not None:
-            progress(f"Checking {table} ({len(raw):,} rows)", step, len(given))
-        table_conventions = per_table[table]
-        prepare = table_conventions.prepare.get(table)
-        if prepare is not None:
-            raw = prepare(raw, read, table_conventions)
-        read[table] = raw
-        builds[table] = build_table(raw, table, table_conventions)
-    accounts = builds["accounts"]
-    known = accounts.frame["account_id"].astype(STR_DTYPE)[accounts.accepted]
-    for table, build in builds.items():
-        if table != "accounts":
-            check_accounts_exist(build, known)
-    if source_format is None:
-        names = {build.adapter for build in builds.values()}
-        source_format = names.pop() if len(names) == 1 else "mixed"
-    return assemble(builds, source_format, extra_tables=empty_tables, notes=notes)
+    # the accounts' likely duplicates are looked for while the other files are read
+    with ThreadPoolExecutor(max_workers=1) as background:
+        account_duplicates: Future[dict] | None = None
+        for step, table in enumerate(given):
+            source = files[table]
+            raw = source if isinstance(source, RawTable) else reader(source, progress=progress)
+            if progress is not None:
+                progress(f"Checking {table} ({len(raw):,} rows)", step, len(given))
+            table_conventions = per_table[table]
+            prepare = table_conventions.prepare.get(table)
+            if prepare is not None:
+                raw = prepare(raw, read, table_conventions)
+            read[table] = raw
+            builds[table] = build_table(raw, table, table_conventions)
+            if table == "accounts" and len(given) > 1:
+                account_duplicates = background.submit(_likely_duplicates_of, builds[table])
+        accounts = builds["accounts"]
+        known = accounts.frame["account_id"].astype(STR_DTYPE)[accounts.accepted]
+        for table, build in builds.items():
+            if table != "accounts":
+                check_accounts_exist(build, known)
+        if source_format is None:
+            names = {build.adapter for build in builds.values()}
+            source_format = names.pop() if len(names) == 1 else "mixed"
+        return assemble(
+            builds,
+            source_format,
+            extra_tables=empty_tables,
+            notes=notes,
+            account_duplicates=None if account_duplicates is None else account_duplicates.result(),
+        )
+
+
+def _likely_duplicates_of(accounts: TableBuild) -> dict:
+    """:func:`likely_duplicate_accounts` of the accepted rows (final once the accounts file
+    is built: no other file refuses an account)."""
+    frame = accounts.frame.reset_index(drop=True)
+    accepted = accounts.accepted
+    if not accepted.all():
+        frame = frame.loc[accepted].reset_index(drop=True)
+    return likely_duplicate_accounts(frame) if not frame.empty else {}
 
 
 def _conventions_per_table(
@@ -1666,8 +1703,12 @@ def assemble(
     *,
     extra_tables: Mapping[str, pd.DataFrame] | None = None,
     notes: Sequence[str] = (),
+    account_duplicates: dict | None = None,
 ) -> IngestResult:
-    """Accepted rows into tables, refused rows into the quarantine, counts into the report."""
+    """Accepted rows into tables, refused rows into the quarantine, counts into the report.
+
+    ``account_duplicates``: :func:`likely_duplicate_accounts` of the accepted accounts, when
+    already found."""
     tables: dict[str, pd.DataFrame] = {}
     quarantine_parts: list[pd.DataFrame] = []
     files: dict[str, dict] = {}
@@ -1729,12 +1770,18 @@ def assemble(
         all_notes.extend(build.notes)
         table_duplicates = dict(build.duplicates)
         if table == "accounts" and not frame.empty:
-            table_duplicates.update(likely_duplicate_accounts(frame))
-        spellings = {
-            name: groups
+            if account_duplicates is None:
+                account_duplicates = likely_duplicate_accounts(frame)
+            table_duplicates.update(account_duplicates)
+        names = [
+            name
             for name in (*build.plan.custom.values(), "stage", "source", "lost_reason")
-            if name in frame.columns and (groups := similar_spellings(frame[name]))
-        }
+            if name in frame.columns
+        ]
+        found = arrowtext.map_columns(
+            similar_spellings, [frame[name] for name in names], rows=len(frame)
+        )
+        spellings = {name: groups for name, groups in zip(names, found, strict=True) if groups}
         if spellings:
             table_duplicates["similar_values"] = spellings
             for name, groups in spellings.items():
