@@ -235,8 +235,8 @@ def test_blocks_cover_every_row_once_in_order() -> None:
     values = [f"v{i}" for i in range(23)]
     column = arrowtext.to_arrow(chunked(values, [1, 0, 2, 9, 1, 1]))
     seen = []
-    for first, block in arrowtext.blocks(column, rows=4):
-        assert first == len(seen) and 0 < len(block) < 8
+    for first, block in arrowtext.blocks(column, rows=8):
+        assert first == len(seen) and 0 < len(block) <= 8
         seen.extend(block.to_pylist())
     assert seen == values
 
@@ -248,7 +248,7 @@ CHUNK_SIZES = st.lists(st.integers(0, 6), max_size=6)
 @given(st.lists(CELLS, min_size=1, max_size=30), CHUNK_SIZES)
 def test_clean_of_a_chunked_column(values: list[str | None], sizes: list[int]) -> None:
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(arrowtext, "BLOCK_ROWS", 4)
+        patch.setattr(arrowtext, "BLOCK_ROWS", 8)
         cleaned = arrowtext.clean(chunked(values, sizes))
     assert as_list(cleaned) == [reference_clean(v) for v in values]
 
@@ -264,7 +264,7 @@ def test_a_clean_column_is_not_copied() -> None:
 @given(st.lists(salesforce_like(), min_size=1, max_size=30), CHUNK_SIZES)
 def test_ids_18_of_a_chunked_column(values: list[str], sizes: list[int]) -> None:
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(arrowtext, "BLOCK_ROWS", 4)
+        patch.setattr(arrowtext, "BLOCK_ROWS", 8)
         got = ids_18(chunked(values, sizes))
     assert as_list(got) == [id_18(v) for v in values]
 
@@ -280,7 +280,7 @@ def test_iso_dates_of_a_chunked_column(values: list[str], sizes: list[int]) -> N
         years=nz.PLAUSIBLE_YEARS,
     )  # fmt: skip
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(arrowtext, "BLOCK_ROWS", 4)
+        patch.setattr(arrowtext, "BLOCK_ROWS", 8)
         parts = arrowtext.iso_dates(
             chunked(values, sizes), cn._ISO_DATE_TIME_RE.fullmatch, years=nz.PLAUSIBLE_YEARS
         )

@@ -105,19 +105,23 @@ BLOCK_ROWS = 131_072
 
 
 def blocks(array: pa.ChunkedArray, rows: int | None = None) -> Iterator[tuple[int, pa.Array]]:
-    """The column in runs of about ``rows`` rows, as (first row, large_string array): small
-    chunks (Arrow's reader gives one per megabyte) are joined, a big one is sliced, so numpy
-    works on long runs while temporary copies stay small (``rows``: :data:`BLOCK_ROWS`)."""
+    """The column in runs of at most ``rows`` rows (:data:`BLOCK_ROWS`), as (first row,
+    large_string array), so numpy works on long runs while temporary matrices stay small. A
+    chunk of a quarter of that or more (Arrow's reader gives one per 8 MB) is used as it is,
+    sliced when longer; smaller ones are joined."""
     rows = rows or BLOCK_ROWS
     first, group, size = 0, [], 0
     for chunk in array.chunks:
-        if len(chunk) >= rows:
+        if len(chunk) >= rows // 4:
             if group:
                 yield first, _joined(group)
                 first, group, size = first + size, [], 0
             for start in range(0, len(chunk), rows):
                 part = chunk.slice(start, rows)
-                yield first, part
+                yield (
+                    first,
+                    part if part.type == pa.large_string() else part.cast(pa.large_string()),
+                )
                 first += len(part)
             continue
         if len(chunk):

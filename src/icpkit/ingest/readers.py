@@ -215,12 +215,13 @@ def _arrow_csv(
     if progress is not None:
         progress(f"Reading {file.name}", 0, size)
     try:
-        # the whole file at once: Arrow parses its blocks on every core (a streaming reader
-        # would convert them one after the other)
+        # the whole file at once: Arrow parses its 8 MB blocks on every core (a streaming
+        # reader would convert them one after the other); each block stays a chunk of the
+        # columns, big enough for numpy to work on without joining them
         table = pv.read_csv(
             file,
             read_options=pv.ReadOptions(
-                column_names=header, skip_rows=1, block_size=1 << 20, use_threads=True
+                column_names=header, skip_rows=1, block_size=8 << 20, use_threads=True
             ),
             parse_options=pv.ParseOptions(delimiter=delimiter, newlines_in_values=False),
             convert_options=pv.ConvertOptions(
