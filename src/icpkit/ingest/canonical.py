@@ -969,20 +969,27 @@ class TableBuild:
     duplicates: dict = field(default_factory=dict)
     derived: list[str] = field(default_factory=list)  # e.g. employees_raw, in output order
     adapter: str = "generic"  # the conventions the file was read with
+    # rows with a reason, kept beside ``reasons`` (reject() changes both) so that asking who
+    # is accepted is a boolean array, not a comparison of a million Python objects
+    refused: np.ndarray = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.refused = self.reasons != None  # noqa: E711
 
     def reject(
         self, mask: np.ndarray, reasons: np.ndarray | str, column: np.ndarray | str = ""
     ) -> None:
         """Quarantine rows in ``mask`` not already quarantined (the first reason stands)."""
-        mask = np.asarray(mask, dtype=bool) & (self.reasons == None)  # noqa: E711
+        mask = np.asarray(mask, dtype=bool) & ~self.refused
         if not mask.any():
             return
         self.reasons[mask] = reasons[mask] if isinstance(reasons, np.ndarray) else reasons
         self.reason_columns[mask] = column[mask] if isinstance(column, np.ndarray) else column
+        self.refused |= mask
 
     @property
     def accepted(self) -> np.ndarray:
-        return self.reasons == None  # noqa: E711
+        return ~self.refused
 
     def note(self, text: str) -> None:
         self.notes.append(f"{self.raw.label}: {text}")
@@ -1178,7 +1185,10 @@ def _note_amount_set_at_closing(build: TableBuild) -> None:
 
 def _note_deals_without_account(build: TableBuild) -> None:
     """Say which deals lost their account (CRMs often leave it blank on open deals)."""
-    blank = (build.reasons == "account_id is blank") & build.frame["account_id"].isna().to_numpy()
+    blank = build.frame["account_id"].isna().to_numpy()
+    if not blank.any():
+        return
+    blank = blank & (build.reasons == "account_id is blank")
     if not blank.any():
         return
     outcomes = build.frame["outcome"].astype(object).to_numpy()[blank]
@@ -1421,8 +1431,9 @@ def _decide_outcomes(
     n = len(build.raw)
     plan = build.plan
     outcome = np.zeros(n, dtype=np.int8)
-    first_reason = np.full(n, None, dtype=object)
-    first_column = np.full(n, "", dtype=object)
+    # why a row's outcome could not be read, and in which column: made when a reason comes
+    first_reason: np.ndarray | None = None
+    first_column: np.ndarray | None = None
     hard_reject = np.zeros(n, dtype=bool)
     unreadable = np.zeros(n, dtype=bool)
     used: dict[str, int] = {}
@@ -1433,8 +1444,12 @@ def _decide_outcomes(
         outcome[fill] = values[fill]
         if fill.any():
             used[source] = used.get(source, 0) + int(fill.sum())
+        nonlocal first_reason, first_column
         if reasons is not None:
             bad = reasons != None  # noqa: E711
+            if first_reason is None or first_column is None:
+                first_reason = np.full(n, None, dtype=object)
+                first_column = np.full(n, "", dtype=object)
             unset = (first_reason == None) & bad  # noqa: E711
             first_reason[unset] = reasons[unset]
             first_column[unset] = header
@@ -1498,7 +1513,9 @@ def _decide_outcomes(
             )
     build.reject(hard_reject, "deal status is deleted", status_header or "")
     unknown = outcome == _NO_OUTCOME
-    if unknown.any():
+    if unknown.any() and (first_reason is None or first_column is None):
+        build.reject(unknown, "outcome is blank", _outcome_header(plan))
+    elif unknown.any():
         reasons = np.where(first_reason == None, "outcome is blank", first_reason)  # noqa: E711
         columns = np.where(first_column == "", _outcome_header(plan), first_column)
         build.reject(unknown, reasons.astype(object), columns.astype(object))
