@@ -77,20 +77,14 @@ def clean(series: pd.Series) -> pd.Series:
     A column with nothing to clean (the usual case) comes back as it is, sharing the
     reader's buffers: a million-row column is not copied to learn that."""
     array = to_arrow(series)
+    if not any(_needs_cleaning(block) for _, block in blocks(array)):
+        return _unchanged(series, array)
     if len(array) >= PARALLEL_MIN_ROWS and _few_distinct(array):
         # a column of a few labels (a stage, a flag): clean each label once
         encoded = pc.dictionary_encode(array).combine_chunks()
-        labels, changed = _clean_array(encoded.dictionary)
-        if not changed:
-            return _unchanged(series, array)
+        labels, _ = _clean_array(encoded.dictionary)
         return to_series(pc.take(labels, encoded.indices), series.index)
-    parts, changed = [], False
-    for _, block in blocks(array):
-        cleaned, block_changed = _clean_array(block)
-        parts.append(cleaned)
-        changed |= block_changed
-    if not changed:
-        return _unchanged(series, array)
+    parts = [_clean_array(block)[0] for _, block in blocks(array)]
     return to_series(pa.chunked_array(parts, type=pa.large_string()), series.index)
 
 
@@ -154,6 +148,22 @@ _MAY_BE_BLANK[[v.encode()[0] for t in nz.BLANK_TOKENS if t for v in (t, t.upper(
 _MAX_BLANK_BYTES = max(len(t.encode()) for t in nz.BLANK_TOKENS)
 
 
+def _needs_cleaning(array: pa.Array) -> bool:
+    """Whether a cell may have a space at an edge or be a token meaning blank (numpy on
+    each cell's first and last byte; Arrow only for the few short cells)."""
+    _, lengths, first, last = _edges(array)
+    if (_IS_SPACE[first] | _IS_SPACE[last]).any():
+        return True
+    candidates = (lengths <= _MAX_BLANK_BYTES) & ((lengths == 0) | _MAY_BE_BLANK[first])
+    if array.null_count:
+        candidates &= _valid(array)
+    rows = np.flatnonzero(candidates)
+    if not rows.size:
+        return False
+    found = pc.is_in(pc.utf8_lower(array.take(pa.array(rows))), value_set=_BLANKS)
+    return bool(pc.any(found).as_py())
+
+
 def _clean_array(array: pa.Array) -> tuple[pa.Array, bool]:
     """Trim and blank out tokens, looking at each cell's first and last byte in numpy first:
     a column with no space at any edge and no short cell that could be a token is returned
@@ -177,7 +187,22 @@ def _clean_array(array: pa.Array) -> tuple[pa.Array, bool]:
     blank[rows] = pc.fill_null(found, False).to_numpy(zero_copy_only=False)
     if not blank.any():
         return array, trimmed
-    return pc.if_else(pa.array(blank), pa.scalar(None, pa.large_string()), array), True
+    return _without(array, blank), True
+
+
+def _without(array: pa.Array, blank: np.ndarray) -> pa.Array:
+    """The cells in ``blank`` made missing: a new validity bitmap over the same text."""
+    valid = np.zeros(array.offset + len(array), dtype=bool)
+    valid[array.offset :] = _valid(array) & ~blank
+    bitmap = pa.py_buffer(np.packbits(valid, bitorder="little"))
+    buffers = array.buffers()
+    return pa.Array.from_buffers(
+        pa.large_string(),
+        len(array),
+        [bitmap, buffers[1], buffers[2]],
+        null_count=len(array) - int(valid.sum()),
+        offset=array.offset,
+    )
 
 
 def _edges(array: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

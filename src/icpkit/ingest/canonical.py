@@ -1058,22 +1058,22 @@ def build_table(
         )
 
     # region may be filled in from country: typed after the others, which run side by side
-    # with the reading of a deal's won/closed flags
+    # with the reading of a deal's won/closed flags and its distinct stages
     region = [job for job in jobs if job[0] == "region"]
     others = [job for job in jobs if job[0] != "region"]
-    flag_names = [name for name in ("won", "closed", "lost") if name in plan.flags]
+    flag_headers = {
+        name: plan.flags[name] for name in ("won", "closed", "lost") if name in plan.flags
+    }
+    label_headers = [plan.canonical[c] for c in ("outcome", "stage") if c in plan.canonical]
     if table != "deals":
-        flag_names = []
-    done = arrowtext.map_columns(
-        lambda task: task(),
-        [partial(type_job, job) for job in others]
-        + [
-            partial(_flag_codes, cleaned[plan.flags[name]], plan.flags[name]) for name in flag_names
-        ],
-        rows=n,
-    )
-    typed: list[_Typed] = done[: len(others)]
-    flags = dict(zip(flag_names, done[len(others) :], strict=True))
+        flag_headers, label_headers = {}, []
+    tasks: list[Callable[[], Any]] = [partial(type_job, job) for job in others]
+    tasks += [partial(_flag_codes, cleaned[h], h) for h in flag_headers.values()]
+    tasks += [partial(arrowtext.factorize, cleaned[h]) for h in label_headers]
+    done = iter(arrowtext.map_columns(lambda task: task(), tasks, rows=n))
+    typed: list[_Typed] = [next(done) for _ in others]
+    flags = {name: next(done) for name in flag_headers}
+    labels = {header: next(done) for header in label_headers}
     country = next((t.values for t in typed if t.column == "country"), None)
     typed += [type_job(job, country) for job in region]
     order = list(schema.TABLES[table])
@@ -1106,7 +1106,8 @@ def build_table(
     # typed in assemble(), from the accepted rows only (a refused row must not make a
     # true/false column text)
     custom = {plan.custom[h]: cleaned[h] for h in plan.custom}
-    build.frame = pd.DataFrame({**columns, **extras, **custom}, index=index)
+    # copy=False: the typed columns become the frame as they are (no stacking into blocks)
+    build.frame = pd.DataFrame({**columns, **extras, **custom}, index=index, copy=False)
     build.derived = list(extras)
     if row_ids:
         build.frame["account_id"] = pd.Series(
@@ -1117,7 +1118,7 @@ def build_table(
         blank = build.frame[column].isna().to_numpy()
         build.reject(blank, f"{column} is blank", header)
     if table == "deals":
-        _decide_outcomes(build, conventions, cleaned, flags)
+        _decide_outcomes(build, conventions, cleaned, flags, labels)
         _note_deals_without_account(build)
         _note_amount_set_at_closing(build)
     id_column = ID_COLUMNS.get(table)
@@ -1374,14 +1375,17 @@ _OUTCOME_LABELS = pa.array([None, "won", "lost", "open"], type=pa.large_string()
 
 
 def parse_codes(
-    series: pd.Series, parse: Callable[[str], Any]
+    series: pd.Series,
+    parse: Callable[[str], Any],
+    factorized: tuple[np.ndarray, list] | None = None,
 ) -> tuple[np.ndarray, list, np.ndarray | None]:
     """``parse`` once per distinct value: (codes, parsed value per distinct value, reasons).
 
     ``codes[i]`` indexes row i's distinct value (-1 when blank, whose parsed value is the
     last, None); ``reasons`` is None when every value was read, else a per-row object array.
+    ``factorized``: :func:`arrowtext.factorize` of ``series``, when already known.
     """
-    codes, uniques = arrowtext.factorize(series)
+    codes, uniques = arrowtext.factorize(series) if factorized is None else factorized
     parsed: list = []
     problems: list = []
     for value in uniques:
@@ -1422,10 +1426,12 @@ def _decide_outcomes(
     conventions: Conventions,
     cleaned: Mapping[str, pd.Series],
     flags: Mapping[str, tuple[np.ndarray, np.ndarray | None]],
+    labels: Mapping[str, tuple[np.ndarray, list]],
 ) -> None:
     """Outcome per deal: won/closed flags first, then a status, an outcome column, stage names.
 
-    ``flags``: :func:`_flag_codes` of the won, closed and lost columns the file has.
+    ``flags``: :func:`_flag_codes` of the won, closed and lost columns the file has;
+    ``labels``: :func:`arrowtext.factorize` of its outcome and stage columns.
     Stage names are the last resort (every org renames them); a note says when they were used.
     """
     n = len(build.raw)
@@ -1501,7 +1507,9 @@ def _decide_outcomes(
         header = plan.canonical.get(column)
         if header is None:
             continue
-        codes, parsed, _ = parse_codes(cleaned[header], lambda s: nz.parse_outcome(s, extra))
+        codes, parsed, _ = parse_codes(
+            cleaned[header], lambda s: nz.parse_outcome(s, extra), labels.get(header)
+        )
         offer(_outcome_codes(parsed, codes), None, header, source)
     if won_false_only.any():
         fill = won_false_only & (outcome == _NO_OUTCOME)
