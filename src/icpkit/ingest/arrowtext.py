@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from typing import TypeVar
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -360,6 +360,35 @@ def map_columns(fn: Callable[[Item], Result], items: Sequence[Item], *, rows: in
         return [fn(item) for item in items]
     with ThreadPoolExecutor(max_workers=workers) as pool:
         return list(pool.map(fn, items))
+
+
+class _Inline(Executor):
+    """Runs each task as it is submitted (a small table: threads would cost more)."""
+
+    def submit(self, fn: Callable[..., Result], /, *args: Any, **kwargs: Any) -> Future[Result]:
+        future: Future[Result] = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as error:  # re-raised by result(), as a thread pool would
+            future.set_exception(error)
+        return future
+
+
+def column_pool(rows: int) -> Executor:
+    """Where a table's column work runs: a pool of a thread per core when the table is big
+    (Arrow's and numpy's kernels release the GIL), else right away in the caller. Tasks start
+    in the order they are submitted, so a task may wait for one submitted before it."""
+    workers = os.cpu_count() or 1
+    if rows < PARALLEL_MIN_ROWS or workers < 2:
+        return _Inline()
+    return ThreadPoolExecutor(max_workers=workers)
+
+
+def done(value: Result) -> Future[Result]:
+    """A future that already holds ``value``."""
+    future: Future[Result] = Future()
+    future.set_result(value)
+    return future
 
 
 def iso_dates(

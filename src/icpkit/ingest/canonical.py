@@ -18,7 +18,6 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -1026,54 +1025,72 @@ def build_table(
     for source in conventions.columns.get(table, {}):
         if nz.header_key(source) not in header_keys:
             build.note(f'the mapping names a column "{source}" that this file does not have')
-    cleaned = dict(
-        zip(
-            headers,
-            arrowtext.map_columns(
-                lambda h: clean_text(raw.frame[h].reset_index(drop=True)), headers, rows=n
-            ),
-            strict=True,
-        )
-    )
-    replaced = _replace_values(build, cleaned, conventions.values.get(table, {}))
     transforms = conventions.transforms.get(table, {})
     scale = conventions.scale.get(table, {})
+    replacements = conventions.values.get(table, {})
     columns: dict[str, pd.Series] = {}
     extras: dict[str, pd.Series] = {}
     required = set(schema.REQUIRED[table]) - {"outcome"}
-    jobs: list[tuple[str, str, str, pd.Series]] = []
+    jobs: list[tuple[str, str, str]] = []  # (column, logical type, header)
     for column, logical_type in schema.TABLES[table].items():
         header = plan.canonical.get(column)
         if header is None and column == "region" and "country" in plan.canonical:
-            jobs.append((column, logical_type, "", pd.Series([None] * n, dtype=object)))
+            jobs.append((column, logical_type, ""))
         elif header is None:
             columns[column] = empty_column(logical_type, n)
         else:
-            jobs.append((column, logical_type, header, cleaned[header]))
+            jobs.append((column, logical_type, header))
+    no_region = pd.Series(np.full(n, None, dtype=object))
 
-    def type_job(job: tuple[str, str, str, pd.Series], country: pd.Series | None = None) -> _Typed:
-        column, logical_type, header, text = job
-        return _type_one(
-            column, logical_type, header, text, transforms.get(column), scale.get(column), country
-        )
+    # Every column is cleaned, then typed, side by side on every core for a big file: a
+    # column's typing starts as soon as its cleaning is done (after all of them when a
+    # mapping file replaces values first), beside the reading of a deal's won/closed flags
+    # and its distinct stages. Region may be filled in from country: typed after the others.
+    with arrowtext.column_pool(n) as pool:
+        cleaning = {
+            h: pool.submit(clean_text, raw.frame[h].reset_index(drop=True)) for h in headers
+        }
+        replaced: dict[str, tuple[pd.Series, np.ndarray]] = {}
+        if replacements:
+            cleaned = {h: future.result() for h, future in cleaning.items()}
+            replaced = _replace_values(build, cleaned, replacements)
+            cleaning = {h: arrowtext.done(text) for h, text in cleaned.items()}
 
-    # region may be filled in from country: typed after the others, which run side by side
-    # with the reading of a deal's won/closed flags and its distinct stages
-    region = [job for job in jobs if job[0] == "region"]
-    others = [job for job in jobs if job[0] != "region"]
-    flag_headers = {
-        name: plan.flags[name] for name in ("won", "closed", "lost") if name in plan.flags
-    }
-    label_headers = [plan.canonical[c] for c in ("outcome", "stage") if c in plan.canonical]
-    if table != "deals":
-        flag_headers, label_headers = {}, []
-    tasks: list[Callable[[], Any]] = [partial(type_job, job) for job in others]
-    tasks += [partial(_flag_codes, cleaned[h], h) for h in flag_headers.values()]
-    tasks += [partial(arrowtext.factorize, cleaned[h]) for h in label_headers]
-    done = iter(arrowtext.map_columns(lambda task: task(), tasks, rows=n))
-    typed: list[_Typed] = [next(done) for _ in others]
-    flags = {name: next(done) for name in flag_headers}
-    labels = {header: next(done) for header in label_headers}
+        def text_of(header: str) -> pd.Series:
+            return cleaning[header].result() if header else no_region
+
+        def type_job(job: tuple[str, str, str], country: pd.Series | None = None) -> _Typed:
+            column, logical_type, header = job
+            return _type_one(
+                column,
+                logical_type,
+                header,
+                text_of(header),
+                transforms.get(column),
+                scale.get(column),
+                country,
+            )
+
+        region = [job for job in jobs if job[0] == "region"]
+        typing = [pool.submit(type_job, job) for job in jobs if job[0] != "region"]
+        flag_headers = {
+            name: plan.flags[name] for name in ("won", "closed", "lost") if name in plan.flags
+        }
+        label_headers = [plan.canonical[c] for c in ("outcome", "stage") if c in plan.canonical]
+        if table != "deals":
+            flag_headers, label_headers = {}, []
+        flag_tasks = {
+            name: pool.submit(lambda h: _flag_codes(text_of(h), h), header)
+            for name, header in flag_headers.items()
+        }
+        label_tasks = {
+            header: pool.submit(lambda h: arrowtext.factorize(text_of(h)), header)
+            for header in label_headers
+        }
+        typed: list[_Typed] = [future.result() for future in typing]
+        flags = {name: future.result() for name, future in flag_tasks.items()}
+        labels = {header: future.result() for header, future in label_tasks.items()}
+        cleaned = {h: future.result() for h, future in cleaning.items()}
     country = next((t.values for t in typed if t.column == "country"), None)
     typed += [type_job(job, country) for job in region]
     order = list(schema.TABLES[table])
