@@ -971,6 +971,8 @@ class TableBuild:
     # rows with a reason, kept beside ``reasons`` (reject() changes both) so that asking who
     # is accepted is a boolean array, not a comparison of a million Python objects
     refused: np.ndarray = field(init=False)
+    # whether each row's account_id is an accepted account, when looked up while typing
+    account_found: Future[np.ndarray] | None = None
 
     def __post_init__(self) -> None:
         self.refused = self.reasons != None  # noqa: E711
@@ -1003,9 +1005,12 @@ def build_table(
     exclude: Sequence[str] = (),
     drop: Sequence[str] = (),
     row_ids: bool = False,
+    known_accounts: pd.Series | None = None,
 ) -> TableBuild:
     """Map, type and validate one file as ``table``. ``row_ids``: the account_id of each row
-    is ``row-<line>`` (flat files without an id column)."""
+    is ``row-<line>`` (flat files without an id column). ``known_accounts``: the accepted
+    account ids, to look each row's account_id up in while other columns are typed (the rows
+    are refused later, by :func:`check_accounts_exist`)."""
     headers = list(raw.frame.columns)
     plan = plan_columns(headers, table, conventions, forced=forced, exclude=exclude, drop=drop)
     _require_columns(raw, table, plan, headers, row_ids=row_ids)
@@ -1040,7 +1045,6 @@ def build_table(
             columns[column] = empty_column(logical_type, n)
         else:
             jobs.append((column, logical_type, header))
-    no_region = pd.Series(np.full(n, None, dtype=object))
 
     # Every column is cleaned, then typed, side by side on every core for a big file: a
     # column's typing starts as soon as its cleaning is done (after all of them when a
@@ -1057,7 +1061,9 @@ def build_table(
             cleaning = {h: arrowtext.done(text) for h, text in cleaned.items()}
 
         def text_of(header: str) -> pd.Series:
-            return cleaning[header].result() if header else no_region
+            if not header:  # region, to be filled in from country
+                return pd.Series(np.full(n, None, dtype=object), dtype=object)
+            return cleaning[header].result()
 
         def type_job(job: tuple[str, str, str], country: pd.Series | None = None) -> _Typed:
             column, logical_type, header = job
@@ -1072,7 +1078,12 @@ def build_table(
             )
 
         region = [job for job in jobs if job[0] == "region"]
-        typing = [pool.submit(type_job, job) for job in jobs if job[0] != "region"]
+        typing = {job[0]: pool.submit(type_job, job) for job in jobs if job[0] != "region"}
+        if known_accounts is not None and "account_id" in typing and not row_ids:
+            account_ids = typing["account_id"]
+            build.account_found = pool.submit(
+                lambda: arrowtext.isin(account_ids.result().values, known_accounts)
+            )
         flag_headers = {
             name: plan.flags[name] for name in ("won", "closed", "lost") if name in plan.flags
         }
@@ -1087,7 +1098,7 @@ def build_table(
             header: pool.submit(lambda h: arrowtext.factorize(text_of(h)), header)
             for header in label_headers
         }
-        typed: list[_Typed] = [future.result() for future in typing]
+        typed: list[_Typed] = [future.result() for future in typing.values()]
         flags = {name: future.result() for name, future in flag_tasks.items()}
         labels = {header: future.result() for header, future in label_tasks.items()}
         cleaned = {h: future.result() for h, future in cleaning.items()}
@@ -1682,6 +1693,7 @@ def ingest(
     # the accounts' likely duplicates are looked for while the other files are read
     with ThreadPoolExecutor(max_workers=1) as background:
         account_duplicates: Future[dict] | None = None
+        known: pd.Series | None = None  # accepted account ids (accounts come first)
         for step, table in enumerate(given):
             source = files[table]
             raw = source if isinstance(source, RawTable) else reader(source, progress=progress)
@@ -1692,13 +1704,14 @@ def ingest(
             if prepare is not None:
                 raw = prepare(raw, read, table_conventions)
             read[table] = raw
-            builds[table] = build_table(raw, table, table_conventions)
-            if table == "accounts" and len(given) > 1:
-                account_duplicates = background.submit(_likely_duplicates_of, builds[table])
-        accounts = builds["accounts"]
-        known = accounts.frame["account_id"].astype(STR_DTYPE)[accounts.accepted]
+            builds[table] = build_table(raw, table, table_conventions, known_accounts=known)
+            if table == "accounts":
+                accounts = builds["accounts"]
+                known = accounts.frame["account_id"].astype(STR_DTYPE)[accounts.accepted]
+                if len(given) > 1:
+                    account_duplicates = background.submit(_likely_duplicates_of, accounts)
         for table, build in builds.items():
-            if table != "accounts":
+            if table != "accounts" and known is not None:
                 check_accounts_exist(build, known)
         if source_format is None:
             names = {build.adapter for build in builds.values()}
@@ -1733,7 +1746,8 @@ def _conventions_per_table(
 def check_accounts_exist(build: TableBuild, known: pd.Series) -> None:
     """Quarantine rows whose account_id is not an accepted account."""
     ids = build.frame["account_id"].astype(STR_DTYPE)
-    missing = ~arrowtext.isin(ids, known) & ids.notna().to_numpy()
+    found = build.account_found.result() if build.account_found else arrowtext.isin(ids, known)
+    missing = ~found & ids.notna().to_numpy()
     reasons = np.full(len(ids), None, dtype=object)
     reasons[missing] = [f"account_id {v} not found in accounts" for v in ids[missing]]
     build.reject(missing, reasons, build.plan.canonical.get("account_id", ""))
