@@ -104,7 +104,7 @@ def test_anti_icp_and_scorecard_show_the_counts_behind_every_rule(demo_content):
     anti = {r["who"]: r for r in demo_content["anti"]}
     assert anti["Industry: Education"]["evidence"] == "won 4 of 143 (3%, 95% CI 1%-7%)"
     assert anti["Industry: Education"]["action"] == "disqualify"
-    assert anti["Employees: under 23"]["evidence"].startswith("won 24 of 572 (4%")
+    assert anti["Employees: under 22"]["evidence"].startswith("won 21 of 552 (4%")
     snowflake = next(r for r in demo_content["scorecard"] if r["bin"] == "uses Snowflake")
     assert (snowflake["points"], snowflake["accounts"], snowflake["won"]) == ("+9", "408", "184")
     assert (snowflake["win_rate"], snowflake["ci"]) == ("45%", "40%-50%")

@@ -55,6 +55,11 @@ class Candidate:
     woe: np.ndarray = field(default_factory=lambda: np.zeros(0))
     iv: float = 0.0
     index: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))  # bin of each row
+    # The finest partition the bins are unions of, drawn without looking at the outcome: the
+    # pre-bin (numbers, in order) or the value (categories) of each row, or None (a technology).
+    # Segment search measures its multiplicity on it (see discover.segments).
+    levels: np.ndarray | None = None
+    ordered: bool = False  # levels are ranges in order (numbers; -1 unknown): bins are runs
 
 
 class AttributeBinner:
@@ -113,6 +118,7 @@ class AttributeBinner:
 
         values = x.to_numpy(dtype=float)
         present = ~np.isnan(values)
+        prebins = quantile_prebins(values[present], prebin_count(len(values)))
         binning = OptimalBinning(
             name=column,
             dtype="numerical",
@@ -121,6 +127,7 @@ class AttributeBinner:
             min_bin_size=self.min_bin_share,
             max_n_bins=6,
             max_pvalue=0.05,
+            user_splits=prebins,
         )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -143,13 +150,12 @@ class AttributeBinner:
         conditions.append(Condition(missing=True))
         labels.append("unknown")
         index[~present] = len(conditions) - 1
-        return self._finish(
-            Candidate(
-                NICE_NAMES.get(column, _title(column)), column, "numeric", conditions, labels, unit
-            ),
-            index,
-            y,
+        cand = Candidate(
+            NICE_NAMES.get(column, _title(column)), column, "numeric", conditions, labels, unit
         )
+        levels = np.searchsorted(prebins, values, side="right")
+        cand.levels, cand.ordered = np.where(present, levels, -1), True
+        return self._finish(cand, index, y)
 
     def _ordinal_candidate(
         self, column: str, text: pd.Series, ranks: dict[str, float], y: np.ndarray
@@ -180,13 +186,11 @@ class AttributeBinner:
         conditions.append(Condition(other=True))
         labels.append("anything else")
         index[index < 0] = len(conditions) - 1
-        return self._finish(
-            Candidate(
-                NICE_NAMES.get(column, _title(column)), column, "category", conditions, labels
-            ),
-            index,
-            y,
+        cand = Candidate(
+            NICE_NAMES.get(column, _title(column)), column, "category", conditions, labels
         )
+        cand.levels = _codes(text.fillna("\x00missing").astype(str).to_numpy())
+        return self._finish(cand, index, y)
 
     def _optimal_splits(
         self,
@@ -248,11 +252,9 @@ class AttributeBinner:
         conditions.append(Condition(other=True))
         labels.append("anything else")
         index[index < 0] = len(conditions) - 1
-        return self._finish(
-            Candidate(NICE_NAMES.get(column, _title(column)), column, kind, conditions, labels),
-            index,
-            y,
-        )
+        cand = Candidate(NICE_NAMES.get(column, _title(column)), column, kind, conditions, labels)
+        cand.levels = _codes(grouped)
+        return self._finish(cand, index, y)
 
     def _technology_candidates(
         self, column: str, series: pd.Series, y: np.ndarray
@@ -307,6 +309,35 @@ class AttributeBinner:
         share_lost = losses / lost_total
         cand.iv = float(np.sum((share_won - share_lost) * cand.woe))
         return cand
+
+
+PREBINS = 20  # at most, as optbinning's default max_n_prebins
+DEALS_PER_PREBIN = 50
+
+
+def prebin_count(rows: int) -> int:
+    """How many pre-bins a number of ``rows`` values gets: one per 50 deals, 5 to 20. A
+    finer cut of little data could only find ranges too small to prove anything, and every
+    range it could offer is one more chance the correction must pay for."""
+    return int(min(PREBINS, max(5, rows // DEALS_PER_PREBIN)))
+
+
+def quantile_prebins(values: np.ndarray, bins: int = PREBINS) -> np.ndarray:
+    """Where optimal binning may cut a number: ``bins`` - 1 quantiles of its values at most,
+    or between every two neighbouring values when there are no more than ``bins`` of them.
+    Chosen without the outcome (optbinning's default pre-binning is a decision tree on it), so
+    the choices the search had are known in advance and its multiplicity can be measured."""
+    distinct = np.unique(values[~np.isnan(values)])
+    if len(distinct) <= 1:
+        return np.zeros(0)
+    if len(distinct) <= bins:
+        return (distinct[:-1] + distinct[1:]) / 2
+    cuts = np.unique(np.quantile(values[~np.isnan(values)], np.linspace(0, 1, bins + 1)[1:-1]))
+    return cuts[(cuts > distinct[0]) & (cuts <= distinct[-1])]
+
+
+def _codes(values: np.ndarray) -> np.ndarray:
+    return np.unique(values, return_inverse=True)[1].reshape(-1)
 
 
 def _group_label(names: list[str]) -> str:

@@ -15,9 +15,11 @@ A skeptic's two questions decide whether a segment is called significant:
 
 The segment's p-value is the larger of these tests (an intersection-union test, valid without
 further adjustment). The 5% chance of any false "significant" is shared between depths: 3% for
-single conditions, 1.5% for pairs, 0.5% for triples. Within a depth Holm's step-down correction
-counts every conjunction the search *could* have formed, not only the ones it looked at, since
-choosing the promising ones to look at is itself a use of the data.
+single conditions, 1.5% for pairs, 0.5% for triples. For pairs and triples Holm's step-down
+correction counts every conjunction the search *could* have formed, not only the ones it looked
+at, since choosing the promising ones to look at is itself a use of the data. Single
+conditions are corrected by measuring, with shuffles of the outcome, how well the best
+condition each column could have offered does by chance (:class:`SingleConditions`).
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from scipy import stats as sps
 from scipy.special import gammaln
 
 from icpkit.conditions import Condition, describe_range
-from icpkit.discover.binning import Candidate
+from icpkit.discover.binning import PREBINS, Candidate
 from icpkit.stats import wilson_interval
 
 ALPHA = 0.05
@@ -41,7 +43,7 @@ MAX_PAIR_ATOMS = 60  # the strongest conditions alone are paired with each other
 BEAM_WIDTH = 30  # pairs of each kind extended to triples
 SAME_SEGMENT_OVERLAP = 0.9  # a shortlisted segment this alike to a better one is left out
 DETECTABLE_SHARES = (0.1, 0.25, 0.5)
-PREBINS = 20  # optbinning's default max_n_prebins: where a numeric cut can fall
+PERMUTATIONS = 2000  # shuffles of the outcome that measure each attribute's multiplicity
 
 
 @dataclass(frozen=True)
@@ -166,14 +168,14 @@ def find_segments(
     found.add_pairs(strongest)
     found.add_triples(strongest)
     could_form = _conjunctions_possible(atoms, _search_space(candidates, accounts))
-    weights = _single_weights(atoms, candidates, accounts)
-    found.correct(could_form, weights)
+    singles = SingleConditions(atoms, candidates, y, accounts)
+    found.correct(could_form, singles)
     segments = found.segments()
     by_key = {tuple(sorted(id(a) for a in s.atoms)): s for s in segments}
     useful = [s for s in segments if _adds_to_parts(s, by_key)]
     icp = _shortlist([s for s in useful if s.kind == "icp"], top)
     anti = _shortlist([s for s in useful if s.kind == "anti"], top)
-    primary = _primary(atoms, table, could_form, weights)
+    primary = _primary(atoms, table, could_form, singles)
     return SegmentSearch(
         icp,
         anti,
@@ -182,9 +184,7 @@ def find_segments(
         primary=primary,
         looked_at=dict(found.looked_at),
         could_form=could_form,
-        detectable=minimum_detectable_effect(
-            n, base, ALPHA_BY_DEPTH[1] * float(np.median(weights)) if len(weights) else 0.0
-        ),
+        detectable=minimum_detectable_effect(n, base, singles.typical_alpha()),
         evaluated=segments if keep_all else [],
     )
 
@@ -335,7 +335,7 @@ class _Found:
         ]
         self._add(keys, deals3, wins3, p)
 
-    def correct(self, could_form: dict[int, int], weights: np.ndarray) -> None:
+    def correct(self, could_form: dict[int, int], singles: SingleConditions) -> None:
         p = np.concatenate(self.p_values) if self.p_values else np.zeros(0)
         depth = np.concatenate(self.depths) if self.depths else np.zeros(0, int)
         self.p = p
@@ -346,7 +346,7 @@ class _Found:
                 continue
             if d == 1:
                 atom = np.array([self.keys[r][0] for r in rows], dtype=int)
-                adjusted = weighted_holm(p[rows], weights[atom])
+                adjusted = singles.adjusted[atom]
             else:
                 adjusted = holm_with_unseen(p[rows], max(could_form[d], len(rows)))
             # Scaled so that "significant" always reads p_adjusted < 5%.
@@ -494,41 +494,177 @@ def _conjunctions_possible(
     return {1: e[1], 2: e[2], 3: e[3]}
 
 
-def _single_weights(
-    atoms: list[Atom], candidates: list[Candidate], accounts: pd.DataFrame | None
-) -> np.ndarray:
-    """Each single condition's share of the single-condition alpha (weights sum to at most 1).
+class SingleConditions:
+    """The correction of single conditions, which the search tries most of.
 
-    Every column gets an equal share, so a country column with forty values does not dilute
-    the test of employees; within a column the share is split evenly over every condition the
-    binning and search could have produced there (:func:`_search_space`). For a column of
-    categories, half goes to single categories and half to groups of several, of which there
-    are many more; a technology list splits its share over its technologies.
+    The hypotheses come in families: per column, its ranges (a number), or its single values
+    and its groups of values (a category, half of the column's share each), or its
+    technologies (a list). Within a family the correction is measured, not bounded: the
+    outcome is shuffled ``PERMUTATIONS`` times (a multivariate hypergeometric draw of the wins
+    over the column's levels is exactly such a shuffle, and costs nothing per deal), and each
+    time the best condition the family could have offered is scored; a condition's
+    within-family p-value is the share of shuffles whose best did as well (the max-statistic
+    permutation test of Westfall and Young). Neighbouring ranges of a number overlap and rise
+    and fall together, so this asks far less of a real effect than counting each range as a
+    separate chance, and it is exact whatever the binning chose: the shuffles score every run
+    of the pre-bins (the bins are runs of them) and every group of values (the best group is
+    among the values sorted by win rate, first ones together: Breiman et al. 1984). Where no
+    shuffle did as well, an analytic bound takes over from the shuffles' resolution of
+    1 / (``PERMUTATIONS`` + 1). Technologies, yes/no columns that overlap little, are
+    Bonferroni-corrected within the list.
+
+    Across families, Holm's weighted step-down gives each column an equal share of the
+    single-condition alpha, so a country column with forty values does not dilute the test of
+    employees. The score is Pearson's chi-square of the 2x2 table of the condition against the
+    rest. ``adjusted`` holds each atom's p-value after both corrections, scaled so that
+    significant always reads below ``ALPHA``.
     """
-    space = _search_space(candidates, accounts)
-    columns = sorted({c.column for c in candidates})
-    names_per_column: dict[str, set[str]] = {}
-    for cand in candidates:
-        names_per_column.setdefault(cand.column, set()).add(cand.name)
-    categories = {
-        c.name: _category_levels(c) for c in candidates if c.kind not in ("numeric", "list")
-    }
-    weights = np.empty(len(atoms))
-    for i, atom in enumerate(atoms):
-        column_share = 1.0 / len(columns) / len(names_per_column.get(atom.column, {atom.attribute}))
-        levels = categories.get(atom.attribute)
-        if levels is None:
-            weights[i] = column_share / max(space.get(atom.attribute, 1), 1)
-            continue
-        groups = 2**levels - 2 - levels
-        single = atom.condition.values is not None and len(atom.condition.values) == 1
-        if groups <= 0:
-            weights[i] = column_share / levels
-        elif single:
-            weights[i] = column_share / 2 / levels
-        else:
-            weights[i] = column_share / 2 / groups
-    return weights
+
+    def __init__(
+        self,
+        atoms: list[Atom],
+        candidates: list[Candidate],
+        y: np.ndarray,
+        accounts: pd.DataFrame | None = None,
+    ) -> None:
+        self.n, self.k = len(y), int(np.sum(y))
+        self.floor = _atom_floor(self.n)
+        self.adjusted = np.ones(len(atoms))
+        self._alphas: list[float] = []
+        if not atoms or self.k in (0, self.n):
+            return
+        by_name = {c.name: c for c in candidates}
+        columns = sorted({c.column for c in candidates} | {a.column for a in atoms})
+        share = 1.0 / len(columns)
+        keys = [self._family(a, by_name.get(a.attribute)) for a in atoms]
+        families = sorted(set(keys))
+        family = np.array([families.index(k) for k in keys])
+        weight = np.array(
+            [share / 2 if kind in ("value", "group") else share for _, kind in families]
+        )
+        deals = np.array([np.count_nonzero(a.mask) for a in atoms])
+        wins = np.array([np.count_nonzero(a.mask & (y == 1)) for a in atoms])
+        within = np.ones(len(atoms))
+        space = _search_space(candidates, accounts)
+        alpha = ALPHA_BY_DEPTH[1]
+        for f, (column, kind) in enumerate(families):
+            rows = np.flatnonzero(family == f)
+            observed = pearson_chi_square(self.n, self.k, deals[rows], wins[rows])
+            if kind in ("list", "other"):
+                # Yes/no columns (technologies), or bins of unknown origin: Bonferroni over
+                # every condition the column could have given (see _search_space).
+                names = {atoms[r].attribute for r in rows}
+                listed = sum(c.column == column and c.kind == "list" for c in candidates)
+                m = max(listed, len(rows), sum(space.get(name, 1) for name in names))
+                tests = _TestCache(self.n, self.k)
+                within[rows] = np.minimum(tests.against_rest(deals[rows], wins[rows]) * m, 1.0)
+                self._alphas.append(alpha * weight[f] / m)
+                continue
+            cand = by_name[atoms[rows[0]].attribute]
+            null, bound = self._null_best(cand, kind, observed)
+            beaten = (null[None, :] >= observed[:, None] - 1e-9).sum(axis=1)
+            p = (1 + beaten) / (len(null) + 1)
+            within[rows] = np.where(beaten == 0, np.minimum(p, bound), p)
+            critical = np.quantile(null, 1 - alpha * weight[f])
+            self._alphas.append(float(sps.chi2.sf(critical, 1)) if critical > 0 else 0.0)
+        adjusted = _holm_over_families(within, family, weight)
+        self.adjusted = np.minimum(adjusted * ALPHA / alpha, 1.0)
+
+    @staticmethod
+    def _family(atom: Atom, cand: Candidate | None) -> tuple[str, str]:
+        if atom.kind == "list":
+            return atom.column, "list"
+        if cand is None or cand.levels is None:
+            return atom.column, "other"
+        if cand.ordered:
+            return atom.column, "range"
+        values = atom.condition.values or ()
+        return atom.column, "value" if len(values) == 1 else "group"
+
+    def typical_alpha(self) -> float:
+        """The bar a single condition's own p-value must pass in a typical family."""
+        return float(np.median(self._alphas)) if self._alphas else 0.0
+
+    def _null_best(
+        self, cand: Candidate, kind: str, observed: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The best score the family offers in each of ``PERMUTATIONS`` shuffles of the
+        outcome (seeded: the same data always gives the same answer), and for each observed
+        score an upper bound on its p-value for where no shuffle did as well."""
+        rng = np.random.default_rng(20261122)
+        levels = np.asarray(cand.levels)
+        known = levels >= 0
+        counts = np.bincount(levels[known])
+        colours = np.append(counts, np.count_nonzero(~known))
+        wins = rng.multivariate_hypergeometric(colours, self.k, size=PERMUTATIONS)
+        wins, counts = wins[:, :-1].astype(float), counts.astype(float)
+        one_test = sps.chi2.sf(observed, 1)
+        if kind == "range":
+            # Every run of neighbouring pre-bins but the whole range, as large as an atom.
+            start, stop = np.triu_indices(len(counts) + 1, k=1)
+            keep = ~((start == 0) & (stop == len(counts)))
+            total = np.concatenate([[0.0], np.cumsum(counts)])
+            size = (total[stop] - total[start])[keep]
+            start, stop = start[keep], stop[keep]
+            keep = (size >= self.floor) & (size <= self.n - self.floor)
+            start, stop, size = start[keep], stop[keep], size[keep]
+            bound = np.minimum(one_test * max(len(size), 1), 1.0)
+            if not len(size):
+                return np.zeros(PERMUTATIONS), bound
+            cum = np.concatenate([np.zeros((PERMUTATIONS, 1)), np.cumsum(wins, axis=1)], axis=1)
+            scores = pearson_chi_square(self.n, self.k, size[None, :], cum[:, stop] - cum[:, start])
+            return scores.max(axis=1), bound
+        present = counts > 0
+        wins, counts = wins[:, present], counts[present]
+        if kind == "value":
+            sized = (counts >= self.floor) & (counts <= self.n - self.floor)
+            bound = np.minimum(one_test * max(int(sized.sum()), 1), 1.0)
+            if not sized.any():
+                return np.zeros(PERMUTATIONS), bound
+            return pearson_chi_square(self.n, self.k, counts[sized], wins[:, sized]).max(
+                axis=1
+            ), bound
+        # A group's 2x2 score is at most the chi-square of the whole table of values, with
+        # one degree of freedom fewer than there are values.
+        bound = sps.chi2.sf(observed, max(len(counts) - 1, 1))
+        order = np.argsort(wins / counts, axis=1, kind="stable")
+        size = np.cumsum(counts[order], axis=1)[:, :-1]
+        won = np.cumsum(np.take_along_axis(wins, order, axis=1), axis=1)[:, :-1]
+        if not size.shape[1]:
+            return np.zeros(PERMUTATIONS), bound
+        return pearson_chi_square(self.n, self.k, size, won).max(axis=1), bound
+
+
+def pearson_chi_square(n: int, k: int, deals, wins) -> np.ndarray:
+    """Pearson's chi-square (no continuity correction) of ``wins`` of ``deals`` against the
+    rest of ``n`` deals with ``k`` wins in all; 0 where a side is empty."""
+    deals, wins = np.asarray(deals, dtype=float), np.asarray(wins, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        score = n * (wins * n - deals * k) ** 2 / (deals * (n - deals) * k * (n - k))
+    return np.nan_to_num(score, nan=0.0, posinf=0.0)
+
+
+def _holm_over_families(within: np.ndarray, family: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """Holm's weighted step-down over families, each tested by its best member at its weight
+    (``weight[f]``, summing to at most 1), every member adjusted as its family would be at its
+    own within-family p-value."""
+    families = np.arange(len(weight))
+    best = np.array([within[family == f].min() if (family == f).any() else 1.0 for f in families])
+    order = np.argsort(best / weight, kind="stable")
+    remaining = 1.0 - np.concatenate([[0.0], np.cumsum(weight[order])[:-1]])
+    before = np.empty(len(families))  # the running maximum before each family's turn
+    left = np.empty(len(families))  # the weight still untested at its turn
+    running = 0.0
+    for rank, f in enumerate(order):
+        before[f], left[f] = running, max(remaining[rank], weight[f])
+        running = max(running, best[f] * left[f] / weight[f])
+    own = within * left[family] / weight[family]
+    return np.minimum(np.maximum(before[family], own), 1.0)
+
+
+def _atom_floor(n: int) -> int:
+    """The fewest deals a condition must hold (and leave out) to be searched."""
+    return max(10, int(0.03 * n))
 
 
 def bin_weights(
@@ -568,16 +704,19 @@ def _search_space(candidates: list[Candidate], accounts: pd.DataFrame | None) ->
     """Per attribute, how many conditions the binning and the search could have chosen from.
 
     The bins themselves were placed by looking at the outcome, so the conditions actually
-    formed understate what was tried. Optimal binning cuts a number into at most ``PREBINS``
-    pre-bins; the search then takes contiguous runs of bins, so every contiguous run of pre-bins
-    could have come out: c(c + 1)/2 - 1 of them for c pre-bins (the run of all of them is no
-    condition). Categories are grouped in the order of their win rates, itself read from the
-    data, so any group of the c categories could have come out: 2^c - 2 of them. A technology
-    is one yes/no."""
+    formed understate what was tried. Optimal binning cuts a number into runs of its pre-bins
+    (:func:`icpkit.discover.binning.quantile_prebins`, at most ``PREBINS``); the search then
+    takes contiguous runs of bins, so every contiguous run of pre-bins could have come out:
+    c(c + 1)/2 - 1 of them for c pre-bins (the run of all of them is no condition). Categories
+    are grouped in the order of their win rates, itself read from the data, so any group of the
+    c categories could have come out: 2^c - 2 of them. A technology is one yes/no."""
     space: dict[str, int] = {}
     for cand in candidates:
         if cand.kind == "list":
             c = 1
+        elif cand.kind == "numeric" and cand.ordered and cand.levels is not None:
+            levels = max(int(np.max(cand.levels, initial=0)) + 1, 2)
+            c = levels * (levels + 1) // 2 - 1
         elif cand.kind == "numeric":
             distinct = PREBINS
             if accounts is not None and cand.column in accounts.columns:
@@ -644,12 +783,13 @@ def _adds_to_parts(s: Segment, by_key: dict) -> bool:
 
 
 def _primary(
-    atoms: list[Atom], table: _Counts, could_form: dict[int, int], weights: np.ndarray
+    atoms: list[Atom], table: _Counts, could_form: dict[int, int], singles: SingleConditions
 ) -> Segment | None:
     """Grow the best significant single condition into the sharpest conjunction that still
     holds up: each added condition must raise the win rate by a tenth, keep at least 5% of the
     deals (and 30), add to the others beyond chance, and the whole must stay significant
-    against a Bonferroni bar for every conjunction of its depth."""
+    (a single condition as corrected by :class:`SingleConditions`, deeper ones against a
+    Bonferroni bar for every conjunction of their depth)."""
     n = table.n
     floor = max(30, int(0.05 * n))
     tests = _TestCache(table.n, table.k)
@@ -661,9 +801,7 @@ def _primary(
         rows = [r for r, a in enumerate(atoms) if a.attribute not in used]
         if not rows:
             break
-        # Singles: each condition's own weighted share; deeper: Bonferroni over the depth.
-        share = weights[rows] if depth == 1 else np.full(len(rows), 1 / max(could_form[depth], 1))
-        bar = ALPHA_BY_DEPTH[depth] * share
+        share = np.full(len(rows), 1 / max(could_form[depth], 1))
         deals, wins = table.within(current_mask)
         deals, wins = deals[rows], wins[rows]
         p = tests.against_rest(deals, wins)
@@ -677,7 +815,11 @@ def _primary(
                 p = np.maximum(p, tests.adds(deals, wins, other_deals[rows], other_wins[rows]))
         with np.errstate(invalid="ignore", divide="ignore"):
             rate = np.where(deals > 0, wins / np.maximum(deals, 1), 0.0)
-        ok = (deals >= floor) & (p < bar) & (rate > table.base)
+        if depth == 1:
+            adjusted = singles.adjusted[rows]
+        else:
+            adjusted = np.minimum(p / share * ALPHA / ALPHA_BY_DEPTH[depth], 1.0)
+        ok = (deals >= floor) & (adjusted < ALPHA) & (rate > table.base)
         if current is not None:
             ok &= rate >= current.win_rate * 1.1
         if not ok.any():
@@ -698,7 +840,7 @@ def _primary(
             quality=float(quality[best]),
             p_value=float(p[best]),
         )
-        current.p_adjusted = min(1.0, current.p_value / share[best] * ALPHA / ALPHA_BY_DEPTH[depth])
+        current.p_adjusted = float(adjusted[best])
         current.significant = current.p_adjusted < ALPHA
     return current
 
@@ -760,7 +902,7 @@ def _bisect(detects, start: float, end: float) -> float | None:
 
 def _atoms(candidates: list[Candidate], n: int, accounts: pd.DataFrame | None) -> list[Atom]:
     out: list[Atom] = []
-    floor = max(10, int(0.03 * n))
+    floor = _atom_floor(n)
     for cand in candidates:
         if cand.kind == "numeric":
             out += _range_atoms(cand)
