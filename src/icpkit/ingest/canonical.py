@@ -973,6 +973,9 @@ class TableBuild:
     refused: np.ndarray = field(init=False)
     # whether each row's account_id is an accepted account, when looked up while typing
     account_found: Future[np.ndarray] | None = None
+    # whether the id column has a value on every row and no value twice, when checked while
+    # typing (most files: then no row is refused as a duplicate, with nothing more to look at)
+    ids_distinct: Future[bool] | None = None
 
     def __post_init__(self) -> None:
         self.refused = self.reasons != None  # noqa: E711
@@ -1079,6 +1082,11 @@ def build_table(
 
         region = [job for job in jobs if job[0] == "region"]
         typing = {job[0]: pool.submit(type_job, job) for job in jobs if job[0] != "region"}
+        id_column = ID_COLUMNS.get(table, "")
+        pairs = table == "contacts" and "deal_id" in plan.canonical  # see _reject_duplicate_ids
+        if id_column in typing and not pairs and not row_ids:
+            ids = typing[id_column]
+            build.ids_distinct = pool.submit(lambda: _distinct_and_complete(ids.result().values))
         if known_accounts is not None and "account_id" in typing and not row_ids:
             account_ids = typing["account_id"]
             build.account_found = pool.submit(
@@ -1200,8 +1208,9 @@ def _note_amount_set_at_closing(build: TableBuild) -> None:
     outcome = build.frame["outcome"]
     amount = build.frame["amount"].to_numpy(dtype="float64", na_value=np.nan)
     empty = np.isnan(amount) | (amount == 0)
-    lost = accepted & (outcome == "lost").fillna(False).to_numpy(dtype=bool)
-    won = accepted & (outcome == "won").fillna(False).to_numpy(dtype=bool)
+    labels = arrowtext.to_arrow(outcome)
+    lost = accepted & pc.fill_null(pc.equal(labels, "lost"), False).to_numpy()
+    won = accepted & pc.fill_null(pc.equal(labels, "won"), False).to_numpy()
     if lost.sum() < 10 or won.sum() < 10 or not empty[lost].all() or empty[won].mean() > 0.5:
         return
     header = build.plan.canonical.get("amount", "amount")
@@ -1336,9 +1345,16 @@ def _fill_missing_ids(build: TableBuild, id_column: str) -> None:
         build.note(f"no {id_column} column; rows get ids row-<line>")
 
 
+def _distinct_and_complete(ids: pd.Series) -> bool:
+    """Whether every row has an id and no id is there twice."""
+    return bool(ids.notna().all()) and not arrowtext.any_duplicate(ids.astype(STR_DTYPE))
+
+
 def _reject_duplicate_ids(build: TableBuild, id_column: str) -> None:
     """Quarantine a repeated id. A contact is one person on one deal: the same contact_id
     on two deals (two opportunity contact roles) is not a duplicate."""
+    if build.ids_distinct is not None and build.ids_distinct.result():
+        return
     live = build.accepted
     ids = build.frame[id_column].astype(STR_DTYPE)
     keys = ids
