@@ -293,3 +293,44 @@ def test_any_duplicate_across_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
     ids = [f"006A{i:011d}IAA" for i in range(500)]
     assert not arrowtext.any_duplicate(chunked(ids, [100, 3, 250]))
     assert arrowtext.any_duplicate(chunked([*ids, ids[7]], [100, 3, 250]))
+
+
+def reference_likely_duplicates(accounts: pd.DataFrame) -> dict:
+    """The pandas groupby the vectorised likely_duplicate_accounts stands in for."""
+    out: dict = {}
+    names = cn.company_name_keys(accounts["name"])
+    for label, key in (("same_domain", accounts["domain"].astype(object)), ("same_name", names)):
+        frame = pd.DataFrame({"key": key, "account_id": accounts["account_id"].astype(object)})
+        frame = frame.dropna()
+        counts = frame.groupby("key")["account_id"].nunique()
+        shared = counts[counts > 1]
+        if frame.empty or shared.empty:
+            continue
+        examples = []
+        for value in shared.sort_values(ascending=False).index[:5]:
+            ids = frame.loc[frame["key"] == value, "account_id"].unique()[:5]
+            examples.append({label.removeprefix("same_"): value, "account_ids": list(ids)})
+        out[label] = {"groups": len(shared), "accounts": int(shared.sum()), "examples": examples}
+    return out
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["A1", "A2", "A3", "B1", "B2", None]),
+            st.sampled_from(["Acme Inc", "ACME", "Globex GmbH", "globex", "Initech", None]),
+            st.sampled_from(["acme.com", "globex.de", "initech.com", None]),
+        ),
+        max_size=40,
+    )
+)
+def test_likely_duplicate_accounts_match_a_groupby(rows: list[tuple]) -> None:
+    accounts = pd.DataFrame(
+        {
+            "account_id": pd.Series([r[0] for r in rows], dtype=arrowtext.STR_DTYPE),
+            "name": pd.Series([r[1] for r in rows], dtype=arrowtext.STR_DTYPE),
+            "domain": pd.Series([r[2] for r in rows], dtype=arrowtext.STR_DTYPE),
+        }
+    )
+    assert cn.likely_duplicate_accounts(accounts) == reference_likely_duplicates(accounts)

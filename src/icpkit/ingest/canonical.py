@@ -1609,19 +1609,31 @@ def likely_duplicate_accounts(accounts: pd.DataFrame) -> dict:
     """
     out: dict = {}
     names = company_name_keys(accounts["name"])
-    for label, key in (("same_domain", accounts["domain"].astype(object)), ("same_name", names)):
-        frame = pd.DataFrame({"key": key, "account_id": accounts["account_id"].astype(object)})
-        frame = frame.dropna()
-        if frame.empty:
+    id_codes, id_values = arrowtext.factorize(accounts["account_id"])
+    ids = np.array(id_values, dtype=object)
+    for label, key in (("same_domain", accounts["domain"]), ("same_name", names)):
+        key_codes, key_values = arrowtext.factorize(key)
+        present = (key_codes >= 0) & (id_codes >= 0)
+        if not present.any():
             continue
-        counts = frame.groupby("key")["account_id"].nunique()
-        shared = counts[counts > 1]
-        if shared.empty:
+        # distinct account ids per key, from the distinct (key, id) pairs
+        pairs = np.unique(key_codes[present].astype(np.int64) * len(ids) + id_codes[present])
+        per_key = np.bincount(pairs // len(ids), minlength=len(key_values))
+        codes = np.flatnonzero(per_key > 1)
+        if not codes.size:
             continue
+        shared = pd.Series(per_key[codes], index=pd.Index([key_values[c] for c in codes]))
+        shared = shared.sort_index()  # as a groupby orders its keys
+        code_of = {key_values[c]: c for c in codes}
         examples = []
         for value in shared.sort_values(ascending=False).index[:5]:
-            ids = frame.loc[frame["key"] == value, "account_id"].unique()[:5]
-            examples.append({label.removeprefix("same_"): value, "account_ids": list(ids)})
+            rows = np.flatnonzero(present & (key_codes == code_of[value]))
+            examples.append(
+                {
+                    label.removeprefix("same_"): value,
+                    "account_ids": list(pd.unique(ids[id_codes[rows]])[:5]),
+                }
+            )
         out[label] = {
             "groups": len(shared),
             "accounts": int(shared.sum()),
