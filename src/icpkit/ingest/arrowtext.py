@@ -152,12 +152,19 @@ def _needs_cleaning(array: pa.Array) -> bool:
     """Whether a cell may have a space at an edge or be a token meaning blank (numpy on
     each cell's first and last byte; Arrow only for the few short cells)."""
     _, lengths, first, last = _edges(array)
-    if (_IS_SPACE[first] | _IS_SPACE[last]).any():
+    # a byte below "!" or above "~" (uint8 arithmetic wraps), else no space at any edge: the
+    # usual answer without looking bytes up in a table
+    outside = np.uint8(ord("~") - ord("!") + 1)
+    near = ((first - np.uint8(ord("!"))) >= outside) | ((last - np.uint8(ord("!"))) >= outside)
+    if near.any() and (_IS_SPACE[first] | _IS_SPACE[last]).any():
         return True
-    candidates = (lengths <= _MAX_BLANK_BYTES) & ((lengths == 0) | _MAY_BE_BLANK[first])
+    short = np.flatnonzero(lengths <= _MAX_BLANK_BYTES)
+    if not short.size:  # ids, dates, amounts: no cell short enough to be a token
+        return False
+    candidates = (lengths[short] == 0) | _MAY_BE_BLANK[first[short]]
     if array.null_count:
-        candidates &= _valid(array)
-    rows = np.flatnonzero(candidates)
+        candidates &= _valid(array)[short]
+    rows = short[candidates]
     if not rows.size:
         return False
     found = pc.is_in(pc.utf8_lower(array.take(pa.array(rows))), value_set=_BLANKS)
