@@ -539,8 +539,16 @@ class SingleConditions:
         keys = [self._family(a, by_name.get(a.attribute)) for a in atoms]
         families = sorted(set(keys))
         family = np.array([families.index(k) for k in keys])
+        # A category's single values and its groups share its column's part; a yes/no column
+        # has no groups beyond its values, so its values take the whole part.
         weight = np.array(
-            [share / 2 if kind in ("value", "group") else share for _, kind in families]
+            [
+                share / 2
+                if kind == "group"
+                or (kind == "value" and _groups_possible(by_name, atoms, keys, (column, kind)))
+                else share
+                for column, kind in families
+            ]
         )
         deals = np.array([np.count_nonzero(a.mask) for a in atoms])
         wins = np.array([np.count_nonzero(a.mask & (y == 1)) for a in atoms])
@@ -633,6 +641,13 @@ class SingleConditions:
         if not size.shape[1]:
             return np.zeros(PERMUTATIONS), bound
         return pearson_chi_square(self.n, self.k, size, won).max(axis=1), bound
+
+
+def _groups_possible(by_name: dict, atoms: list[Atom], keys: list, key: tuple) -> bool:
+    """Could the family's column have given groups of values as well (three values or more)?"""
+    atom = atoms[keys.index(key)]
+    levels = by_name[atom.attribute].levels
+    return len(np.unique(levels)) > 2
 
 
 def pearson_chi_square(n: int, k: int, deals, wins) -> np.ndarray:
