@@ -103,9 +103,9 @@ def test_maven_crm_is_a_null_test(shared_data):
         {
             "deal_id": pipeline["opportunity_id"],
             "account_id": pipeline["account"],
-            "outcome": pipeline["deal_stage"].str.lower().where(
-                pipeline["deal_stage"].isin(["Won", "Lost"]), "open"
-            ),
+            "outcome": pipeline["deal_stage"]
+            .str.lower()
+            .where(pipeline["deal_stage"].isin(["Won", "Lost"]), "open"),
             "created_at": pd.to_datetime(pipeline["engage_date"]),
             "closed_at": pd.to_datetime(pipeline["close_date"]),
         }

@@ -217,6 +217,7 @@ def build(
     # input should be reported at once.
     from icpkit.build import build_icp, write_outputs
     from icpkit.ingest import write_ingest
+
     if motion is not None:
         from icpkit.cli.report import check_motion
 
