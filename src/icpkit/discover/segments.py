@@ -539,14 +539,16 @@ class SingleConditions:
         keys = [self._family(a, by_name.get(a.attribute)) for a in atoms]
         families = sorted(set(keys))
         family = np.array([families.index(k) for k in keys])
-        # A category's single values and its groups share its column's part; a yes/no column
-        # has no groups beyond its values, so its values take the whole part.
+        # A category's single values and its groups share its column's part; a column of two
+        # values (yes/no) has no groups beyond its values, so its values take the whole part.
+        grouped = {
+            a.column
+            for a, (_, kind) in zip(atoms, keys, strict=True)
+            if kind == "value" and len(np.unique(by_name[a.attribute].levels)) > 2
+        }
         weight = np.array(
             [
-                share / 2
-                if kind == "group"
-                or (kind == "value" and _groups_possible(by_name, atoms, keys, (column, kind)))
-                else share
+                share / 2 if kind == "group" or (kind == "value" and column in grouped) else share
                 for column, kind in families
             ]
         )
@@ -641,13 +643,6 @@ class SingleConditions:
         if not size.shape[1]:
             return np.zeros(PERMUTATIONS), bound
         return pearson_chi_square(self.n, self.k, size, won).max(axis=1), bound
-
-
-def _groups_possible(by_name: dict, atoms: list[Atom], keys: list, key: tuple) -> bool:
-    """Could the family's column have given groups of values as well (three values or more)?"""
-    atom = atoms[keys.index(key)]
-    levels = by_name[atom.attribute].levels
-    return len(np.unique(levels)) > 2
 
 
 def pearson_chi_square(n: int, k: int, deals, wins) -> np.ndarray:
