@@ -327,12 +327,13 @@ def quantile_prebins(values: np.ndarray, bins: int = PREBINS) -> np.ndarray:
     or between every two neighbouring values when there are no more than ``bins`` of them.
     Chosen without the outcome (optbinning's default pre-binning is a decision tree on it), so
     the choices the search had are known in advance and its multiplicity can be measured."""
-    distinct = np.unique(values[~np.isnan(values)])
+    known = values[~np.isnan(values)]
+    distinct = np.unique(known)
     if len(distinct) <= 1:
         return np.zeros(0)
     if len(distinct) <= bins:
         return (distinct[:-1] + distinct[1:]) / 2
-    cuts = np.unique(np.quantile(values[~np.isnan(values)], np.linspace(0, 1, bins + 1)[1:-1]))
+    cuts = np.unique(np.quantile(known, np.linspace(0, 1, bins + 1)[1:-1]))
     return cuts[(cuts > distinct[0]) & (cuts <= distinct[-1])]
 
 

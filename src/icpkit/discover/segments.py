@@ -167,8 +167,9 @@ def find_segments(
     strongest = table.strongest(MAX_PAIR_ATOMS)
     found.add_pairs(strongest)
     found.add_triples(strongest)
-    could_form = _conjunctions_possible(atoms, _search_space(candidates, accounts))
-    singles = SingleConditions(atoms, candidates, y, accounts)
+    space = _search_space(candidates, accounts)
+    could_form = _conjunctions_possible(atoms, space)
+    singles = SingleConditions(table, candidates, space, found.tests)
     found.correct(could_form, singles)
     segments = found.segments()
     by_key = {tuple(sorted(id(a) for a in s.atoms)): s for s in segments}
@@ -240,7 +241,7 @@ class _Found:
         self.p_values: list[np.ndarray] = []
         self.depths: list[np.ndarray] = []
         self.looked_at: dict[int, int] = {1: 0, 2: 0, 3: 0}
-        self._tests = _TestCache(table.n, table.k)
+        self.tests = _TestCache(table.n, table.k)
 
     def _add(self, keys, deals, wins, p) -> None:
         depth = len(keys[0]) if keys else 1
@@ -255,7 +256,7 @@ class _Found:
         t = self.table
         keep = (t.deals > 0) & (t.deals < t.n)
         rows = np.flatnonzero(keep)
-        p = self._tests.against_rest(t.deals[rows], t.wins[rows])
+        p = self.tests.against_rest(t.deals[rows], t.wins[rows])
         self._add([(int(i),) for i in rows], t.deals[rows], t.wins[rows], p)
 
     def add_pairs(self, strongest: np.ndarray) -> None:
@@ -271,9 +272,9 @@ class _Found:
         a, b = strongest[i], strongest[j]
         p = np.maximum.reduce(
             [
-                self._tests.against_rest(deals, wins),
-                self._tests.adds(deals, wins, t.deals[b], t.wins[b]),  # a, given b
-                self._tests.adds(deals, wins, t.deals[a], t.wins[a]),  # b, given a
+                self.tests.against_rest(deals, wins),
+                self.tests.adds(deals, wins, t.deals[b], t.wins[b]),  # a, given b
+                self.tests.adds(deals, wins, t.deals[a], t.wins[a]),  # b, given a
             ]
         )
         keys = [(int(x), int(z)) for x, z in zip(a, b, strict=True)]
@@ -323,10 +324,10 @@ class _Found:
         pd_, pw = self.pair_deals, self.pair_wins
         p = np.maximum.reduce(
             [
-                self._tests.against_rest(deals3, wins3),
-                self._tests.adds(deals3, wins3, pd_[z, w], pw[z, w]),  # x, given z and w
-                self._tests.adds(deals3, wins3, pd_[x, w], pw[x, w]),
-                self._tests.adds(deals3, wins3, pd_[x, z], pw[x, z]),
+                self.tests.against_rest(deals3, wins3),
+                self.tests.adds(deals3, wins3, pd_[z, w], pw[z, w]),  # x, given z and w
+                self.tests.adds(deals3, wins3, pd_[x, w], pw[x, w]),
+                self.tests.adds(deals3, wins3, pd_[x, z], pw[x, z]),
             ]
         )
         keys = [
@@ -522,12 +523,15 @@ class SingleConditions:
 
     def __init__(
         self,
-        atoms: list[Atom],
+        table: _Counts,
         candidates: list[Candidate],
-        y: np.ndarray,
-        accounts: pd.DataFrame | None = None,
+        space: dict[str, int],
+        tests: _TestCache,
     ) -> None:
-        self.n, self.k = len(y), int(np.sum(y))
+        """``table``: the atoms and their counts; ``space``: :func:`_search_space`;
+        ``tests``: the search's (memoised) tests against the rest."""
+        atoms = table.atoms
+        self.n, self.k = table.n, table.k
         self.floor = _atom_floor(self.n)
         self.adjusted = np.ones(len(atoms))
         self._alphas: list[float] = []
@@ -538,7 +542,8 @@ class SingleConditions:
         share = 1.0 / len(columns)
         keys = [self._family(a, by_name.get(a.attribute)) for a in atoms]
         families = sorted(set(keys))
-        family = np.array([families.index(k) for k in keys])
+        position = {key: f for f, key in enumerate(families)}
+        family = np.array([position[key] for key in keys])
         # A category's single values and its groups share its column's part; a column of two
         # values (yes/no) has no groups beyond its values, so its values take the whole part.
         grouped = {
@@ -552,25 +557,22 @@ class SingleConditions:
                 for column, kind in families
             ]
         )
-        deals = np.array([np.count_nonzero(a.mask) for a in atoms])
-        wins = np.array([np.count_nonzero(a.mask & (y == 1)) for a in atoms])
+        deals, wins = table.deals, table.wins
         within = np.ones(len(atoms))
-        space = _search_space(candidates, accounts)
         alpha = ALPHA_BY_DEPTH[1]
         for f, (column, kind) in enumerate(families):
             rows = np.flatnonzero(family == f)
-            observed = pearson_chi_square(self.n, self.k, deals[rows], wins[rows])
             if kind in ("list", "other"):
                 # Yes/no columns (technologies), or bins of unknown origin: Bonferroni over
                 # every condition the column could have given (see _search_space).
                 names = {atoms[r].attribute for r in rows}
                 listed = sum(c.column == column and c.kind == "list" for c in candidates)
                 m = max(listed, len(rows), sum(space.get(name, 1) for name in names))
-                tests = _TestCache(self.n, self.k)
                 within[rows] = np.minimum(tests.against_rest(deals[rows], wins[rows]) * m, 1.0)
                 self._alphas.append(alpha * weight[f] / m)
                 continue
             cand = by_name[atoms[rows[0]].attribute]
+            observed = pearson_chi_square(self.n, self.k, deals[rows], wins[rows])
             null, bound = self._null_best(cand, kind, observed)
             beaten = (null[None, :] >= observed[:, None] - 1e-9).sum(axis=1)
             p = (1 + beaten) / (len(null) + 1)
@@ -657,17 +659,16 @@ def pearson_chi_square(n: int, k: int, deals, wins) -> np.ndarray:
 def _holm_over_families(within: np.ndarray, family: np.ndarray, weight: np.ndarray) -> np.ndarray:
     """Holm's weighted step-down over families, each tested by its best member at its weight
     (``weight[f]``, summing to at most 1), every member adjusted as its family would be at its
-    own within-family p-value."""
-    families = np.arange(len(weight))
-    best = np.array([within[family == f].min() if (family == f).any() else 1.0 for f in families])
+    own within-family p-value. With one member per family this is :func:`weighted_holm`."""
+    best = np.ones(len(weight))
+    np.minimum.at(best, family, within)
     order = np.argsort(best / weight, kind="stable")
     remaining = 1.0 - np.concatenate([[0.0], np.cumsum(weight[order])[:-1]])
-    before = np.empty(len(families))  # the running maximum before each family's turn
-    left = np.empty(len(families))  # the weight still untested at its turn
-    running = 0.0
-    for rank, f in enumerate(order):
-        before[f], left[f] = running, max(remaining[rank], weight[f])
-        running = max(running, best[f] * left[f] / weight[f])
+    left = np.empty(len(weight))  # the weight still untested at each family's turn
+    left[order] = np.maximum(remaining, weight[order])
+    running = np.maximum.accumulate(best[order] * left[order] / weight[order])
+    before = np.empty(len(weight))  # the running maximum before each family's turn
+    before[order] = np.concatenate([[0.0], running[:-1]])
     own = within * left[family] / weight[family]
     return np.minimum(np.maximum(before[family], own), 1.0)
 
