@@ -193,7 +193,8 @@ def test_numeric_bins_are_runs_of_prebins_drawn_without_the_outcome():
 
 
 def test_holm_over_families_of_one_is_weighted_holm():
-    from icpkit.discover.segments import _holm_over_families, weighted_holm
+    from icpkit.discover.segments import _holm_over_families
+    from icpkit.stats import weighted_holm
 
     p = np.array([0.001, 0.04, 0.01, 0.3, 0.02])
     weight = np.array([0.1, 0.3, 0.2, 0.2, 0.2])

@@ -20,8 +20,8 @@ import pandas as pd
 
 from icpkit.discover.binning import AttributeBinner
 from icpkit.discover.outcomes import ALPHA, condition_json, customer_table
-from icpkit.discover.segments import bin_weights, weighted_holm
-from icpkit.stats import proportion_test, wilson_interval
+from icpkit.discover.segments import bin_weights
+from icpkit.stats import proportion_test, weighted_holm, wilson_interval
 
 SHARE = 0.2  # the best and the worst fifth
 MIN_GROUP = 10

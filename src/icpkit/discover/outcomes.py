@@ -31,8 +31,8 @@ from scipy import stats as sps
 
 from icpkit.conditions import Condition, matches, read_column
 from icpkit.discover.binning import AttributeBinner, Candidate
-from icpkit.discover.segments import bin_weights, weighted_holm
-from icpkit.stats import proportion_test, shrunk_rate, wilson_interval
+from icpkit.discover.segments import bin_weights
+from icpkit.stats import proportion_test, shrunk_rate, weighted_holm, wilson_interval
 
 ALPHA = 0.05
 MIN_ROWS = 20  # fewer rows than this and an outcome is not profiled

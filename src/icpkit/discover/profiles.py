@@ -8,8 +8,8 @@ from __future__ import annotations
 import numpy as np
 
 from icpkit.discover.binning import Candidate
-from icpkit.discover.segments import bin_weights, weighted_holm
-from icpkit.stats import proportion_test, shrunk_rate, wilson_interval
+from icpkit.discover.segments import bin_weights
+from icpkit.stats import proportion_test, shrunk_rate, weighted_holm, wilson_interval
 
 ALPHA = 0.05
 

@@ -450,21 +450,6 @@ def holm_with_unseen(p_values: np.ndarray, m: int) -> np.ndarray:
     return adjusted
 
 
-def weighted_holm(p_values: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """Holm's weighted step-down adjustment (Holm 1979): hypothesis i tested at level
-    alpha x weight_i among hypotheses whose weights sum to at most 1, the untested ones
-    counted as never rejected. Equal weights 1/m give the plain Holm adjustment."""
-    p = np.asarray(p_values, dtype=float)
-    w = np.asarray(weights, dtype=float)
-    ratio = p / w
-    order = np.argsort(ratio, kind="stable")
-    remaining = 1.0 - np.concatenate([[0.0], np.cumsum(w[order])[:-1]])
-    steps = np.maximum.accumulate(ratio[order] * np.maximum(remaining, 0.0))
-    adjusted = np.empty(len(p))
-    adjusted[order] = np.minimum(steps, 1.0)
-    return adjusted
-
-
 def _chi_square_yates(n1, k1, n2, k2) -> np.ndarray:
     n = (n1 + n2).astype(float)
     won, lost = (k1 + k2).astype(float), (n1 + n2 - k1 - k2).astype(float)

@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
+from icpkit import stats
 from icpkit.conditions import Condition, matches, read_column
 from icpkit.errors import IcpkitError
 from icpkit.jsonsafe import finite
@@ -722,20 +723,11 @@ def _decide(checks: list[Check], settings: MonitorSettings) -> None:
 
 
 def weighted_holm(p_values: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """Holm's step-down procedure with weights (Holm 1979): hypothesis i is rejected at level
-    alpha when its adjusted p-value, p_i times the weight left in play over w_i (running max),
-    is below alpha. Equal weights give Holm's adjustment exactly."""
-    p = np.asarray(p_values, dtype=float)
+    """Holm's weighted step-down procedure (:func:`icpkit.stats.weighted_holm`) with weights
+    given relative to each other: every test that ran shares all of alpha. Equal weights give
+    Holm's adjustment exactly."""
     w = np.asarray(weights, dtype=float)
-    order = np.argsort(p / w, kind="stable")
-    remaining = w.sum()
-    adjusted = np.empty(len(p))
-    running = 0.0
-    for i in order:
-        running = max(running, min(1.0, p[i] * remaining / w[i]))
-        adjusted[i] = running
-        remaining -= w[i]
-    return adjusted
+    return stats.weighted_holm(p_values, w / w.sum())
 
 
 def _tier_table(baseline: dict[str, Rate], tiers: np.ndarray, won: np.ndarray) -> dict:
