@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from icpkit.build import build_icp, write_outputs
@@ -95,22 +94,8 @@ def test_no_signal_is_reported_as_no_signal(demo_crm):
     assert document_content(result)["paragraph"].startswith("No reliable ICP signal")
 
 
-def test_maven_crm_is_a_null_test(shared_data):
-    folder = shared_data / "maven_crm_sales_opportunities"
-    accounts = pd.read_csv(folder / "accounts.csv").rename(columns={"account": "account_id"})
-    pipeline = pd.read_csv(folder / "sales_pipeline.csv").dropna(subset=["account"])
-    deals = pd.DataFrame(
-        {
-            "deal_id": pipeline["opportunity_id"],
-            "account_id": pipeline["account"],
-            "outcome": pipeline["deal_stage"]
-            .str.lower()
-            .where(pipeline["deal_stage"].isin(["Won", "Lost"]), "open"),
-            "created_at": pd.to_datetime(pipeline["engage_date"]),
-            "closed_at": pd.to_datetime(pipeline["close_date"]),
-        }
-    )
-    result = build_icp(accounts, deals)
+def test_maven_crm_is_a_null_test(maven):
+    result = build_icp(maven.accounts, maven.deals)
     assert result.validation["split"]["method"] == "out-of-time"
     assert not result.validation["signal"]["reliable"]
     assert not [s for s in result.segments.icp + result.segments.anti if s.significant]

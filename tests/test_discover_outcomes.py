@@ -275,25 +275,10 @@ def test_salvirt_finds_size_and_relationship_and_keeps_deal_attributes_apart(sha
     assert not columns & deal_attributes
 
 
-def test_maven_shows_no_icp_beyond_the_win_rate_either(shared_data):
+def test_maven_shows_no_icp_beyond_the_win_rate_either(maven):
     from icpkit.build import build_icp
 
-    folder = shared_data / "maven_crm_sales_opportunities"
-    accounts = pd.read_csv(folder / "accounts.csv").rename(columns={"account": "account_id"})
-    pipeline = pd.read_csv(folder / "sales_pipeline.csv").dropna(subset=["account"])
-    deals = pd.DataFrame(
-        {
-            "deal_id": pipeline["opportunity_id"],
-            "account_id": pipeline["account"],
-            "outcome": pipeline["deal_stage"]
-            .str.lower()
-            .where(pipeline["deal_stage"].isin(["Won", "Lost"]), "open"),
-            "created_at": pd.to_datetime(pipeline["engage_date"]),
-            "closed_at": pd.to_datetime(pipeline["close_date"]),
-            "amount": pipeline["close_value"],
-        }
-    )
-    result = build_icp(accounts, deals)
+    result = build_icp(maven.accounts, maven.deals.assign(amount=maven.amount))
     assert result.segments.primary is None
     assert result.intersection["icp"] == [] and result.intersection["intersection"] is None
     assert result.best_vs_worst["shared_by_best"] == []

@@ -10,7 +10,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pandas as pd
 import pytest
 
 from icpkit.build import build_icp, write_outputs
@@ -33,28 +32,9 @@ def demo_content(demo_build) -> dict:
     return document_content(demo_build)
 
 
-def maven_tables(shared_data: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Maven's CRM as canonical accounts and deals (as tests/test_build.py reads it)."""
-    folder = shared_data / "maven_crm_sales_opportunities"
-    accounts = pd.read_csv(folder / "accounts.csv").rename(columns={"account": "account_id"})
-    pipeline = pd.read_csv(folder / "sales_pipeline.csv").dropna(subset=["account"])
-    deals = pd.DataFrame(
-        {
-            "deal_id": pipeline["opportunity_id"],
-            "account_id": pipeline["account"],
-            "outcome": pipeline["deal_stage"]
-            .str.lower()
-            .where(pipeline["deal_stage"].isin(["Won", "Lost"]), "open"),
-            "created_at": pd.to_datetime(pipeline["engage_date"]),
-            "closed_at": pd.to_datetime(pipeline["close_date"]),
-        }
-    )
-    return accounts, deals
-
-
 @pytest.fixture(scope="module")
-def maven_content(shared_data) -> dict:
-    return document_content(build_icp(*maven_tables(shared_data)))
+def maven_content(maven) -> dict:
+    return document_content(build_icp(maven.accounts, maven.deals))
 
 
 def test_paragraph_names_the_planted_icp_in_plain_words(demo_build, demo_content):

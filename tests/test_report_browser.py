@@ -122,11 +122,9 @@ def test_demo_page_renders_every_chart_offline(browser, messy_build):
         page.close()
 
 
-def test_no_signal_page_says_so_first(browser, tmp_path, shared_data):
-    from test_report import maven_tables
-
+def test_no_signal_page_says_so_first(browser, tmp_path, maven):
     out = tmp_path / "maven"
-    write_outputs(build_icp(*maven_tables(shared_data)), out)
+    write_outputs(build_icp(maven.accounts, maven.deals), out)
     html = out / "report.html"
     page, errors, requests = open_page(browser, html, {"width": 800, "height": 1000})
     try:

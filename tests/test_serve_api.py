@@ -23,18 +23,6 @@ SEED = ROOT / "examples" / "seed-scorecard.toml"
 
 
 @pytest.fixture(scope="module")
-def build_dir(tmp_path_factory, demo_crm, demo_build) -> Path:
-    """An `icpkit build` folder of the demo CRM, with its canonical tables."""
-    from icpkit.build import write_outputs
-
-    out = tmp_path_factory.mktemp("build")
-    write_outputs(demo_build, out)
-    demo_crm.accounts.to_parquet(out / "accounts.parquet")
-    demo_crm.deals.to_parquet(out / "deals.parquet")
-    return out
-
-
-@pytest.fixture(scope="module")
 def server(tmp_path_factory, build_dir):
     """A server on a fresh workspace serving the learned card as version 1."""
     path = tmp_path_factory.mktemp("ws") / "workspace.duckdb"

@@ -42,17 +42,6 @@ LEAD = {
 
 
 @pytest.fixture(scope="module")
-def build_dir(tmp_path_factory, demo_crm, demo_build) -> Path:
-    from icpkit.build import write_outputs
-
-    out = tmp_path_factory.mktemp("build")
-    write_outputs(demo_build, out)
-    demo_crm.accounts.to_parquet(out / "accounts.parquet")
-    demo_crm.deals.to_parquet(out / "deals.parquet")
-    return out
-
-
-@pytest.fixture(scope="module")
 def site(tmp_path_factory, build_dir):
     path = tmp_path_factory.mktemp("ws") / "workspace.duckdb"
     workspace = Workspace.open(path)
