@@ -1,16 +1,18 @@
 """Held-out accuracy of icpkit's scorecard against the models a data team would reach for.
 
-Same data, same splits, one run: icpkit's points scorecard, logistic regression on one-hot
-features, LightGBM, optbinning's Scorecard (binning process + logistic regression) and a
-naive-Bayes baseline in the style of Odoo's predictive lead scoring (per-field win frequencies
-multiplied together). Company attributes only, as icpkit uses them.
+Same data, same folds, one run: icpkit's points scorecard, logistic regression on one-hot
+features, LightGBM, EBM (interpret's Explainable Boosting Machine, with pairwise interactions),
+optbinning's Scorecard (binning process + logistic regression) and a naive-Bayes baseline in the
+style of Odoo's predictive lead scoring (per-field win frequencies multiplied together).
 
-Data: the simulator (several seeds; clean and `--messy` exports read back through ingest), each
-with an out-of-time split (the latest 25% of closed deals held out), and the real Salvirt B2B
-deals (repeated stratified 5-fold cross-validation: it is small).
+Data: every public set in ``../shared/data/scorecard_benchmarks/`` (telecom churn, credit,
+Lending Club, HR attrition; the ``rownames`` row number is dropped for every model), the real
+Salvirt B2B deals (company attributes only, as icpkit's card uses them), and the simulator
+(clean, and ``--messy`` exports read back through ingest). Every set is scored by stratified
+5-fold cross-validation with one fixed seed, the same folds for every model.
 
-    .venv/bin/pip install -e '.[bench]'
-    .venv/bin/python benchmarks/accuracy.py [--seeds 3] [--accounts 3000]
+    make bench-accuracy
+    .venv/bin/python benchmarks/accuracy.py [--sets mlc_churn,salvirt] [--models icpkit,EBM]
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import math
 import tempfile
 import time
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -29,7 +32,7 @@ from sklearn.compose import ColumnTransformer
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
-from sklearn.model_selection import RepeatedStratifiedKFold
+from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
@@ -40,30 +43,33 @@ from icpkit.outcomes import closed_deals
 from icpkit.schema import NOT_ATTRIBUTES
 from icpkit.scorecard.learn import ScorecardLearner
 from icpkit.simulate import simulate, write_crm
-from icpkit.validate.holdout import split_holdout
 
 logging.getLogger("__cvxpy__").disabled = True
 warnings.filterwarnings("ignore")
-SALVIRT = (
-    Path(__file__).resolve().parents[2]
-    / "shared/data/salvirt_b2b_sales/Salvirt_B2B_ML_dataset_HF.csv"
-)
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+SALVIRT = DATA / "salvirt_b2b_sales" / "Salvirt_B2B_ML_dataset_HF.csv"
+SEED = 2026
+# Public sets: file -> (outcome column, the value that counts as a win).
+PUBLIC_SETS = {
+    "mlc_churn": ("churn", "no"),
+    "attrition": ("Attrition", "No"),
+    "credit_data": ("Status", "good"),
+    "lending_club": ("Class", "good"),
+}
 
 
 # ---- data ----------------------------------------------------------------------------------
 
 
-def labelled_frame(
-    accounts: pd.DataFrame, deals: pd.DataFrame
-) -> tuple[pd.DataFrame, np.ndarray, pd.Series]:
-    closed = closed_deals(deals)[["account_id", "won", "decided_at"]]
+def labelled_frame(accounts: pd.DataFrame, deals: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+    closed = closed_deals(deals)[["account_id", "won"]]
     rows = closed.merge(accounts, on="account_id", how="inner")
     kinds = classify_columns([c for c in accounts.columns if c not in NOT_ATTRIBUTES])
     columns = [c for c in kinds.company if not c.endswith(("_raw", "_currency", "_id"))]
-    return rows[columns].reset_index(drop=True), rows["won"].to_numpy(int), rows["decided_at"]
+    return rows[columns].reset_index(drop=True), rows["won"].to_numpy(int)
 
 
-def simulator_data(seed: int, n: int, messy: bool) -> tuple[pd.DataFrame, np.ndarray, pd.Series]:
+def simulator_data(seed: int, n: int, messy: bool) -> tuple[pd.DataFrame, np.ndarray]:
     crm = simulate(n, seed=seed)
     if not messy:
         return labelled_frame(crm.accounts, crm.deals)
@@ -78,6 +84,25 @@ def salvirt_data() -> tuple[pd.DataFrame, np.ndarray]:
     won = (table.pop("Status") == "Won").to_numpy(int)
     kinds = classify_columns(table.columns)
     return table[kinds.company], won
+
+
+def public_data(name: str) -> tuple[pd.DataFrame, np.ndarray]:
+    outcome, good = PUBLIC_SETS[name]
+    table = pd.read_csv(DATA / "scorecard_benchmarks" / f"{name}.csv")
+    won = (table.pop(outcome) == good).to_numpy(int)
+    return table.drop(columns=["rownames"]), won
+
+
+def data_sets(accounts: int) -> dict[str, Callable[[], tuple[pd.DataFrame, np.ndarray]]]:
+    sets: dict[str, Callable[[], tuple[pd.DataFrame, np.ndarray]]] = {}
+    for name in PUBLIC_SETS:
+        if (DATA / "scorecard_benchmarks" / f"{name}.csv").is_file():
+            sets[name] = lambda name=name: public_data(name)
+    if SALVIRT.is_file():
+        sets["salvirt"] = salvirt_data
+    sets["simulator_clean"] = lambda: simulator_data(7, accounts, messy=False)
+    sets["simulator_messy"] = lambda: simulator_data(7, accounts, messy=True)
+    return sets
 
 
 # ---- the models ----------------------------------------------------------------------------
@@ -105,8 +130,12 @@ def sklearn_frame(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str], list[st
     return pd.DataFrame(out), numeric, categorical
 
 
+CARD_ROWS: list[int] = []  # attribute rows of each icpkit card fitted (a pair row counts once)
+
+
 def fit_icpkit(train: pd.DataFrame, y: np.ndarray, test: pd.DataFrame) -> np.ndarray:
-    card = ScorecardLearner(max_attributes=8).fit(train, y)
+    card = ScorecardLearner(seed=SEED).fit(train, y)
+    CARD_ROWS.append(len(card.attributes))
     return card.apply(test).raw_points.astype(float)
 
 
@@ -200,67 +229,76 @@ def fit_naive_bayes(train, y, test) -> np.ndarray:
     return log_odds
 
 
+def fit_ebm(train, y, test) -> np.ndarray:
+    from interpret.glassbox import ExplainableBoostingClassifier
+
+    x_train, _, categorical = sklearn_frame(train)
+    x_test, _, _ = sklearn_frame(test)
+    x_test = x_test.reindex(columns=x_train.columns, fill_value=0.0)
+    types = ["nominal" if c in categorical else "continuous" for c in x_train.columns]
+    model = ExplainableBoostingClassifier(feature_types=types, random_state=SEED, n_jobs=2)
+    model.fit(x_train, y)
+    return model.predict_proba(x_test)[:, 1]
+
+
 MODELS = {
-    "icpkit scorecard": fit_icpkit,
+    "icpkit": fit_icpkit,
     "logistic one-hot": fit_logistic_one_hot,
     "LightGBM": fit_lightgbm,
+    "EBM": fit_ebm,
     "optbinning Scorecard": fit_optbinning_scorecard,
     "naive Bayes (Odoo-style)": fit_naive_bayes,
 }
 
 
-def evaluate_split(frame, y, train, test) -> dict[str, tuple[float, float]]:
-    out = {}
-    for name, fit in MODELS.items():
-        started = time.perf_counter()
-        score = fit(
-            frame.iloc[train].reset_index(drop=True),
-            y[train],
-            frame.iloc[test].reset_index(drop=True),
-        )
-        out[name] = (roc_auc_score(y[test], score), time.perf_counter() - started)
+def cross_validate(frame, y, models, folds: int) -> dict[str, list[tuple[float, float]]]:
+    """Held-out AUC and seconds of every model on every fold (the same folds for all)."""
+    out: dict[str, list[tuple[float, float]]] = {name: [] for name in models}
+    splitter = StratifiedKFold(folds, shuffle=True, random_state=SEED)
+    for train, test in splitter.split(frame, y):
+        for name in models:
+            started = time.perf_counter()
+            score = MODELS[name](
+                frame.iloc[train].reset_index(drop=True),
+                y[train],
+                frame.iloc[test].reset_index(drop=True),
+            )
+            out[name].append((roc_auc_score(y[test], score), time.perf_counter() - started))
     return out
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seeds", type=int, default=3)
-    parser.add_argument("--accounts", type=int, default=3000)
-    parser.add_argument("--repeats", type=int, default=3, help="Salvirt CV repeats")
+    parser.add_argument("--sets", default="", help="comma-separated subset of the data sets")
+    parser.add_argument("--models", default="", help="comma-separated subset of the models")
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--accounts", type=int, default=3000, help="simulated accounts")
     args = parser.parse_args()
-
-    results: dict[str, dict[str, list[tuple[float, float]]]] = {}
-    for messy in (False, True):
-        label = (
-            f"simulator {'messy' if messy else 'clean'} ({args.accounts:,} accounts, out-of-time)"
-        )
-        for seed in range(args.seeds):
-            frame, y, decided = simulator_data(seed, args.accounts, messy)
-            split = split_holdout(decided, y, seed=seed)
-            for name, value in evaluate_split(frame, y, split.train, split.test).items():
-                results.setdefault(label, {}).setdefault(name, []).append(value)
-    if SALVIRT.is_file():
-        frame, y = salvirt_data()
-        folds = RepeatedStratifiedKFold(n_splits=5, n_repeats=args.repeats, random_state=0)
-        label = f"Salvirt B2B ({len(y)} deals, 5-fold CV x {args.repeats})"
-        for train, test in folds.split(frame, y):
-            for name, value in evaluate_split(frame, y, train, test).items():
-                results.setdefault(label, {}).setdefault(name, []).append(value)
-
+    sets = data_sets(args.accounts)
+    chosen_sets = [s for s in args.sets.split(",") if s] or list(sets)
+    models = [m for m in args.models.split(",") if m] or list(MODELS)
     lines = [
-        "| data | model | held-out AUC (mean ± sd) | vs best | seconds per fit |",
-        "|---|---|---:|---:|---:|",
+        "| data | rows | model | AUC (mean ± sd over folds) | vs best | vs logistic | "
+        "card rows | s per fit |",
+        "|---|---:|---|---:|---:|---:|---:|---:|",
     ]
-    for label, by_model in results.items():
-        means = {m: np.mean([a for a, _ in v]) for m, v in by_model.items()}
+    for name in chosen_sets:
+        frame, y = sets[name]()
+        CARD_ROWS.clear()
+        results = cross_validate(frame, y, models, args.folds)
+        means = {m: float(np.mean([a for a, _ in v])) for m, v in results.items()}
         best = max(means.values())
-        for model, values in by_model.items():
+        logistic = means.get("logistic one-hot", math.nan)
+        for model, values in results.items():
             aucs = [a for a, _ in values]
-            seconds = np.mean([s for _, s in values])
+            rows = f"{np.mean(CARD_ROWS):.1f}" if model == "icpkit" and CARD_ROWS else ""
             lines.append(
-                f"| {label} | {model} | {np.mean(aucs):.3f} ± {np.std(aucs):.3f} | "
-                f"{means[model] / best:.3f} | {seconds:.2f} |"
+                f"| {name} | {len(y):,} | {model} | {np.mean(aucs):.3f} ± {np.std(aucs):.3f} | "
+                f"{means[model] / best:.3f} | {means[model] / logistic:.3f} | {rows} | "
+                f"{np.mean([s for _, s in values]):.2f} |"
             )
+        print("\n".join(lines[-len(results) :]), flush=True)
+    print()
     print("\n".join(lines))
 
 

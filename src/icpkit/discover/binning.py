@@ -65,11 +65,13 @@ class Candidate:
 class AttributeBinner:
     """Builds a :class:`Candidate` (bins + counts) for every usable account attribute.
 
-    ``min_bin_share`` is the smallest share of accounts a bin may hold (default 0.05).
+    ``min_bin_share`` is the smallest share of accounts a bin may hold (default 0.05);
+    ``max_bins`` the most bins a number or a category column may get (default 6).
     """
 
-    def __init__(self, min_bin_share: float = 0.05) -> None:
+    def __init__(self, min_bin_share: float = 0.05, max_bins: int = 6) -> None:
         self.min_bin_share = min_bin_share
+        self.max_bins = max_bins
 
     def fit(
         self, accounts: pd.DataFrame, won: np.ndarray, sample_weight: np.ndarray | None = None
@@ -125,14 +127,11 @@ class AttributeBinner:
             solver="cp",
             monotonic_trend="auto",
             min_bin_size=self.min_bin_share,
-            max_n_bins=6,
+            max_n_bins=self.max_bins,
             max_pvalue=0.05,
             user_splits=prebins,
         )
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            binning.fit(values[present], y[present], sample_weight=self._weight_of(present))
-        splits = list(binning.splits)
+        splits = _fit_splits(binning, values[present], y[present], self._weight_of(present))
         if np.allclose(values[present], np.round(values[present])):
             splits = sorted({math.ceil(s) for s in splits})
         edges = [None, *splits, None]
@@ -208,13 +207,10 @@ class AttributeBinner:
             solver="cp",
             monotonic_trend=trend,
             min_bin_size=self.min_bin_share,
-            max_n_bins=6,
+            max_n_bins=self.max_bins,
             max_pvalue=0.05,
         )
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            binning.fit(values, y, sample_weight=sample_weight)
-        return list(binning.splits)
+        return _fit_splits(binning, values, y, sample_weight)
 
     def _category_candidate(
         self, column: str, text: pd.Series, y: np.ndarray, kind: str
@@ -231,7 +227,7 @@ class AttributeBinner:
             dtype="categorical",
             solver="cp",
             min_bin_size=self.min_bin_share,
-            max_n_bins=6,
+            max_n_bins=self.max_bins,
             max_pvalue=0.05,
             cat_cutoff=None,
         )
@@ -334,7 +330,27 @@ def quantile_prebins(values: np.ndarray, bins: int = PREBINS) -> np.ndarray:
     if len(distinct) <= bins:
         return (distinct[:-1] + distinct[1:]) / 2
     cuts = np.unique(np.quantile(known, np.linspace(0, 1, bins + 1)[1:-1]))
-    return cuts[(cuts > distinct[0]) & (cuts <= distinct[-1])]
+    cuts = cuts[(cuts > distinct[0]) & (cuts <= distinct[-1])]
+    if len(cuts) == 0:  # one value holds nearly every row: split it from the rest
+        mode = distinct[np.argmax(np.unique(known, return_counts=True)[1])]
+        above = distinct[distinct > mode]
+        cuts = np.array([(mode + above[0]) / 2]) if len(above) else np.array([mode])
+    return cuts
+
+
+def _fit_splits(binning, values: np.ndarray, y: np.ndarray, weight: np.ndarray | None) -> list:
+    """optbinning's splits, or none (one bin) where its solver finds no feasible binning: it
+    can fail on a column that is one value in nearly every row (``bin_info`` meets an empty
+    pre-bin), and such a column has nothing to offer a card anyway."""
+    if len(np.unique(y)) < 2:
+        return []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            binning.fit(values, y, sample_weight=weight)
+        except (TypeError, ValueError, IndexError):
+            return []
+    return list(binning.splits)
 
 
 def _codes(values: np.ndarray) -> np.ndarray:

@@ -42,6 +42,17 @@ WORD_SCALES: tuple[tuple[tuple[str, ...], ...], ...] = (
         ("growth", "growing"),
         ("fast growth", "hypergrowth", "rapid growth"),
     ),
+    (
+        ("below college", "high school", "secondary"),
+        ("college", "some college", "associate"),
+        ("bachelor", "bachelors", "undergraduate"),
+        ("master", "masters", "mba", "graduate"),
+        ("doctor", "doctorate", "phd"),
+    ),
+    (("bad", "poor"), ("good", "fair"), ("better",), ("best", "excellent")),
+    (("low",), ("good", "fair"), ("excellent",), ("outstanding",)),
+    (("never",), ("rarely", "rare"), ("sometimes", "occasionally"), ("often", "frequently")),
+    (("non travel", "non-travel", "no travel"), ("travel rarely",), ("travel frequently",)),
     tuple((stage, stage.replace("_", " ")) for stage in FUNDING_STAGES),
 )
 
@@ -55,7 +66,7 @@ def ordinal_order(values: list[str]) -> dict[str, float] | None:
     known = [v for v in values if _key(v) not in UNKNOWN_WORDS]
     if len(known) < 3:
         return None
-    ranks = _word_ranks(known) or _band_ranks(known)
+    ranks = _word_ranks(known) or _band_ranks(known) or _grade_ranks(known) or _coded_ranks(known)
     if ranks is None or len(set(ranks.values())) < 3:
         return None
     return ranks
@@ -86,3 +97,40 @@ def _band_ranks(values: list[str]) -> dict[str, float] | None:
         bounds[value] = (low, high)
     order = sorted(set(bounds.values()))
     return {value: float(order.index(bound)) for value, bound in bounds.items()}
+
+
+def _grade_ranks(values: list[str]) -> dict[str, float] | None:
+    """Letter grades with an optional step: 'A' < 'B', 'A1' < 'A5' < 'B1' (credit grades)."""
+    parsed = {}
+    for value in values:
+        match = re.fullmatch(r"([A-Ga-g])([1-9]?)", value.strip())
+        if match is None:
+            return None
+        parsed[value] = (match.group(1).upper(), int(match.group(2) or 0))
+    order = sorted(set(parsed.values()))
+    return {value: float(order.index(key)) for value, key in parsed.items()}
+
+
+def _coded_ranks(values: list[str]) -> dict[str, float] | None:
+    """Codes around one number: 'emp_lt_1' < 'emp_5' < 'emp_ge_10', 'term_36' < 'term_60'.
+    Every value must carry the same words and exactly one number; 'lt'/'under'/'<' place a
+    value just below its number and 'ge'/'plus'/'+'/'over' just above. A value without a
+    number ('emp_unk') is left unranked, as unknown."""
+    ranks, stems = {}, set()
+    for value in values:
+        numbers = re.findall(r"\d+(?:\.\d+)?", value)
+        if len(numbers) != 1:
+            continue
+        words = set(re.findall(r"[a-z]+", _key(value)))
+        below = words & {"lt", "under", "less", "below"} or value.strip().startswith("<")
+        above = words & {"ge", "gt", "plus", "over", "above"} or value.strip().endswith("+")
+        stems.add(
+            frozenset(
+                words
+                - {"lt", "under", "less", "below", "ge", "gt", "plus", "over", "above", "than"}
+            )
+        )
+        ranks[value] = float(numbers[0]) + (-0.5 if below else 0.5 if above else 0.0)
+    if len(stems) != 1 or len(ranks) < max(2, len(values) - 1):
+        return None
+    return ranks
