@@ -48,6 +48,26 @@ def proportion_test(k_in: int, n_in: int, k_out: int, n_out: int) -> float:
     return float(p)
 
 
+def independence_test(levels: np.ndarray, won: np.ndarray) -> float:
+    """p-value of one omnibus test that a column's levels and the outcome are unrelated:
+    Pearson's chi-square on the levels x won/lost table, levels drawn without the outcome
+    (pre-bins, categories, yes/no). One test per column, however its best bins are found
+    afterwards, so a search over ranges and groups does not have to pay for each one."""
+    codes = np.unique(np.asarray(levels), return_inverse=True)[1].reshape(-1)
+    y = np.asarray(won, dtype=int)
+    table = np.stack(
+        [
+            np.bincount(codes, weights=y, minlength=codes.max() + 1),
+            np.bincount(codes, weights=1 - y, minlength=codes.max() + 1),
+        ],
+        axis=1,
+    )
+    table = table[table.sum(axis=1) > 0]
+    if len(table) < 2 or (table.sum(axis=0) == 0).any():
+        return 1.0
+    return float(sps.chi2_contingency(table, correction=False)[1])
+
+
 def holm_adjust(p_values: np.ndarray) -> np.ndarray:
     """Holm's step-down adjustment: controls the chance of any false 'significant' among all
     the segments tried, and is never worse than Bonferroni."""
@@ -135,13 +155,16 @@ def fit_logistic(
     l2: float = 1.0,
     iterations: int = 50,
     sample_weight: np.ndarray | None = None,
+    offset: np.ndarray | None = None,
 ) -> tuple[float, np.ndarray]:
     """Ridge-penalised logistic regression by Newton's method: (intercept, coefficients).
 
     The same objective as scikit-learn's ``LogisticRegression(C=1 / l2)``; written out because
     attribute selection fits hundreds of these on a handful of columns, where a direct Newton
     step is two orders of magnitude faster than a general-purpose solver. ``sample_weight``
-    (default: every row 1) counts a row that many times, as scikit-learn's does.
+    (default: every row 1) counts a row that many times, as scikit-learn's does. ``offset``
+    (default none) is a fixed log-odds per row the fit starts from, so the penalty shrinks the
+    coefficients toward that model instead of toward no effect.
     """
     y = np.asarray(won, dtype=float)
     # Multiplying by ones is exact, so unweighted fits are unchanged to the last bit.
@@ -150,8 +173,9 @@ def fit_logistic(
     penalty = np.full(design.shape[1], l2)
     penalty[0] = 0.0  # the intercept is not shrunk
     beta = np.zeros(design.shape[1])
+    start = 0.0 if offset is None else np.asarray(offset, dtype=float)
     for _ in range(iterations):
-        p = 1.0 / (1.0 + np.exp(-(design @ beta)))
+        p = 1.0 / (1.0 + np.exp(-(start + design @ beta)))
         gradient = design.T @ ((p - y) * row_weight) + penalty * beta
         weights = np.maximum(p * (1 - p), 1e-10) * row_weight
         hessian = (design.T * weights) @ design + np.diag(penalty)

@@ -69,9 +69,12 @@ class AttributeBinner:
     ``max_bins`` the most bins a number or a category column may get (default 6).
     """
 
-    def __init__(self, min_bin_share: float = 0.05, max_bins: int = 6) -> None:
+    def __init__(
+        self, min_bin_share: float = 0.05, max_bins: int = 6, max_pvalue: float | None = 0.05
+    ) -> None:
         self.min_bin_share = min_bin_share
         self.max_bins = max_bins
+        self.max_pvalue = max_pvalue
 
     def fit(
         self, accounts: pd.DataFrame, won: np.ndarray, sample_weight: np.ndarray | None = None
@@ -128,7 +131,7 @@ class AttributeBinner:
             monotonic_trend="auto",
             min_bin_size=self.min_bin_share,
             max_n_bins=self.max_bins,
-            max_pvalue=0.05,
+            max_pvalue=self.max_pvalue,
             user_splits=prebins,
         )
         splits = _fit_splits(binning, values[present], y[present], self._weight_of(present))
@@ -208,7 +211,7 @@ class AttributeBinner:
             monotonic_trend=trend,
             min_bin_size=self.min_bin_share,
             max_n_bins=self.max_bins,
-            max_pvalue=0.05,
+            max_pvalue=self.max_pvalue,
         )
         return _fit_splits(binning, values, y, sample_weight)
 
@@ -228,7 +231,7 @@ class AttributeBinner:
             solver="cp",
             min_bin_size=self.min_bin_share,
             max_n_bins=self.max_bins,
-            max_pvalue=0.05,
+            max_pvalue=self.max_pvalue,
             cat_cutoff=None,
         )
         with warnings.catch_warnings():

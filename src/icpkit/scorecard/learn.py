@@ -1,14 +1,21 @@
 """Learn a points scorecard from won and lost accounts.
 
 The recipe a credit-risk modeller would recognise, tuned for ICP work: optimal binning of each
-attribute (optbinning), weight of evidence per bin, forward selection of a few attributes by
+attribute (optbinning), weight of evidence per bin, forward selection of attributes by
 cross-validated AUC, a regularised logistic regression, and points scaled so that every
 ``points_to_double_odds`` points double the odds of winning. Bins that lose far below the base
 rate, beyond chance after correcting for every bin tried, become hard disqualifiers.
+
+Selection is honest about data it has not seen: in each cross-validation fold, a bin's weight
+of evidence is counted on the training rows only, so a column that merely memorised the
+outcome (noise binned to fit it) cannot raise the held-out AUC, and does not enter the card.
+An attribute that says again what a chosen one says (call charges that are minutes times a
+rate, revenue that follows headcount bin for bin) is passed over.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -16,7 +23,7 @@ import pandas as pd
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 
-from icpkit.discover.binning import AttributeBinner, Candidate
+from icpkit.discover.binning import PRIOR_ACCOUNTS, AttributeBinner, Candidate
 from icpkit.scorecard.model import (
     Attribute,
     Bin,
@@ -30,12 +37,17 @@ from icpkit.stats import (
     auc,
     fit_logistic,
     holm_adjust,
+    independence_test,
     proportion_test,
     shrunk_rate,
     wilson_interval,
 )
 
 SMALL_DATA = 300  # closed deals below which the card prefers fewer attributes
+MAX_ATTRIBUTES = 12  # rows a card may have when cross-validated AUC keeps asking for more
+REDUNDANT = 0.9  # |correlation| of two attributes' weight of evidence: the second adds nothing
+PER_BIN_L2 = 10.0  # ridge penalty on a bin's departure from its classic points
+ROWS_PER_BIN = 40  # accounts a card's bin should hold, so its points rest on evidence
 
 
 class ScorecardLearner:
@@ -45,9 +57,13 @@ class ScorecardLearner:
     ----------
     max_attributes:
         Most attributes the card may use. ``None`` (default) lets cross-validated AUC decide,
-        up to 8; a small number such as 4 forces a compact card.
+        up to 12; a small number such as 4 forces a compact card.
     min_bin_share:
-        Smallest share of accounts a bin may hold (default 0.05): smaller bins make noisy points.
+        Smallest share of accounts a bin of the card may hold. ``None`` (default): enough for
+        about 40 accounts, between 2% (large data) and 5% (small data); smaller bins make
+        noisy points.
+    max_bins:
+        Most bins per attribute on the card (default 8).
     points_to_double_odds:
         How many points double the odds of winning (default 10).
     tier_shares:
@@ -62,7 +78,8 @@ class ScorecardLearner:
     def __init__(
         self,
         max_attributes: int | None = None,
-        min_bin_share: float = 0.05,
+        min_bin_share: float | None = None,
+        max_bins: int = 8,
         points_to_double_odds: float = 10.0,
         tier_shares: tuple[float, float, float] = (0.15, 0.25, 0.30),
         tiers: Tiers | None = None,
@@ -70,10 +87,12 @@ class ScorecardLearner:
     ) -> None:
         self.max_attributes = max_attributes
         self.min_bin_share = min_bin_share
+        self.max_bins = max_bins
         self.points_to_double_odds = points_to_double_odds
         self.tier_shares = tier_shares
         self.tiers = tiers
         self.seed = seed
+        self.per_bin = True
 
     def fit(
         self,
@@ -95,17 +114,22 @@ class ScorecardLearner:
             raise ValueError("need both won and lost accounts to learn a scorecard")
         weight = _mean_one(sample_weight, len(y))
         self.base_rate_ = float(y.mean())
-        self.candidates_ = AttributeBinner(self.min_bin_share).fit(accounts, y, weight)
+        # Discovery's bins (segments, profiles, disqualifiers) and the card's own, finer where
+        # the data is large enough to hold more bins of ROWS_PER_BIN accounts.
+        self.candidates_ = AttributeBinner().fit(accounts, y, weight)
         if not self.candidates_:
             raise ValueError("no usable attribute: every column is blank, constant or an id")
+        share = self.min_bin_share or float(np.clip(ROWS_PER_BIN / len(y), 0.02, 0.05))
+        self.card_candidates_ = AttributeBinner(share, self.max_bins, max_pvalue=None).fit(
+            accounts, y, weight
+        )
         self.selected_, self.selection_auc_ = self._select(y, weight)
-        model = LogisticRegression(C=1.0, max_iter=1000)
-        features = self._features(self.selected_)
-        model.fit(features, y, sample_weight=weight)
         scale = self.points_to_double_odds / math.log(2)
-        attributes = []
-        for cand, coef in zip(self.selected_, model.coef_[0], strict=True):
-            attributes.append(self._attribute(cand, coef * scale))
+        log_odds = self._bin_log_odds(y, weight)
+        attributes = [
+            self._attribute(cand, scale * odds)
+            for cand, odds in zip(self.selected_, log_odds, strict=True)
+        ]
         card = Scorecard(
             name=name,
             attributes=tuple(attributes),
@@ -137,10 +161,11 @@ class ScorecardLearner:
     def _select(
         self, y: np.ndarray, weight: np.ndarray | None = None
     ) -> tuple[list[Candidate], dict[int, float]]:
-        limit = self.max_attributes or 8
-        pool = sorted((c for c in self.candidates_ if c.iv >= 0.02), key=lambda c: -c.iv)[:25]
-        if not pool:
-            pool = sorted(self.candidates_, key=lambda c: -c.iv)[:1]
+        limit = self.max_attributes or MAX_ATTRIBUTES
+        ranked = sorted(self.card_candidates_, key=lambda c: -c.iv)
+        self.association_ = _association(ranked, y)
+        pool = [c for c in ranked if c.iv >= 0.02 and self.association_[id(c)] < 0.05][:40]
+        pool = pool or ranked[:1]
         folds = (
             list(
                 StratifiedKFold(5, shuffle=True, random_state=self.seed).split(np.zeros(len(y)), y)
@@ -148,6 +173,7 @@ class ScorecardLearner:
             if min(y.sum(), len(y) - y.sum()) >= 5
             else None
         )
+        held_out = {id(c): _fold_woe(c, y, folds, weight) for c in pool}
         chosen: list[Candidate] = []
         path: list[tuple[float, float]] = []  # (mean, standard error) of CV AUC per size
         best = 0.5
@@ -157,7 +183,9 @@ class ScorecardLearner:
             for cand in pool:
                 if cand.kind != "list" and cand.column in columns_used:
                     continue
-                scored.append((*self._cv_auc([*chosen, cand], y, folds, weight), cand))
+                if any(_redundant(cand, other) for other in chosen):
+                    continue
+                scored.append((*self._cv_auc([*chosen, cand], y, folds, held_out, weight), cand))
             if not scored:
                 break
             mean, se, cand = max(scored, key=lambda t: t[0])
@@ -173,32 +201,59 @@ class ScorecardLearner:
         return chosen[:size], history
 
     def _cv_auc(
-        self, candidates: list[Candidate], y: np.ndarray, folds, weight: np.ndarray | None = None
+        self,
+        candidates: list[Candidate],
+        y: np.ndarray,
+        folds,
+        held_out: dict[int, list[tuple[np.ndarray, np.ndarray]]],
+        weight: np.ndarray | None = None,
     ) -> tuple[float, float]:
-        """Mean cross-validated AUC and its standard error across folds."""
-        x = self._features(candidates)
+        """Mean cross-validated AUC and its standard error across folds, each fold's weight
+        of evidence counted on its training rows only."""
         if folds is None:
-            return auc(y, x.sum(axis=1)), 0.0
+            return auc(y, self._features(candidates).sum(axis=1)), 0.0
         aucs = []
-        for train, test in folds:
-            if weight is None:
-                intercept, coef = fit_logistic(x[train], y[train])
-                aucs.append(auc(y[test], intercept + x[test] @ coef))
-                continue
-            intercept, coef = fit_logistic(x[train], y[train], sample_weight=weight[train])
-            score = intercept + x[test] @ coef
-            aucs.append(auc(y[test], score, sample_weight=weight[test]))
+        for f, (train, test) in enumerate(folds):
+            x_train = np.column_stack([held_out[id(c)][f][0] for c in candidates])
+            x_test = np.column_stack([held_out[id(c)][f][1] for c in candidates])
+            w_train = None if weight is None else weight[train]
+            intercept, coef = fit_logistic(x_train, y[train], sample_weight=w_train)
+            score = intercept + x_test @ coef
+            aucs.append(auc(y[test], score, None if weight is None else weight[test]))
         return float(np.mean(aucs)), float(np.std(aucs, ddof=1) / np.sqrt(len(aucs)))
 
     # ---- turning the model into a card -----------------------------------------------------
 
-    def _attribute(self, cand: Candidate, points_per_woe: float) -> Attribute:
+    def _bin_log_odds(self, y: np.ndarray, weight: np.ndarray | None) -> list[np.ndarray]:
+        """Each chosen attribute's bins in log-odds of winning, given the other attributes.
+
+        A ridge logistic regression on one yes/no column per bin, shrunk toward each
+        attribute's own weight of evidence times one slope (the classic scorecard, fitted
+        first): where attributes overlap (tenure and age, size and revenue), a bin's points say
+        what it adds beyond the others, and a bin with little data keeps its classic points."""
+        woe_model = LogisticRegression(C=1.0, max_iter=1000)
+        woe_model.fit(self._features(self.selected_), y, sample_weight=weight)
+        classic = [c.woe * k for c, k in zip(self.selected_, woe_model.coef_[0], strict=True)]
+        if not self.per_bin:
+            return classic
+        offsets = np.cumsum([0] + [len(c.conditions) for c in self.selected_])
+        design = np.zeros((len(y), offsets[-1]))
+        for cand, start in zip(self.selected_, offsets, strict=False):
+            design[np.arange(len(y)), start + cand.index] = 1.0
+        prior = np.concatenate(classic)
+        base = design @ prior
+        # Ridge on the departure from the classic points: fit an offset model.
+        _, delta = fit_logistic(design, y, l2=PER_BIN_L2, sample_weight=weight, offset=base)
+        values = prior + delta
+        return [values[a:b] for a, b in itertools.pairwise(offsets)]
+
+    def _attribute(self, cand: Candidate, log_odds: np.ndarray) -> Attribute:
         bins = []
         for j, (condition, label) in enumerate(zip(cand.conditions, cand.labels, strict=True)):
             bins.append(
                 Bin(
                     label,
-                    round(points_per_woe * cand.woe[j]),
+                    round(float(log_odds[j])),
                     condition,
                     _bin_stats(cand.wins[j], cand.counts[j]),
                 )
@@ -248,6 +303,51 @@ class ScorecardLearner:
         b = min(b, a)
         c = min(c, b)
         return Tiers(a, b, c)
+
+
+def _association(candidates: list[Candidate], y: np.ndarray) -> dict[int, float]:
+    """Holm-adjusted p-value of each candidate's omnibus test against the outcome (see
+    :func:`icpkit.stats.independence_test`), on the levels it was binned from. Only a column
+    related to winning beyond chance, after paying for every column tried, may enter the card:
+    this is what keeps noise (a CRM code, a country) off it."""
+    raw = np.array(
+        [independence_test(c.levels if c.levels is not None else c.index, y) for c in candidates]
+    )
+    adjusted = holm_adjust(raw) if len(raw) else raw
+    return {id(c): float(p) for c, p in zip(candidates, adjusted, strict=True)}
+
+
+def _fold_woe(
+    cand: Candidate, y: np.ndarray, folds, weight: np.ndarray | None
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Per fold, the candidate's weight of evidence for the training and the test rows,
+    counted on the training rows alone (smoothed as in :class:`AttributeBinner`)."""
+    if folds is None:
+        return []
+    k = len(cand.conditions)
+    out = []
+    for train, test in folds:
+        index = cand.index[train]
+        w = np.ones(len(train)) if weight is None else weight[train]
+        counts = np.bincount(index, weights=w, minlength=k)
+        wins = np.bincount(index, weights=w * y[train], minlength=k)
+        won_total, total = wins.sum(), counts.sum()
+        lost_total = total - won_total
+        prior_won = PRIOR_ACCOUNTS * won_total / total
+        woe = np.log((wins + prior_won) / won_total) - np.log(
+            (counts - wins + PRIOR_ACCOUNTS - prior_won) / lost_total
+        )
+        out.append((woe[index], woe[cand.index[test]]))
+    return out
+
+
+def _redundant(cand: Candidate, other: Candidate) -> bool:
+    """Whether ``cand`` ranks accounts as ``other`` already does (|r| of their weights of
+    evidence at least REDUNDANT): two columns that carry one signal would split its points."""
+    a, b = cand.woe[cand.index], other.woe[other.index]
+    if a.std() == 0 or b.std() == 0:
+        return False
+    return abs(float(np.corrcoef(a, b)[0, 1])) >= REDUNDANT
 
 
 def _mean_one(sample_weight: np.ndarray | None, rows: int) -> np.ndarray | None:
