@@ -20,6 +20,7 @@ import math
 
 import numpy as np
 import pandas as pd
+from scipy.stats import false_discovery_control
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 
@@ -47,6 +48,7 @@ SMALL_DATA = 300  # closed deals below which the card prefers fewer attributes
 MAX_ATTRIBUTES = 12  # rows a card may have when cross-validated AUC keeps asking for more
 REDUNDANT = 0.9  # |correlation| of two attributes' weight of evidence: the second adds nothing
 PER_BIN_L2 = 10.0  # ridge penalty on a bin's departure from its classic points
+ASSOCIATION = "bh"
 ROWS_PER_BIN = 40  # accounts a card's bin should hold, so its points rest on evidence
 
 
@@ -313,7 +315,9 @@ def _association(candidates: list[Candidate], y: np.ndarray) -> dict[int, float]
     raw = np.array(
         [independence_test(c.levels if c.levels is not None else c.index, y) for c in candidates]
     )
-    adjusted = holm_adjust(raw) if len(raw) else raw
+    if not len(raw):
+        return {}
+    adjusted = holm_adjust(raw) if ASSOCIATION == "holm" else false_discovery_control(raw)
     return {id(c): float(p) for c, p in zip(candidates, adjusted, strict=True)}
 
 
