@@ -66,7 +66,8 @@ def main() -> None:
     n = len(runs)
     print()
     print(
-        "| closed deals | seeds | industry | employees (or revenue) | Snowflake | cards with noise |"
+        "| closed deals | seeds | industry | employees (or revenue) | Snowflake "
+        "| cards with noise |"
     )
     print("|---:|---:|---:|---:|---:|---:|")
     print(
