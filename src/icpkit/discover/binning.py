@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import logging
 import math
+import re
 import warnings
 from dataclasses import dataclass, field
 
@@ -383,4 +384,6 @@ def _to_display(value) -> str | None:
 
 
 def _title(column: str) -> str:
-    return column.replace("_", " ").strip().capitalize()
+    """'annual_revenue' -> 'Annual revenue', 'JobRole' -> 'Job role', 'Att_t_client' kept."""
+    spaced = re.sub(r"(?<=[A-Za-z0-9])(?=[A-Z][a-z])", " ", column.replace("_", " "))
+    return re.sub(r"\s+", " ", spaced).strip().capitalize()
