@@ -456,12 +456,14 @@ def _is_nan(value: Any) -> bool:
 
 
 def _tidy(number: Any) -> Any:
-    """A number read back as a float, spelled as people write it: `min = 50`, not `50.0`."""
+    """A number read back as a float, spelled as people write it: `min = 50`, not `50.0`; the
+    same whether the card holds 50 or 50.0, so a card written twice gives the same text."""
     number = plain(number)
-    whole = isinstance(number, float) and number.is_integer() and abs(number) < 1e15
-    if whole and math.copysign(1.0, number) > 0:
-        return int(number)
-    return number
+    if isinstance(number, int) and not isinstance(number, bool) and abs(number) < INT64:
+        number = float(number)
+    if not isinstance(number, float) or not number.is_integer() or abs(number) >= 1e15:
+        return number
+    return number if number == 0 and _sign(number) < 0 else int(number)  # -0.0 stays -0.0
 
 
 def _entry(key: Any, value: Any, where: str) -> str:
