@@ -1,7 +1,8 @@
 """Scorecard files: TOML that people read, edit and diff, and that can never run code.
 
 Loading validates every field and names the line at fault; writing puts one bin per line so a
-diff of two versions shows exactly which points moved.
+diff of two versions shows exactly which points moved. A card is written only if its text reads
+back as the same card: a value no file can hold is refused in one line, never written.
 """
 
 from __future__ import annotations
@@ -191,6 +192,8 @@ class _Reader:
                 value = raw[key]
                 if isinstance(value, bool) or not isinstance(value, (int, float)):
                     self.fail(f"{key} must be a number", **where, key=key)
+                if not math.isfinite(value):
+                    self.fail(f"{key} must be a finite number, not {value}", **where, key=key)
                 if kind != "numeric":
                     self.fail(f"{key} only applies to numeric attributes", **where, key=key)
                 numbers[key] = float(value)
@@ -265,6 +268,8 @@ class _Reader:
             value = raw.get(name)
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 self.fail(f"tiers need a numeric lower bound for {name}", key=name)
+            if not math.isfinite(value):
+                self.fail(f"tier {name} must be a finite number, not {value}", key=name)
             bounds.append(float(value))
         if not bounds[0] >= bounds[1] >= bounds[2]:
             self.fail("tier bounds must satisfy A >= B >= C", key="A")
@@ -274,9 +279,12 @@ class _Reader:
         if raw is None:
             return None
         try:
-            return Calibration(float(raw["intercept"]), float(raw["slope"]))
+            calibration = Calibration(float(raw["intercept"]), float(raw["slope"]))
         except (KeyError, TypeError, ValueError):
             self.fail("[calibration] needs numeric intercept and slope", key="intercept")
+        if not (math.isfinite(calibration.intercept) and math.isfinite(calibration.slope)):
+            self.fail("[calibration] intercept and slope must be finite", key="intercept")
+        return calibration
 
 
 def _toml_error_line(message: str) -> int | None:
@@ -445,9 +453,9 @@ def _stat_fields(stats: BinStats | None) -> dict[str, Any]:
     fields: dict[str, Any] = {"accounts": stats.accounts, "won": stats.won}
     # An unknown rate (an empty bin's) is left out, which is how the reader knows it.
     if not _is_nan(stats.win_rate):
-        fields["win_rate"] = stats.win_rate
+        fields["win_rate"] = _tidy(stats.win_rate)
     if not (_is_nan(stats.ci_low) and _is_nan(stats.ci_high)):
-        fields["ci"] = [stats.ci_low, stats.ci_high]
+        fields["ci"] = [_tidy(stats.ci_low), _tidy(stats.ci_high)]
     return fields
 
 
