@@ -68,6 +68,18 @@ def test_inspect_json_lists_attribute_names_disqualifiers_and_tiers(seed_card):
         ),
         ("[[attributes]]\ncolumn = 'x'\nbins = [ { values = ['a'] } ]\n", "integer 'points'", 3),
         ("name = 'x'\n[[attributes]\n", "not valid TOML", 2),
+        (
+            "[[attributes]]\ncolumn = 'x'\nkind = 'numeric'\n"
+            "bins = [ { min = nan, points = 1 } ]\n",
+            "min must be a finite number, not nan",
+            4,
+        ),
+        (
+            "[tiers]\nA = inf\nB = 1\nC = 0\n"
+            "[[attributes]]\ncolumn = 'x'\nbins = [ { other = true, points = 1 } ]\n",
+            "tier A must be a finite number, not inf",
+            2,
+        ),
         ("name = 'x'\n", "at least one [[attributes]]", None),
         (
             "[[attributes]]\ncolumn = 'x'\nkind = 'category'\nbins = [ {values=['a'], points=1} ]\n"

@@ -13,6 +13,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from icpkit.plain import plain_number, plain_text
+
 TRUE_STRINGS = frozenset({"true", "t", "yes", "y", "1", "1.0"})
 FALSE_STRINGS = frozenset({"false", "f", "no", "n", "0", "0.0"})
 
@@ -32,6 +34,25 @@ class Condition:
     values: tuple[str, ...] | None = None
     missing: bool = False
     other: bool = False
+
+    def __post_init__(self) -> None:
+        # Plain Python only (NumPy split points print as `np.float64(80.55)`); values are the
+        # text they are compared as, so a card reads back equal to the one written.
+        for name in ("min", "max", "less_than"):
+            object.__setattr__(self, name, plain_number(getattr(self, name)))
+        if self.values is not None:
+            object.__setattr__(self, "values", tuple(plain_text(v) for v in self.values))
+        object.__setattr__(self, "missing", bool(self.missing))
+        object.__setattr__(self, "other", bool(self.other))
+
+    def is_empty(self) -> bool:
+        """True when the condition names nothing: no range, no values, not missing or other."""
+        return not (
+            self.missing
+            or self.other
+            or self.values
+            or any(x is not None for x in (self.min, self.max, self.less_than))
+        )
 
     def describe(self, unit: str = "") -> str:
         if self.missing:

@@ -1,20 +1,25 @@
 """Scorecard files: TOML that people read, edit and diff, and that can never run code.
 
 Loading validates every field and names the line at fault; writing puts one bin per line so a
-diff of two versions shows exactly which points moved.
+diff of two versions shows exactly which points moved. A card is written only if its text reads
+back as the same card: a value no file can hold is refused in one line, never written.
 """
 
 from __future__ import annotations
 
-import json
+import dataclasses
+import datetime as dt
 import math
 import re
 import tomllib
 from pathlib import Path
 from typing import Any, NoReturn
 
+import tomli_w
+
 from icpkit.conditions import Condition
 from icpkit.errors import IcpkitError
+from icpkit.plain import plain
 from icpkit.scorecard.model import (
     KINDS,
     Attribute,
@@ -187,6 +192,8 @@ class _Reader:
                 value = raw[key]
                 if isinstance(value, bool) or not isinstance(value, (int, float)):
                     self.fail(f"{key} must be a number", **where, key=key)
+                if not math.isfinite(value):
+                    self.fail(f"{key} must be a finite number, not {value}", **where, key=key)
                 if kind != "numeric":
                     self.fail(f"{key} only applies to numeric attributes", **where, key=key)
                 numbers[key] = float(value)
@@ -261,6 +268,8 @@ class _Reader:
             value = raw.get(name)
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 self.fail(f"tiers need a numeric lower bound for {name}", key=name)
+            if not math.isfinite(value):
+                self.fail(f"tier {name} must be a finite number, not {value}", key=name)
             bounds.append(float(value))
         if not bounds[0] >= bounds[1] >= bounds[2]:
             self.fail("tier bounds must satisfy A >= B >= C", key="A")
@@ -270,9 +279,12 @@ class _Reader:
         if raw is None:
             return None
         try:
-            return Calibration(float(raw["intercept"]), float(raw["slope"]))
+            calibration = Calibration(float(raw["intercept"]), float(raw["slope"]))
         except (KeyError, TypeError, ValueError):
             self.fail("[calibration] needs numeric intercept and slope", key="intercept")
+        if not (math.isfinite(calibration.intercept) and math.isfinite(calibration.slope)):
+            self.fail("[calibration] intercept and slope must be finite", key="intercept")
+        return calibration
 
 
 def _toml_error_line(message: str) -> int | None:
@@ -282,73 +294,34 @@ def _toml_error_line(message: str) -> int | None:
 
 # ---- writing -----------------------------------------------------------------------------
 
+INT64 = 2**63  # TOML integers are 64-bit; a larger one is not a number other readers accept
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
 
 def dump_scorecard(card: Scorecard) -> str:
-    out = [
-        "# icpkit scorecard. Points per attribute bin; the first bin that matches a value counts.",
-        "# Edit points, bins, disqualifiers and tiers freely, then check the card against history",
-        "# with `icpkit build` or `icpkit score`. This file is data: nothing in it is executed.",
-        f"format = {_value(FORMAT)}",
-        f"name = {_value(card.name)}",
-        f"version = {card.version}",
-    ]
-    if card.description:
-        out.append(f"description = {_value(card.description)}")
-    out += [
-        "",
-        "# Tier lower bounds (D is below C), on the 0-100 score or on raw points.",
-        "[tiers]",
-        f"unit = {_value(card.tiers.unit)}",
-        f"A = {_value(card.tiers.a)}",
-        f"B = {_value(card.tiers.b)}",
-        f"C = {_value(card.tiers.c)}",
-    ]
-    if card.calibration:
-        out += [
-            "",
-            "# Win probability = 1 / (1 + exp(-(intercept + slope * score)))",
-            "[calibration]",
-            f"intercept = {_value(card.calibration.intercept)}",
-            f"slope = {_value(card.calibration.slope)}",
-        ]
-    if card.trained_on:
-        out += ["", "[trained_on]"]
-        out += [f"{_key(k)} = {_value(v)}" for k, v in card.trained_on.items()]
-    for attribute in card.attributes:
-        out += [
-            "",
-            "[[attributes]]",
-            f"name = {_value(attribute.name)}",
-            f"column = {_value(attribute.column)}",
-            f"kind = {_value(attribute.kind)}",
-        ]
-        if attribute.unit:
-            out.append(f"unit = {_value(attribute.unit)}")
-        out.append("bins = [")
-        for b in attribute.bins:
-            fields = {
-                "label": b.label,
-                **_condition_fields(b.condition),
-                "points": b.points,
-                **_stat_fields(b.stats),
-            }
-            out.append(f"  {_inline(fields)},")
-        out.append("]")
-    for rule in card.disqualifiers:
-        fields = {
-            "attribute": rule.attribute,
-            "column": rule.column,
-            "kind": rule.kind,
-            **_condition_fields(rule.condition),
-            "reason": rule.reason,
-            **_stat_fields(rule.stats),
-        }
-        out += ["", "[[disqualifiers]]"] + [f"{_key(k)} = {_value(v)}" for k, v in fields.items()]
-    return "\n".join(out) + "\n"
+    """The card as the text of its file, checked to read back as the same card.
+
+    A value no file can hold (NaN, infinity, a bin that names no values, text that is not
+    Unicode) is refused with an :class:`IcpkitError` naming the attribute and bin, never
+    written as something else.
+    """
+    text = _card_text(card)
+    _check_reads_back(card, text)
+    return text
 
 
 def save_scorecard(card: Scorecard, path: str | Path) -> None:
-    Path(path).write_text(dump_scorecard(card), encoding="utf-8")
+    """Write the card to ``path`` once its text is known to read back as the same card. A
+    card that cannot be written leaves a file already at ``path`` as it was."""
+    path = Path(path)
+    try:
+        text = dump_scorecard(card)
+    except IcpkitError as error:
+        raise IcpkitError(error.message, file=path) from error
+    # Written beside the target and moved over it, so a crash never leaves half a card.
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_text(text, encoding="utf-8")
+    partial.replace(path)
 
 
 def scorecard_to_dict(card: Scorecard) -> dict[str, Any]:
@@ -368,14 +341,88 @@ def scorecard_to_dict(card: Scorecard) -> dict[str, Any]:
     }
 
 
-def _condition_fields(c: Condition) -> dict[str, Any]:
+def _card_text(card: Scorecard) -> str:
+    out = [
+        "# icpkit scorecard. Points per attribute bin; the first bin that matches a value counts.",
+        "# Edit points, bins, disqualifiers and tiers freely, then check the card against history",
+        "# with `icpkit build` or `icpkit score`. This file is data: nothing in it is executed.",
+        _entry("format", FORMAT, "the card"),
+        _entry("name", card.name, "the card"),
+        _entry("version", card.version, "the card"),
+    ]
+    if card.description:
+        out.append(_entry("description", card.description, "the card"))
+    tiers = card.tiers
+    out += [
+        "",
+        "# Tier lower bounds (D is below C), on the 0-100 score or on raw points.",
+        "[tiers]",
+        _entry("unit", tiers.unit, "[tiers]"),
+        _entry("A", _tidy(tiers.a), "[tiers]"),
+        _entry("B", _tidy(tiers.b), "[tiers]"),
+        _entry("C", _tidy(tiers.c), "[tiers]"),
+    ]
+    if card.calibration:
+        out += [
+            "",
+            "# Win probability = 1 / (1 + exp(-(intercept + slope * score)))",
+            "[calibration]",
+            _entry("intercept", _tidy(card.calibration.intercept), "[calibration]"),
+            _entry("slope", _tidy(card.calibration.slope), "[calibration]"),
+        ]
+    if card.trained_on:
+        out += ["", "[trained_on]"]
+        out += [_entry(k, v, "[trained_on]") for k, v in card.trained_on.items()]
+    for attribute in card.attributes:
+        where = f"attribute {attribute.name!r}"
+        out += [
+            "",
+            "[[attributes]]",
+            _entry("name", attribute.name, where),
+            _entry("column", attribute.column, where),
+            _entry("kind", attribute.kind, where),
+        ]
+        if attribute.unit:
+            out.append(_entry("unit", attribute.unit, where))
+        out.append("bins = [")
+        for i, b in enumerate(attribute.bins):
+            at = f"{where}, bin {i + 1} ({b.label!r})"
+            fields = {
+                "label": b.label,
+                **_condition_fields(b.condition, at),
+                "points": b.points,
+                **_stat_fields(b.stats),
+            }
+            out.append(f"  {_toml(fields, at)},")
+        out.append("]")
+    for i, rule in enumerate(card.disqualifiers):
+        at = f"disqualifier {i + 1} ({rule.reason!r})"
+        fields = {
+            "attribute": rule.attribute,
+            "column": rule.column,
+            "kind": rule.kind,
+            **_condition_fields(rule.condition, at),
+            "reason": rule.reason,
+            **_stat_fields(rule.stats),
+        }
+        out += ["", "[[disqualifiers]]"] + [_entry(k, v, at) for k, v in fields.items()]
+    return "\n".join(out) + "\n"
+
+
+def _condition_fields(c: Condition, where: str) -> dict[str, Any]:
+    if c.is_empty():
+        _refuse(
+            where,
+            "has no condition: a file cannot say which values it matches (give it min, max, "
+            "less_than, values, missing or other)",
+        )
     fields: dict[str, Any] = {}
     if c.min is not None:
-        fields["min"] = c.min
+        fields["min"] = _tidy(c.min)
     if c.max is not None:
-        fields["max"] = c.max
+        fields["max"] = _tidy(c.max)
     if c.less_than is not None:
-        fields["less_than"] = c.less_than
+        fields["less_than"] = _tidy(c.less_than)
     if c.values is not None:
         fields["values"] = list(c.values)
     if c.missing:
@@ -385,41 +432,170 @@ def _condition_fields(c: Condition) -> dict[str, Any]:
     return fields
 
 
+def _written_stats(stats: BinStats) -> BinStats:
+    """The counts behind a bin as its file keeps them: rates to 4 decimals, enough to check."""
+    return dataclasses.replace(
+        stats,
+        win_rate=_round(stats.win_rate),
+        ci_low=_round(stats.ci_low),
+        ci_high=_round(stats.ci_high),
+    )
+
+
+def _round(rate: Any) -> Any:
+    return round(rate, 4) if isinstance(rate, float) and math.isfinite(rate) else rate
+
+
 def _stat_fields(stats: BinStats | None) -> dict[str, Any]:
     if stats is None:
         return {}
-    if stats.accounts == 0:
-        return {"accounts": 0, "won": 0}
-    return {
-        "accounts": stats.accounts,
-        "won": stats.won,
-        "win_rate": round(stats.win_rate, 4),
-        "ci": [round(stats.ci_low, 4), round(stats.ci_high, 4)],
-    }
+    stats = _written_stats(stats)
+    fields: dict[str, Any] = {"accounts": stats.accounts, "won": stats.won}
+    # An unknown rate (an empty bin's) is left out, which is how the reader knows it.
+    if not _is_nan(stats.win_rate):
+        fields["win_rate"] = _tidy(stats.win_rate)
+    if not (_is_nan(stats.ci_low) and _is_nan(stats.ci_high)):
+        fields["ci"] = [_tidy(stats.ci_low), _tidy(stats.ci_high)]
+    return fields
 
 
-def _inline(fields: dict[str, Any]) -> str:
-    return "{ " + ", ".join(f"{_key(k)} = {_value(v)}" for k, v in fields.items()) + " }"
+def _is_nan(value: Any) -> bool:
+    return isinstance(value, float) and math.isnan(value)
 
 
-def _key(key: str) -> str:
-    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else json.dumps(key, ensure_ascii=False)
+def _tidy(number: Any) -> Any:
+    """A number read back as a float, spelled as people write it: `min = 50`, not `50.0`; the
+    same whether the card holds 50 or 50.0, so a card written twice gives the same text."""
+    number = plain(number)
+    if isinstance(number, int) and not isinstance(number, bool) and abs(number) < INT64:
+        number = float(number)
+    if not isinstance(number, float) or not number.is_integer() or abs(number) >= 1e15:
+        return number
+    return number if number == 0 and _sign(number) < 0 else int(number)  # -0.0 stays -0.0
 
 
-def _value(value: Any) -> str:
+def _entry(key: Any, value: Any, where: str) -> str:
+    return f"{_key(key, where)} = {_toml(value, f'{where}: {key}')}"
+
+
+def _toml(value: Any, what: str) -> str:
+    """The one way a value enters a scorecard file: made plain Python, checked, and spelled
+    as TOML (text escaped by tomli_w), so whatever is written reads back as itself."""
+    value = plain(value)
+    if value is None:
+        _refuse(what, "has no value (a scorecard file has no null)")
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):
+        if not -INT64 <= value < INT64:
+            _refuse(what, f"is {value}, beyond the 64-bit integers a scorecard file holds")
         return str(value)
     if isinstance(value, float):
         if not math.isfinite(value):
-            raise ValueError("scorecard numbers must be finite")
-        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+            _refuse(what, f"is {value}, not a finite number")
+        return repr(value)
     if isinstance(value, str):
-        # A JSON string is a valid TOML basic string (same escapes), and never a code path.
-        return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(_value(v) for v in value) + "]"
+        if _SURROGATE.search(value):
+            _refuse(what, f"is not valid Unicode text ({value!r})")
+        return tomli_w.dumps({"v": value}).removeprefix("v = ").removesuffix("\n")
+    if isinstance(value, (dt.date, dt.time)):
+        if isinstance(value, dt.time) and value.tzinfo is not None:
+            _refuse(what, f"is a time with a time zone ({value}), which TOML cannot hold")
+        return tomli_w.dumps({"v": value}).removeprefix("v = ").removesuffix("\n")
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml(v, f"{what}[{i}]") for i, v in enumerate(value)) + "]"
     if isinstance(value, dict):
-        return _inline(value)
-    return json.dumps(str(value), ensure_ascii=False)
+        entries = ", ".join(_entry(k, v, what) for k, v in value.items())
+        return "{ " + entries + " }"
+    _refuse(what, f"is a {type(value).__name__} ({value!r}), which a scorecard file cannot hold")
+
+
+def _key(key: Any, where: str) -> str:
+    key = plain(key)
+    if not isinstance(key, str):
+        _refuse(f"{where}: key {key!r}", "is not text")
+    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else _toml(key, f"{where}: key {key!r}")
+
+
+def _refuse(what: str, problem: str) -> NoReturn:
+    raise IcpkitError(f"cannot write the scorecard: {what} {problem}")
+
+
+def _check_reads_back(card: Scorecard, text: str) -> None:
+    try:
+        read = parse_scorecard(text, source="the written scorecard")
+    except IcpkitError as error:
+        raise IcpkitError(f"cannot write the scorecard: it would not read back ({error})") from None
+    difference = card_difference(_as_written(card), read)
+    if difference:
+        raise IcpkitError(f"cannot write the scorecard: it would read back changed ({difference})")
+
+
+def _as_written(card: Scorecard) -> Scorecard:
+    """The card as its file keeps it: the same, but for the rates behind each bin, rounded."""
+
+    def kept(stats: BinStats | None) -> BinStats | None:
+        return None if stats is None else _written_stats(stats)
+
+    attributes = tuple(
+        dataclasses.replace(
+            a, bins=tuple(dataclasses.replace(b, stats=kept(b.stats)) for b in a.bins)
+        )
+        for a in card.attributes
+    )
+    disqualifiers = tuple(dataclasses.replace(d, stats=kept(d.stats)) for d in card.disqualifiers)
+    return dataclasses.replace(card, attributes=attributes, disqualifiers=disqualifiers)
+
+
+def card_difference(expected: Any, found: Any, path: str = "card") -> str | None:
+    """Where two scorecards (or any of their parts) differ, as `attributes[0].bins[2].
+    condition.min: 80.55 vs 80.5`, or None when they are the same.
+
+    Stricter than ``==`` where a file could lose something: NaN equals NaN, -0.0 is not
+    0.0, True is not 1, text is compared exactly. An int and a float of the same value are
+    the same number (a file writes `min = 50` for 50.0)."""
+    if dataclasses.is_dataclass(expected) and type(expected) is type(found):
+        for f in dataclasses.fields(expected):
+            name = f.name
+            found_here = card_difference(
+                getattr(expected, name), getattr(found, name), f"{path}.{name}"
+            )
+            if found_here:
+                return found_here
+        return None
+    if isinstance(expected, (list, tuple)) and isinstance(found, type(expected)):
+        if len(expected) != len(found):
+            return f"{path}: {len(expected)} items vs {len(found)}"
+        for i, (a, b) in enumerate(zip(expected, found, strict=True)):
+            found_here = card_difference(a, b, f"{path}[{i}]")
+            if found_here:
+                return found_here
+        return None
+    if isinstance(expected, dict) and isinstance(found, dict):
+        if list(expected) != list(found):
+            return f"{path}: keys {list(expected)!r} vs {list(found)!r}"
+        for key in expected:
+            found_here = card_difference(expected[key], found[key], f"{path}.{key}")
+            if found_here:
+                return found_here
+        return None
+    if _same_number(expected, found) or (type(expected) is type(found) and expected == found):
+        return None
+    return f"{path}: {expected!r} vs {found!r}"
+
+
+def _same_number(a: Any, b: Any) -> bool:
+    numbers = (int, float)
+    if isinstance(a, bool) or isinstance(b, bool):
+        return False
+    if not (isinstance(a, numbers) and isinstance(b, numbers)):
+        return False
+    if _is_nan(a) or _is_nan(b):
+        return _is_nan(a) and _is_nan(b)
+    return a == b and _sign(a) == _sign(b)
+
+
+def _sign(number: float) -> float:
+    if isinstance(number, float):
+        return math.copysign(1.0, number)
+    return -1.0 if number < 0 else 1.0

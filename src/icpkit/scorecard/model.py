@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from icpkit.conditions import Condition, matches, read_column
+from icpkit.plain import plain, plain_integer, plain_number, plain_text
 
 KINDS = ("numeric", "category", "list", "boolean")
 TIER_NAMES = ("A", "B", "C", "D")
@@ -30,6 +31,10 @@ class BinStats:
     ci_low: float
     ci_high: float
 
+    def __post_init__(self) -> None:
+        _coerce(self, plain_integer, "accounts", "won")
+        _coerce(self, plain_number, "win_rate", "ci_low", "ci_high")
+
 
 @dataclass(frozen=True)
 class Bin:
@@ -37,6 +42,10 @@ class Bin:
     points: int
     condition: Condition
     stats: BinStats | None = None
+
+    def __post_init__(self) -> None:
+        _coerce(self, plain_text, "label")
+        _coerce(self, plain_integer, "points")
 
 
 @dataclass(frozen=True)
@@ -48,6 +57,15 @@ class Attribute:
     kind: str
     bins: tuple[Bin, ...]
     unit: str = ""
+
+    def __post_init__(self) -> None:
+        _coerce(self, plain_text, "name", "column", "kind", "unit")
+        # A blank label is one the card describes itself, as a file that leaves it out reads.
+        bins = tuple(
+            replace(b, label=b.condition.describe(self.unit)) if b.label == "" else b
+            for b in self.bins
+        )
+        object.__setattr__(self, "bins", bins)
 
     def point_range(self) -> tuple[int, int]:
         # An unmatched value scores 0, unless a catch-all bin guarantees every value matches.
@@ -71,6 +89,11 @@ class Disqualifier:
     reason: str
     stats: BinStats | None = None
 
+    def __post_init__(self) -> None:
+        _coerce(self, plain_text, "attribute", "column", "kind", "reason")
+        if self.reason == "":
+            object.__setattr__(self, "reason", f"{self.column} {self.condition.describe()}")
+
 
 @dataclass(frozen=True)
 class Tiers:
@@ -84,6 +107,10 @@ class Tiers:
     b: float
     c: float
     unit: str = "score"
+
+    def __post_init__(self) -> None:
+        _coerce(self, plain_number, "a", "b", "c")
+        _coerce(self, plain_text, "unit")
 
     def assign(self, values: np.ndarray) -> np.ndarray:
         tiers = np.full(values.shape, "D", dtype=object)
@@ -100,6 +127,9 @@ class Calibration:
     intercept: float
     slope: float
 
+    def __post_init__(self) -> None:
+        _coerce(self, plain_number, "intercept", "slope")
+
     def probability(self, score: np.ndarray) -> np.ndarray:
         return 1.0 / (1.0 + np.exp(-(self.intercept + self.slope * np.asarray(score, float))))
 
@@ -114,6 +144,13 @@ class Scorecard:
     version: int = 1
     description: str = ""
     trained_on: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        _coerce(self, plain_text, "name", "description")
+        _coerce(self, plain_integer, "version")
+        object.__setattr__(self, "attributes", tuple(self.attributes))
+        object.__setattr__(self, "disqualifiers", tuple(self.disqualifiers))
+        object.__setattr__(self, "trained_on", _known(plain(dict(self.trained_on))))
 
     @property
     def columns(self) -> list[str]:
@@ -205,6 +242,20 @@ class ScoredFrame:
         if ids is not None:
             out.insert(0, id_name, ids.to_numpy())
         return out
+
+
+def _coerce(item: Any, convert: Any, *names: str) -> None:
+    for name in names:
+        object.__setattr__(item, name, convert(getattr(item, name)))
+
+
+def _known(facts: Any) -> Any:
+    """Facts without the unknown ones: a file has no null, so an unknown fact is left out."""
+    if isinstance(facts, dict):
+        return {k: _known(v) for k, v in facts.items() if v is not None}
+    if isinstance(facts, list):
+        return [_known(v) for v in facts]
+    return facts
 
 
 def _numeric_bins_cover_everything(bins: tuple[Bin, ...]) -> bool:
