@@ -80,10 +80,8 @@ def test_an_english_column_reads_as_before(values) -> None:
     typed = cn.type_column("money", cn.clean_text(pd.Series(cells, dtype=object)), "amount")
     expected = [v + (c or 0) / 100 for v, c in values]
     assert typed.values.tolist() == pytest.approx(expected, rel=1e-15)
-    for cell in cells:  # the column and the value alone agree
-        assert nz.parse_money(cell).amount == pytest.approx(
-            typed.values.tolist()[cells.index(cell)], rel=1e-15
-        )
+    for cell, got in zip(cells, typed.values.tolist(), strict=True):  # as the value alone
+        assert nz.parse_money(cell).amount == pytest.approx(got, rel=1e-15)
 
 
 @settings(max_examples=200, deadline=None)
@@ -335,6 +333,26 @@ def test_score_warns_of_revenue_in_millions_and_units_fixes_it(fortune_like, tmp
     fixed = pd.read_csv(tmp_path / "fixed.csv")
     assert not fixed["icp_disqualified"].any()
     assert fixed["icp_tier"].tolist() == ["C", "C", "B", "C", "B", "C"]
+
+
+def test_score_reads_a_euro_column_and_says_how(fortune_like, tmp_path) -> None:
+    """The card disqualifies under 2.39M: €12.800.000 is over it, €12.800 is not."""
+    source = tmp_path / "eu.csv"
+    source.write_text(
+        "company,revenue,employees,sector\nA,€12.800.000,100,Technology\n"
+        'B,€12.800,3,Retailing\nC,"€2.500.000,50",20,Retailing\n',
+        encoding="utf-8",
+    )
+    code, out, err = invoke(
+        "score", "--scorecard", fortune_like[1], "--input", source, "--out", tmp_path / "s.csv"
+    )
+    assert code == 0, err
+    assert (
+        "annual_revenue: numbers read as 1.234,5 (dots between thousands, a decimal comma), "
+        'as "€12.800.000" shows' in " ".join(out.split())
+    )
+    scored = pd.read_csv(tmp_path / "s.csv")
+    assert scored["icp_disqualified"].tolist() == [False, True, False]
 
 
 def test_the_median_names_the_unit(fortune_like) -> None:

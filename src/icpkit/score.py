@@ -313,14 +313,11 @@ class BatchScorer:
         """Feed the rows' revenue and employees (scaled as told) to the unit check."""
 
         def per_row(column: str) -> np.ndarray | None:
-            col = columns.get(column)
-            if col is None and column in self.checked:
+            if column in self.checked:
                 col = self._column(batch, column, n, source=self.checked[column])
-            if (
-                col is None
-                or column not in col.prepared.columns
-                or column not in (self.sources | self.checked)
-            ):
+            elif column in self.sources:  # the card scores it: already read
+                col = columns[column]
+            else:
                 return None
             numbers = pd.to_numeric(col.prepared[column], errors="coerce")
             return numbers.to_numpy("float64", na_value=np.nan)[col.codes]

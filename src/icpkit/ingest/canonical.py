@@ -705,7 +705,8 @@ def _type_money(text: pd.Series, name: str) -> ColumnResult:
         amounts[slow] = [np.nan if p is None else p.amount for p in parsed]
         currencies[:] = [None if p is None else p.currency for p in parsed]
         failed[slow] = reasons[slow] != None  # noqa: E711
-        not_plain[slow] = per_unique(rest, nz.is_plain_number) == False  # noqa: E712
+        plain = nz.is_plain_number if not number.decimal_comma else _plain_digits
+        not_plain[slow] = per_unique(rest, plain) == False  # noqa: E712
     result = ColumnResult(pd.Series(amounts, index=text.index), reasons)
     if (failed | not_plain).any():
         result.extras[f"{name}_raw"] = _raw_where(text, failed | not_plain)
@@ -722,6 +723,12 @@ def _type_money(text: pd.Series, name: str) -> ColumnResult:
         )
     _state_number_format(result, name, number)
     return result
+
+
+def _plain_digits(text: str) -> bool:
+    """A plain number read the same with either decimal mark (the raw text of any other is
+    kept when the column writes 1.234,5)."""
+    return nz.is_plain_number(text) and "." not in text and "," not in text
 
 
 def _decimal_mark_of(text: pd.Series, plain: np.ndarray) -> tuple[formats.NumberFormat, np.ndarray]:
