@@ -567,17 +567,6 @@ _MONTH_NAME_DAY = re.compile(
 _EPOCH = re.compile(r"(\d{10}|\d{13})(?:\.0+)?")
 
 
-def slash_date_parts(text: str) -> tuple[int, int] | None:
-    """The two leading numbers of ``"3/1/2024"``-like dates (``(3, 1)``), else None.
-
-    Used to decide per column whether such dates are day-first.
-    """
-    m = _NUMERIC.fullmatch(text.strip())
-    if not m or m.group(2) == ".":
-        return None
-    return int(m.group(1)), int(m.group(3))
-
-
 PLAUSIBLE_YEARS = (1700, 2200)
 
 
