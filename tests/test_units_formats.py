@@ -201,12 +201,13 @@ a3,Gamma SA,3000,"€250.000.000,50"
 a4,Delta BV,-5,-100
 """
 
-# Month first value by value, d1 would be created on 3 Feb and closed on 2 Apr... and d2
-# created on 4 Mar, closed on 2 Feb: closed before created.
+# Day first. No close date has a number above 12: read month first, column by column, d1
+# would close on 4 February, before it was created on 25 March (and d2 on 5 February, d4 on
+# 7 March, before 3 April and 1 June). The create dates tell the file's order.
 DEALS_DMY = """id,account,created,closed,outcome,amount
 d1,a1,25/03/2024,02/04/2024,won,€12.800
 d2,a2,03/04/2024,02/05/2024,lost,€1.500
-d3,a3,05/01/2024,15/01/2024,won,€900
+d3,a3,05/01/2024,12/01/2024,won,€900
 d4,a1,01/06/2024,03/07/2024,lost,"€2.000,50"
 """
 
@@ -231,7 +232,11 @@ def test_ingest_reads_the_european_crm_and_says_how(european_crm) -> None:
         "dates": "day/month/year",
         "because": "25/03/2024",
     }
-    assert files["deals"]["formats"]["closed_at"]["dates"] == "day/month/year"
+    assert files["deals"]["formats"]["closed_at"] == {
+        "dates": "day/month/year",
+        "because": "25/03/2024",  # a create date: the close dates alone cannot tell
+    }
+    assert table.loc["d1", "closed_at"] == pd.Timestamp("2024-04-02")
     assert files["deals"]["formats"]["amount"]["numbers"] == "1.234,5"
     revenue = result.tables["accounts"].set_index("account_id")["annual_revenue"]
     assert revenue.loc["a1"] == 12_800_000 and revenue.loc["a3"] == 250_000_000.5

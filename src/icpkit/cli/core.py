@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from icpkit.cli.app import app, console, errors, progress_bar
+from icpkit.cli.app import UnitsOption, app, console, errors, print_findings, progress_bar
 from icpkit.errors import IcpkitError
 from icpkit.scorecard.model import Tiers
 
@@ -30,14 +30,6 @@ FormatOption = Annotated[
 MappingOption = Annotated[
     Path | None,
     typer.Option(help="TOML or YAML file mapping your columns, stage names, values and units."),
-]
-UnitsOption = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--units",
-        help="COLUMN=UNIT: a numeric column given in ones, thousands, millions or billions, "
-        "scaled as it is read (e.g. --units annual_revenue=millions). Repeatable.",
-    ),
 ]
 DatabaseOption = Annotated[
     str | None,
@@ -365,15 +357,6 @@ def _print_score_summary(summary: dict, out: Path) -> None:
             soft_wrap=True,
         )
     print_findings(summary["notes"], summary["warnings"])
-
-
-def print_findings(notes: list[str], warnings: list[str]) -> None:
-    """How the input's columns were read (decimal marks, date orders) and what looks wrong
-    (implausible units): notes on the console, warnings as ``warning:`` lines."""
-    for note in notes:
-        console.print(note, markup=False, highlight=False, soft_wrap=True)
-    for warning in warnings:
-        errors.print(f"warning: {warning}", markup=False, highlight=False, soft_wrap=True)
 
 
 @app.command()

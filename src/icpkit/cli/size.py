@@ -9,8 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from icpkit.cli.app import app, console, errors, progress_bar
-from icpkit.cli.core import UnitsOption, print_findings
+from icpkit.cli.app import UnitsOption, app, console, errors, print_findings, progress_bar
 
 
 @app.command()

@@ -633,8 +633,7 @@ def _type_int_like(
             number_format = formats.decide_decimal_mark(
                 formats.mark_examples(arrowtext.factorize(rest)[1])
             )
-            decimal_comma = number_format.decimal_comma
-            parse = _with_mark(parse, decimal_comma)
+            parse = _with_mark(parse, number_format.decimal_comma)
         parsed, reasons[slow] = map_unique(rest, _within_int64(parse))
         read = np.array([p is not None for p in parsed], dtype=bool)
         values[slow[read]] = [int(p) for p in parsed[read]]

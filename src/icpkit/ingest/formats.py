@@ -159,8 +159,8 @@ def date_order_notes(orders: Mapping[str, DateOrder]) -> tuple[list[str], list[s
             warnings.append(
                 f'{name}: dates written in both orders ("{nz.show(order.because)}" can only be '
                 f'{order.written}, "{nz.show(order.against_example)}" only {other}); read '
-                f"{order.written} as most are, and the {order.against:,} written the other "
-                "way are left blank (cell issues)"
+                f"{order.written} as most are; the {order.against:,} written the other way "
+                "are not read (each listed with its reason)"
             )
     for (day_first, assumed), names in groups.items():
         written = "day/month/year" if day_first else "month/day/year"
