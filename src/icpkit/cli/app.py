@@ -24,7 +24,7 @@ UnitsOption = Annotated[
     typer.Option(
         "--units",
         metavar="COLUMN=UNIT",
-        help="COLUMN=UNIT: a numeric column given in ones, thousands, millions or billions, "
+        help="A numeric column given in ones, thousands, millions or billions, "
         "scaled as it is read (e.g. --units annual_revenue=millions). Repeatable.",
     ),
 ]
