@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from icpkit.ingest import arrowtext, load_tables, readers
+from icpkit.ingest import arrowtext, formats, load_tables, readers
 from icpkit.ingest import canonical as cn
 from icpkit.ingest import normalise as nz
 from icpkit.ingest.salesforce import id_18, ids_18
@@ -101,9 +101,8 @@ def test_dates_read_by_bytes_match_parse_date(values: list[str]) -> None:
     text = cn.clean_text(pd.Series(values, dtype=object))
     typed = cn.type_column("date", text, "closed_at")
     reasons = [None] * len(values) if typed.reasons is None else list(typed.reasons)
-    distinct = pd.unique(text.dropna())
-    parts = [p for p in (nz.slash_date_parts(u) for u in distinct) if p is not None]
-    day_first = any(a > 12 for a, _ in parts) and not any(b > 12 for _, b in parts)
+    order = formats.decide_date_orders({"closed_at": formats.date_evidence(text)}).get("closed_at")
+    day_first = order is not None and order.day_first
     for cell, got, reason in zip(as_list(text), typed.values.tolist(), reasons, strict=True):
         if cell is None:
             assert pd.isna(got) and reason is None

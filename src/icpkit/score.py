@@ -43,7 +43,7 @@ import pyarrow.parquet as pq
 from icpkit.conditions import Condition, matches, read_column
 from icpkit.csvsafe import FORMULA_STARTS, escape_formula
 from icpkit.errors import IcpkitError
-from icpkit.ingest import normalise
+from icpkit.ingest import formats, normalise
 from icpkit.ingest.readers import (  # the ingest reader's own rules for CSV files
     _refuse_binary,
     _unique_headers,
@@ -63,12 +63,31 @@ CAREFUL_MAX_BYTES = 512 * 1024 * 1024
 _HEAD_BYTES = 1 << 20
 _LIST_JOIN = "\x1f"  # ASCII unit separator: joins list items, never part of a real value
 
+
+def _size_amount(column: str) -> Callable[..., float]:
+    """Money that measures a company (revenue, funding): a negative one is unreadable."""
+
+    def parse(text: str, *, decimal_comma: bool = False) -> float:
+        amount = normalise.parse_money(text, decimal_comma=decimal_comma).amount
+        if amount < 0:
+            raise normalise.ParseError(formats.negative_reason(column, text))
+        return amount
+
+    return parse
+
+
+# Numeric canonical columns: their parsers take ``decimal_comma``, which a file's column
+# decides ("12.800" is 12800 in a column that writes 1.234,5; see icpkit.ingest.formats).
+NUMBER_PARSERS: dict[str, Callable[..., Any]] = {
+    "employees": normalise.parse_employees,
+    "annual_revenue": _size_amount("annual_revenue"),
+    "total_funding": _size_amount("total_funding"),
+}
+
 # Canonical columns whose text needs the ingest normaliser before bins can compare it:
 # "51-200" employees, "$2.5M" revenue, "USA" as a country, "Computer Software" as an industry.
 PARSERS: dict[str, Callable[[str], Any]] = {
-    "employees": normalise.parse_employees,
-    "annual_revenue": lambda text: normalise.parse_money(text).amount,
-    "total_funding": lambda text: normalise.parse_money(text).amount,
+    **NUMBER_PARSERS,
     "country": normalise.parse_country,
     "region": normalise.parse_region,
     "industry": normalise.parse_industry,
@@ -84,19 +103,52 @@ Batch = tuple[pa.RecordBatch, float, "np.ndarray | None"]
 # ---- the in-memory path (the API and small frames) ----
 
 
-def prepare(frame: pd.DataFrame, card: Scorecard) -> pd.DataFrame:
+def prepare(
+    frame: pd.DataFrame,
+    card: Scorecard,
+    number_formats: dict[str, formats.NumberFormat] | None = None,
+) -> pd.DataFrame:
     """The columns the card reads, in canonical form where the column is a canonical one.
-    A value no parser can read becomes missing (it then scores as 'unknown')."""
+    A value no parser can read becomes missing (it then scores as 'unknown').
+
+    ``number_formats``: how each numeric column of a file writes its decimals, decided from
+    its values the first time they tell (and remembered in the dict for the next batch);
+    None reads each value on its own (one company from the API has no column to ask)."""
+    return prepare_columns(frame, card.columns, number_formats)
+
+
+def prepare_columns(
+    frame: pd.DataFrame,
+    columns: list[str],
+    number_formats: dict[str, formats.NumberFormat] | None = None,
+) -> pd.DataFrame:
+    """:func:`prepare` for the named columns."""
     prepared = pd.DataFrame(index=frame.index)
-    for column in card.columns:
+    for column in columns:
         if column not in frame.columns:
             continue
         values = frame[column]
         parser = PARSERS.get(column)
         if parser is not None and (values.dtype == object or pd.api.types.is_string_dtype(values)):
+            if number_formats is not None and column in NUMBER_PARSERS:
+                parser = _parser_for_column(column, values, number_formats)
             values = _parse_unique(values, parser)
         prepared[column] = values
     return prepared
+
+
+def _parser_for_column(
+    column: str, values: pd.Series, number_formats: dict[str, formats.NumberFormat]
+) -> Callable[[str], Any]:
+    number = number_formats.get(column)
+    if number is None:
+        texts = (str(v).strip() for v in values.dropna().unique())
+        number = formats.decide_decimal_mark(formats.mark_examples(texts))
+        if number.because is not None or number.grouped is not None or number.conflict:
+            number_formats[column] = number  # the values told: later batches read the same
+    if not number.decimal_comma:
+        return NUMBER_PARSERS[column]
+    return lambda text: NUMBER_PARSERS[column](text, decimal_comma=True)
 
 
 def _parse_unique(values: pd.Series, parser: Callable[[str], Any]) -> pd.Series:
@@ -197,13 +249,26 @@ class BatchScorer:
 
     card: Scorecard
     sources: dict[str, str]
-    scale: dict[str, float] = field(default_factory=dict)  # column -> factor (mapping's units)
+    scale: dict[str, float] = field(default_factory=dict)  # column -> factor (--units, mapping)
     unreadable: Counter = field(default_factory=Counter)
     tiers: Counter = field(default_factory=Counter)
+    # revenue and employees are checked for plausible units; ``checked`` names the columns
+    # read for that alone (the card does not score them): column -> batch column
+    checked: dict[str, str] = field(default_factory=dict)
+    units: formats.UnitCheck = field(default_factory=formats.UnitCheck)
+    number_formats: dict[str, formats.NumberFormat] = field(default_factory=dict)
+
+    def findings(self) -> tuple[dict[str, dict], list[str], list[str]]:
+        """(formats as ingest.json states them, notes, warnings) of what was read so far."""
+        stated = {c: f for c, f in self.number_formats.items() if f.worth_stating}
+        notes = [n for c, f in stated.items() if (n := f.note(c))]
+        warnings = [w for c, f in stated.items() if (w := f.warning(c))]
+        return {c: f.describe() for c, f in stated.items()}, notes, warnings + self.units.warnings()
 
     def score(self, batch: pa.RecordBatch) -> dict[str, pa.Array]:
         n = batch.num_rows
         columns = {c: self._column(batch, c, n) for c in self.card.columns}
+        self._check_units(batch, columns, n)
         key = np.zeros(n, dtype=np.int64)
         items = [(a.column, a.kind, [b.condition for b in a.bins]) for a in self.card.attributes]
         items += [(r.column, r.kind, [r.condition]) for r in self.card.disqualifiers]
@@ -244,11 +309,29 @@ class BatchScorer:
             ),
         }
 
-    def _column(self, batch: pa.RecordBatch, column: str, n: int) -> _Column:
-        source = self.sources.get(column)
+    def _check_units(self, batch: pa.RecordBatch, columns: dict[str, _Column], n: int) -> None:
+        """Feed the rows' revenue and employees (scaled as told) to the unit check."""
+
+        def per_row(column: str) -> np.ndarray | None:
+            if column in self.checked:
+                col = self._column(batch, column, n, source=self.checked[column])
+            elif column in self.sources:  # the card scores it: already read
+                col = columns[column]
+            else:
+                return None
+            numbers = pd.to_numeric(col.prepared[column], errors="coerce")
+            return numbers.to_numpy("float64", na_value=np.nan)[col.codes]
+
+        self.units.add(per_row("annual_revenue"), per_row("employees"))
+
+    def _column(
+        self, batch: pa.RecordBatch, column: str, n: int, source: str | None = None
+    ) -> _Column:
+        source = source or self.sources.get(column)
         array = batch.column(source) if source is not None else None
         codes, distinct = _distinct(array, n)
-        prepared = prepare(pd.DataFrame({column: distinct}), self.card)
+        frame = pd.DataFrame({column: distinct})
+        prepared = prepare_columns(frame, [column], self.number_formats)
         if column in self.scale and column in prepared.columns:  # revenue given in millions
             prepared[column] = pd.to_numeric(prepared[column], errors="coerce") * self.scale[column]
         counts = np.bincount(codes, minlength=len(distinct))
@@ -512,13 +595,19 @@ def score_file(
     id_column: str | None = None,
     mapping: Path | None = None,
     progress: Progress | None = None,
+    units: dict[str, float] | None = None,
 ) -> dict[str, Any]:
     """Score ``input_path`` (CSV, Parquet file or folder) and write ``out`` (.csv/.parquet;
     None only counts, as sizing a universe does).
 
+    ``units``: column -> factor, applied as values are read (``--units
+    annual_revenue=millions`` gives ``{"annual_revenue": 1e6}``), over the mapping's scale.
+
     Returns a summary: ``rows``, ``tiers`` (rows per tier), ``columns_used`` (card column ->
-    input header), ``columns_missing`` and ``unreadable`` (card column -> rows whose value
-    could not be read and so scored as missing).
+    input header), ``columns_missing``, ``unreadable`` (card column -> rows whose value
+    could not be read and so scored as missing), ``formats`` (how numeric columns write
+    their decimals, when it mattered), ``notes`` and ``warnings`` (implausible units, numbers
+    written two ways).
     """
     if out is not None and out.suffix.lower() not in (".csv", ".parquet"):
         raise IcpkitError("output must end in .csv or .parquet", file=out)
@@ -536,10 +625,14 @@ def score_file(
             file=label,
         )
     ident = _id_column(source.headers, id_column, label, mapping)
-    wanted = list(dict.fromkeys([*([ident] if ident else []), *sources.values()]))
+    checked = _unit_columns(source.headers, card, sources, mapping)
+    wanted = list(
+        dict.fromkeys([*([ident] if ident else []), *sources.values(), *checked.values()])
+    )
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
-    scorer = BatchScorer(card, sources, mapping_scale(mapping))
+    scale = {**mapping_scale(mapping), **(units or {})}
+    scorer = BatchScorer(card, sources, scale, checked=checked)
     try:
         rows = _score_batches(scorer, source, wanted, ident, out, progress)
     except pa.ArrowInvalid as error:
@@ -547,17 +640,36 @@ def score_file(
             raise IcpkitError(f"cannot read the file: {_first_line(error)}", file=label) from None
         # Ragged rows or bytes Arrow refuses: the careful reader pads, decodes and names lines.
         source = _open_careful(Path(input_path), label)
-        scorer = BatchScorer(card, sources, scorer.scale)
+        scorer = BatchScorer(card, sources, scorer.scale, checked=checked)
         rows = _score_batches(scorer, source, wanted, ident, out, progress)
     if rows == 0:
         raise IcpkitError("no data rows", file=label)
+    stated, notes, warnings = scorer.findings()
     return {
         "rows": rows,
         "tiers": {t: scorer.tiers.get(t, 0) for t in TIER_NAMES},
         "columns_used": sources,
         "columns_missing": [c for c in card.columns if c not in sources],
         "unreadable": dict(scorer.unreadable),
+        "formats": stated,
+        "notes": notes,
+        "warnings": warnings,
     }
+
+
+# Read together to check each other's unit (revenue per employee).
+_UNIT_PAIR = ("annual_revenue", "employees")
+
+
+def _unit_columns(
+    headers: list[str], card: Scorecard, sources: dict[str, str], mapping: Path | None
+) -> dict[str, str]:
+    """The revenue or employees column the card does not score but the unit check needs
+    (the card scores the other one): column -> input header."""
+    if not set(_UNIT_PAIR) & set(sources):
+        return {}
+    wanted = [c for c in _UNIT_PAIR if c not in sources]
+    return find_columns(headers, wanted, mapping) if wanted else {}
 
 
 def _score_batches(

@@ -142,11 +142,13 @@ def size_target_list(
     out: Path | None = None,
     progress: Progress | None = None,
     seed: int = 0,
+    units: dict[str, float] | None = None,
 ) -> dict[str, Any]:
     """Count the universe per tier (streaming it through the card), with the market when
-    ``deals`` is given, and the playbooks' advice. ``out`` also keeps the scored universe."""
+    ``deals`` is given, and the playbooks' advice. ``out`` also keeps the scored universe;
+    ``units``: column -> factor, as :func:`icpkit.score.score_file` takes them."""
     evidence = read_deal_evidence(deals, seed=seed) if deals is not None else None
-    summary = score_file(card, universe, out, mapping=mapping, progress=progress)
+    summary = score_file(card, universe, out, mapping=mapping, progress=progress, units=units)
     tiers = summary["tiers"]
     primary = sum(tiers[t] for t in PRIMARY_TIERS)
     result: dict[str, Any] = {
@@ -159,6 +161,9 @@ def size_target_list(
         "columns_used": summary["columns_used"],
         "columns_missing": summary["columns_missing"],
         "unreadable": summary["unreadable"],
+        "formats": summary["formats"],
+        "notes": summary["notes"],
+        "warnings": summary["warnings"],
     }
     if evidence is not None:
         result["market"] = market(tiers, evidence)

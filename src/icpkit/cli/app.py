@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -16,6 +18,25 @@ app = typer.Typer(
 )
 console = Console()
 errors = Console(stderr=True)
+
+UnitsOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--units",
+        metavar="COLUMN=UNIT",
+        help="A numeric column given in ones, thousands, millions or billions, "
+        "scaled as it is read (e.g. --units annual_revenue=millions). Repeatable.",
+    ),
+]
+
+
+def print_findings(notes: list[str], warnings: list[str]) -> None:
+    """How the input's columns were read (decimal marks, date orders) and what looks wrong
+    (implausible units): notes on the console, warnings as ``warning:`` lines."""
+    for note in notes:
+        console.print(note, markup=False, highlight=False, soft_wrap=True)
+    for warning in warnings:
+        errors.print(f"warning: {warning}", markup=False, highlight=False, soft_wrap=True)
 
 
 def progress_bar() -> Progress:

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from icpkit.cli.app import app, console, errors, progress_bar
+from icpkit.cli.app import UnitsOption, app, console, errors, print_findings, progress_bar
 from icpkit.errors import IcpkitError
 from icpkit.scorecard.model import Tiers
 
@@ -88,6 +88,7 @@ def ingest(
     id_column: Annotated[
         str | None, typer.Option("--id", help="Flat mode: the column that identifies a row.")
     ] = None,
+    units: UnitsOption = None,
 ) -> None:
     """Read CRM exports, normalise them onto the canonical tables, and quarantine what cannot be
     used (every row read is either accepted or in quarantine.csv with its reason).
@@ -120,6 +121,7 @@ def ingest(
             id_column=id_column,
             db=db,
             progress=report,
+            units=units,
         )
         write_ingest(result, out, progress=report)
     _print_ingest(result)
@@ -179,6 +181,7 @@ def build(
         str | None,
         typer.Option(help="Deal column of sales motions (e.g. source): also one ICP per value."),
     ] = None,
+    units: UnitsOption = None,
 ) -> None:
     """Find the ICP and anti-ICP, learn the scorecard, prove it on held-out deals and write the
     ICP document.
@@ -206,6 +209,7 @@ def build(
             id_column=id_column,
             db=db,
             progress=_progress_to(bar, bar.add_task("Reading", total=None)),
+            units=units,
         )
     _print_ingest(result)
     if "deals" not in result.tables:
@@ -296,6 +300,7 @@ def score(
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="Date signal ages count to (default: newest).")
     ] = None,
+    units: UnitsOption = None,
 ) -> None:
     """Score every row of a file: icp_score (0-100), icp_tier (A-D), icp_disqualified and
     icp_reasons, in input order. With `--signals`, also timing_score (0-100), timing_bucket
@@ -306,9 +311,11 @@ def score(
     - `icpkit score --scorecard icp-out/scorecard.toml --input accounts.csv --out scored.csv`
     - `icpkit score --scorecard icp/scorecard.toml --input a.csv --signals signals.csv --out s.csv`
     """
+    from icpkit.ingest.formats import parse_units
     from icpkit.score import score_file
     from icpkit.timing import add_timing, model_for, read_signals
 
+    factors = parse_units(units).get("accounts", {})
     # a mistake in the signals or timing file stops before anything is written
     events = read_signals(signals) if signals is not None else None
     timing_model = model_for(scorecard, timing) if signals is not None else None
@@ -321,6 +328,7 @@ def score(
             id_column=id_column,
             mapping=mapping,
             progress=lambda done: progress.update(task, completed=done),
+            units=factors,
         )
     _print_score_summary(summary, out)
     if events is not None and timing_model is not None:
@@ -348,6 +356,7 @@ def _print_score_summary(summary: dict, out: Path) -> None:
             highlight=False,
             soft_wrap=True,
         )
+    print_findings(summary["notes"], summary["warnings"])
 
 
 @app.command()
@@ -418,8 +427,12 @@ def _load(
     id_column=None,
     db=None,
     progress=None,
+    units=None,
 ):
     from icpkit import ingest as ingest_module
+    from icpkit.ingest.formats import parse_units
+
+    factors = parse_units(units)
 
     if format not in ingest_module.FORMATS:
         raise IcpkitError(f"--format {format}: expected one of {', '.join(ingest_module.FORMATS)}")
@@ -428,7 +441,7 @@ def _load(
             raise IcpkitError(
                 "give either --from DIR or --accounts (with or without --db), not both"
             )
-        return ingest_module.load_dir(from_dir)
+        return ingest_module.load_dir(from_dir, units=factors)
     if accounts is None:
         raise IcpkitError("no input: give --from DIR or --accounts FILE")
     sources = {
@@ -449,8 +462,11 @@ def _load(
             positive=positive,
             id_column=id_column,
             progress=progress,
+            units=factors,
         )
-    return ingest_module.load_tables(**sources, mapping=mapping, format=format, progress=progress)
+    return ingest_module.load_tables(
+        **sources, mapping=mapping, format=format, progress=progress, units=factors
+    )
 
 
 def _progress_to(bar, task):
@@ -469,3 +485,18 @@ def _print_ingest(result) -> None:
             f"quarantined {info['quarantined']:,}"
         )
         console.print(line)
+    print_findings(_format_lines(result.report), result.report.get("warnings", []))
+
+
+def _format_lines(report: dict) -> list[str]:
+    """How each file's dates and numbers were read, when there was a choice: one line a file."""
+    lines = []
+    for info in report.get("files", {}).values():
+        said = []
+        for column, written in info.get("formats", {}).items():
+            how = written.get("dates") or written.get("numbers")
+            because = f' ("{written["because"]}")' if written.get("because") else " (assumed)"
+            said.append(f"{column} as {how}{because}")
+        if said:
+            lines.append(f"{info['path']}: read {'; '.join(said)}")
+    return lines

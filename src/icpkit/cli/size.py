@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from icpkit.cli.app import app, console, errors, progress_bar
+from icpkit.cli.app import UnitsOption, app, console, errors, print_findings, progress_bar
 
 
 @app.command()
@@ -34,6 +34,7 @@ def size(
         Path | None, typer.Option(help="Also write the scored universe (.csv or .parquet).")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    units: UnitsOption = None,
 ) -> None:
     """Count a company universe per tier and check it against the playbooks' rule of thumb
     (a primary ICP is roughly 1,000-5,000 named accounts; over 50,000 is a market segment;
@@ -47,11 +48,13 @@ def size(
     - `icpkit size --scorecard card.toml --universe Fortune_1000.csv --mapping fortune.toml`
     """
     from icpkit.errors import IcpkitError
+    from icpkit.ingest.formats import parse_units
     from icpkit.scorecard.io import load_scorecard
     from icpkit.size import size_target_list
 
     if deals is not None and from_dir is not None:
         raise IcpkitError("give either --deals FILE or --from DIR, not both")
+    factors = parse_units(units).get("accounts", {})
     card = load_scorecard(scorecard)
     with progress_bar() as progress:
         task = progress.add_task(f"Sizing {universe.name}", total=1.0)
@@ -62,8 +65,11 @@ def size(
             deals=deals or from_dir,
             out=out,
             progress=lambda done: progress.update(task, completed=done),
+            units=factors,
         )
     if as_json:
+        for warning in result["warnings"]:  # beside the JSON, never inside stdout
+            errors.print(f"warning: {warning}", markup=False, highlight=False, soft_wrap=True)
         sys.stdout.write(json.dumps(result, indent=2) + "\n")
         return
     _print(result)
@@ -105,6 +111,7 @@ def _print(result: dict[str, Any]) -> None:
             )
         console.print(market)
     console.print(result["advice"])
+    print_findings(result["notes"], result["warnings"])
     if result["columns_missing"]:
         errors.print(
             "warning: not in the universe, scored as unknown: "

@@ -16,6 +16,7 @@ quarantined`` per file); a mistake that makes a file unusable raises
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
@@ -33,7 +34,7 @@ from icpkit.ingest.canonical import (
 )
 from icpkit.ingest.detect import ADAPTERS, FORMATS, detect
 from icpkit.ingest.flat import load_flat
-from icpkit.ingest.generic import apply_mapping, read_mapping
+from icpkit.ingest.generic import apply_mapping, apply_units, read_mapping
 from icpkit.ingest.readers import (
     Progress,
     RawTable,
@@ -43,6 +44,7 @@ from icpkit.ingest.readers import (
 )
 
 Source = Path | str | RawTable
+Units = Mapping[str, Mapping[str, float]]
 
 __all__ = [
     "FORMATS",
@@ -65,6 +67,7 @@ def load_tables(
     mapping: Path | str | None = None,
     format: str = "generic",
     progress: Progress | None = None,
+    units: Units | None = None,
 ) -> IngestResult:
     """Read CSV, Parquet or JSON files (or tables already read, e.g. from a database) into
     canonical tables.
@@ -75,7 +78,8 @@ def load_tables(
     columns per table, with optional stage names, value fixes and units (see
     :mod:`icpkit.ingest.generic`), applied over the format's own conventions.
     ``progress(what, done, total)``: told how far reading and checking have got (for a
-    progress bar).
+    progress bar). ``units``: table → column → factor, applied as the values are read
+    (``--units annual_revenue=millions``: see :func:`icpkit.ingest.formats.parse_units`).
     """
     if format not in FORMATS:
         raise IcpkitError(f"unknown format {format!r} (expected {', '.join(FORMATS)})")
@@ -88,7 +92,8 @@ def load_tables(
     }
     overlay = read_mapping(mapping) if mapping is not None else {}
     if format != "auto":
-        return ingest(files, apply_mapping(ADAPTERS[format], overlay), progress=progress)
+        conventions = apply_units(apply_mapping(ADAPTERS[format], overlay), units)
+        return ingest(files, conventions, progress=progress)
     read = {
         t: s if isinstance(s, RawTable) else read_table(s, progress=progress)
         for t, s in files.items()
@@ -98,7 +103,7 @@ def load_tables(
     detected: dict[str, dict] = {}
     for table, raw in read.items():
         detection = detect(raw)
-        conventions[table] = apply_mapping(ADAPTERS[detection.format], overlay)
+        conventions[table] = apply_units(apply_mapping(ADAPTERS[detection.format], overlay), units)
         detected[table] = detection.describe()
     notes = [
         f"{read[t].label}: read as {d['detected']}"
@@ -111,11 +116,12 @@ def load_tables(
     return result
 
 
-def load_dir(path: Path | str) -> IngestResult:
+def load_dir(path: Path | str, *, units: Units | None = None) -> IngestResult:
     """Read ``<table>.parquet`` or ``<table>.csv`` for each table found in a folder.
 
     ``accounts`` must be there. Parquet wins when both exist. An empty Parquet table (as
     :func:`write_ingest` writes for a table with no rows) is read as an empty table.
+    ``units``: as :func:`load_tables`.
     """
     folder = Path(path)
     if not folder.is_dir():
@@ -137,7 +143,7 @@ def load_dir(path: Path | str) -> IngestResult:
         files[table] = found[0]
     if "accounts" not in files:
         raise IcpkitError("no accounts.csv or accounts.parquet in this folder", file=str(path))
-    return ingest(files, Conventions(), empty_tables=empty, notes=notes)
+    return ingest(files, apply_units(Conventions(), units), empty_tables=empty, notes=notes)
 
 
 def _empty_table_like(file: Path, table: str) -> pd.DataFrame:

@@ -28,7 +28,7 @@ import pyarrow.compute as pc
 
 from icpkit import schema
 from icpkit.errors import IcpkitError
-from icpkit.ingest import arrowtext
+from icpkit.ingest import arrowtext, formats
 from icpkit.ingest import normalise as nz
 from icpkit.ingest.readers import Progress, RawTable, read_table
 
@@ -517,6 +517,10 @@ class ColumnResult:
     reasons: np.ndarray | None = None  # object: reason or None per row
     extras: dict[str, pd.Series] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    # how the column writes its values, as decided (ingest.json's "formats"), and what the
+    # user should look at (a column that writes numbers or dates both ways)
+    format: dict | None = None
+    warnings: list[str] = field(default_factory=list)
 
 
 def _is_text(series: pd.Series) -> bool:
@@ -604,11 +608,15 @@ def _type_int_like(
     raw_when_not_plain: bool,
     name: str,
     digits_are_values: bool = True,
+    decimal_mark: bool = False,
 ) -> ColumnResult:
+    """``decimal_mark``: the column decides whether it writes ``1.234,5`` (see
+    :mod:`icpkit.ingest.formats`); ``parse`` then takes ``decimal_comma``."""
     if pd.api.types.is_numeric_dtype(text.dtype) and not pd.api.types.is_bool_dtype(text.dtype):
         return ColumnResult(text.round().astype("Int64"))
     text = _to_text(text)
     n = len(text)
+    number_format: formats.NumberFormat | None = None
     values = np.zeros(n, dtype=np.int64)
     known = np.zeros(n, dtype=bool)
     reasons = np.full(n, None, dtype=object)
@@ -621,6 +629,11 @@ def _type_int_like(
     slow = np.flatnonzero(~fast & text.notna().to_numpy())
     if slow.size:
         rest = text.iloc[slow]
+        if decimal_mark:  # digits alone say nothing of the mark: the other values decide
+            number_format = formats.decide_decimal_mark(
+                formats.mark_examples(arrowtext.factorize(rest)[1])
+            )
+            parse = _with_mark(parse, number_format.decimal_comma)
         parsed, reasons[slow] = map_unique(rest, _within_int64(parse))
         read = np.array([p is not None for p in parsed], dtype=bool)
         values[slow[read]] = [int(p) for p in parsed[read]]
@@ -634,12 +647,35 @@ def _type_int_like(
     keep = failed | ~plain
     if keep.any():
         result.extras[f"{name}_raw"] = _raw_where(text, keep)
+    if number_format is not None:
+        _state_number_format(result, name, number_format)
     return result
+
+
+def _with_mark(parse: Callable[..., Any], decimal_comma: bool) -> Callable[[str], Any]:
+    if not decimal_comma:
+        return parse
+    return lambda value: parse(value, decimal_comma=True)
+
+
+def _state_number_format(result: ColumnResult, name: str, number: formats.NumberFormat) -> None:
+    if not number.worth_stating:
+        return
+    result.format = number.describe()
+    note, warning = number.note(name), number.warning(name)
+    if note:
+        result.notes.append(note)
+    if warning:
+        result.warnings.append(warning)
 
 
 # Numbers Arrow converts exactly as parse_money would (to the same float, in USD): the common
 # case of a million-row export is read without a Python call per cell.
 _PLAIN_DECIMAL = r"-?(?:\d{1,15}(?:\.\d+)?|\.\d+)"
+
+
+# A plain number whose dot may separate thousands (12.800): its column decides.
+_GROUPED_DOT = r"-?[1-9]\d{0,2}\.\d{3}"
 
 
 def _type_money(text: pd.Series, name: str) -> ColumnResult:
@@ -652,6 +688,9 @@ def _type_money(text: pd.Series, name: str) -> ColumnResult:
     failed = np.zeros(n, dtype=bool)
     not_plain = np.zeros(n, dtype=bool)
     fast = arrowtext.full_match(text, _PLAIN_DECIMAL)
+    number, dotted = _decimal_mark_of(text, fast)
+    if number.decimal_comma:  # "12.800" is twelve thousand eight hundred: read it carefully
+        fast &= ~dotted
     if fast.any():
         numbers = arrowtext.to_arrow(text).filter(pa.array(fast)).cast(pa.float64())
         amounts[fast] = numbers.to_numpy()
@@ -661,11 +700,12 @@ def _type_money(text: pd.Series, name: str) -> ColumnResult:
     currencies = np.full(len(slow), None, dtype=object)
     if slow.size:
         rest = text.iloc[slow]
-        parsed, reasons[slow] = map_unique(rest, nz.parse_money)
+        parsed, reasons[slow] = map_unique(rest, _with_mark(nz.parse_money, number.decimal_comma))
         amounts[slow] = [np.nan if p is None else p.amount for p in parsed]
         currencies[:] = [None if p is None else p.currency for p in parsed]
         failed[slow] = reasons[slow] != None  # noqa: E711
-        not_plain[slow] = per_unique(rest, nz.is_plain_number) == False  # noqa: E712
+        plain = nz.is_plain_number if not number.decimal_comma else _plain_digits
+        not_plain[slow] = per_unique(rest, plain) == False  # noqa: E712
     result = ColumnResult(pd.Series(amounts, index=text.index), reasons)
     if (failed | not_plain).any():
         result.extras[f"{name}_raw"] = _raw_where(text, failed | not_plain)
@@ -680,7 +720,33 @@ def _type_money(text: pd.Series, name: str) -> ColumnResult:
             f"{name}: {int(foreign.sum())} values in {', '.join(codes)} kept in their own "
             f"currency (no exchange-rate conversion); see {name}_currency"
         )
+    _state_number_format(result, name, number)
     return result
+
+
+def _plain_digits(text: str) -> bool:
+    """A plain number read the same with either decimal mark (the raw text of any other is
+    kept when the column writes 1.234,5)."""
+    return nz.is_plain_number(text) and "." not in text and "," not in text
+
+
+def _decimal_mark_of(text: pd.Series, plain: np.ndarray) -> tuple[formats.NumberFormat, np.ndarray]:
+    """How a money column writes its decimals, from its distinct values: the plain numbers
+    (``plain``, a million of them maybe) are looked at by Arrow, the others one by one. Also
+    which plain numbers have a dot."""
+    array = arrowtext.to_arrow(text)
+    others = text[~plain & text.notna().to_numpy()]
+    examples = formats.mark_examples(arrowtext.factorize(others)[1])
+    if not plain.any():
+        return formats.decide_decimal_mark(examples), plain
+    has_dot = pc.fill_null(pc.match_substring(array, "."), False)
+    dotted = plain & has_dot.to_numpy(zero_copy_only=False)
+    if dotted.any():
+        grouped = dotted & arrowtext.full_match(text, _GROUPED_DOT)
+        for kind, mask in (("grouped_dot", grouped), ("dot", dotted & ~grouped)):
+            if mask.any() and kind not in examples:
+                examples[kind] = str(array[int(np.flatnonzero(mask)[0])].as_py())
+    return formats.decide_decimal_mark(examples), dotted
 
 
 # ISO dates, with or without a time: read from their first 10 bytes by numpy (a column of
@@ -692,7 +758,11 @@ _ISO_DATE_TIME_RE = re.compile(
 )
 
 
-def _type_date(text: pd.Series) -> ColumnResult:
+def _type_date(
+    text: pd.Series, name: str = "", order: formats.DateOrder | None = None
+) -> ColumnResult:
+    """``order``: the order its file decided for ``3/1/2024``-like dates (see
+    :mod:`icpkit.ingest.formats`); without it, the column decides on its own."""
     if pd.api.types.is_datetime64_any_dtype(text.dtype):
         values = text
         if getattr(values.dt, "tz", None) is not None:
@@ -708,9 +778,10 @@ def _type_date(text: pd.Series) -> ColumnResult:
     if fast is not None and fast.all():
         return ColumnResult(pd.Series(fast_days.astype("datetime64[ns]"), index=text.index))
     keys = text if fast is None else text.where(~fast)
+    if order is None:
+        order = formats.decide_date_orders({name: formats.date_evidence(keys)}).get(name)
     codes, uniques = arrowtext.factorize(keys)
-    parts = [p for p in (nz.slash_date_parts(u) for u in uniques) if p is not None]
-    day_first = any(a > 12 for a, _ in parts) and not any(b > 12 for _, b in parts)
+    day_first = order is not None and order.day_first
     days = np.full(len(uniques) + 1, np.datetime64("NaT"), dtype="datetime64[D]")
     messages = np.full(len(uniques) + 1, None, dtype=object)
     for i, value in enumerate(uniques):
@@ -726,8 +797,8 @@ def _type_date(text: pd.Series) -> ColumnResult:
         reasons = None
     dates = pd.Series(parsed.astype("datetime64[ns]"), index=text.index)
     result = ColumnResult(dates, reasons)
-    if day_first:
-        result.notes.append("dates like 3/1/2024 read day first (some start above 12)")
+    if order is not None:
+        result.format = order.describe()
     return result
 
 
@@ -858,11 +929,14 @@ def _type_funding(text: pd.Series) -> ColumnResult:
 
 
 def type_column(kind: str, series: pd.Series, name: str, **context: Any) -> ColumnResult:
-    """Type one cleaned column with the normaliser for ``kind``."""
+    """Type one cleaned column with the normaliser for ``kind``. ``context``: ``country`` (the
+    typed country column, for region), ``date_order`` (the file's, for a date column)."""
     if kind == "text":
         return _type_text(series)
     if kind == "employees":
-        return _type_int_like(series, nz.parse_employees, raw_when_not_plain=True, name=name)
+        return _type_int_like(
+            series, nz.parse_employees, raw_when_not_plain=True, name=name, decimal_mark=True
+        )
     if kind == "int":
         return _type_int_like(series, nz.parse_int, raw_when_not_plain=False, name=name)
     if kind == "year":  # "250" is not a year: every value is checked
@@ -872,7 +946,7 @@ def type_column(kind: str, series: pd.Series, name: str, **context: Any) -> Colu
     if kind == "money":
         return _type_money(series, name)
     if kind == "date":
-        return _type_date(series)
+        return _type_date(series, name, context.get("date_order"))
     if kind == "bool":
         return _type_bool(series)
     if kind == "list":
@@ -965,6 +1039,9 @@ class TableBuild:
     reason_columns: np.ndarray  # object: header at fault, or ""
     cell_issues: list[tuple[str, np.ndarray, pd.Series]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # how each column writes its values, as decided (see formats.py), and what to look at
+    formats: dict[str, dict] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
     duplicates: dict = field(default_factory=dict)
     derived: list[str] = field(default_factory=list)  # e.g. employees_raw, in output order
     adapter: str = "generic"  # the conventions the file was read with
@@ -997,6 +1074,11 @@ class TableBuild:
 
     def note(self, text: str) -> None:
         self.notes.append(f"{self.raw.label}: {text}")
+
+    def warn(self, text: str) -> None:
+        """A note the user should act on: also listed in ``warnings`` and printed."""
+        self.note(text)
+        self.warnings.append(f"{self.raw.label}: {text}")
 
 
 def build_table(
@@ -1068,7 +1150,11 @@ def build_table(
                 return pd.Series(np.full(n, None, dtype=object), dtype=object)
             return cleaning[header].result()
 
-        def type_job(job: tuple[str, str, str], country: pd.Series | None = None) -> _Typed:
+        def type_job(
+            job: tuple[str, str, str],
+            country: pd.Series | None = None,
+            date_order: formats.DateOrder | None = None,
+        ) -> _Typed:
             column, logical_type, header = job
             return _type_one(
                 column,
@@ -1078,10 +1164,28 @@ def build_table(
                 transforms.get(column),
                 scale.get(column),
                 country,
+                date_order,
             )
 
         region = [job for job in jobs if job[0] == "region"]
-        typing = {job[0]: pool.submit(type_job, job) for job in jobs if job[0] != "region"}
+        dated = [job for job in jobs if _kind_of(job[0], job[1]) == "date"]
+        typing = {
+            job[0]: pool.submit(type_job, job)
+            for job in jobs
+            if job[0] != "region" and job not in dated
+        }
+        # the date columns of a file share one order (a close date is written like its create
+        # date): decided from all of them before any is typed
+        orders = formats.decide_date_orders(
+            {job[0]: formats.date_evidence(text_of(job[2])) for job in dated}
+        )
+        date_notes, date_warnings = formats.date_order_notes(orders)
+        for text in date_notes:
+            build.note(text)
+        for text in date_warnings:
+            build.warn(text)
+        for job in dated:
+            typing[job[0]] = pool.submit(type_job, job, None, orders.get(job[0]))
         id_column = ID_COLUMNS.get(table, "")
         pairs = table == "contacts" and "deal_id" in plan.canonical  # see _reject_duplicate_ids
         if id_column in typing and not pairs and not row_ids:
@@ -1120,6 +1224,10 @@ def build_table(
             build.note(note)
         if result is None:
             continue
+        if result.format is not None:
+            build.formats[column] = result.format
+        for warning in result.warnings:
+            build.warn(warning)
         for name, series in result.extras.items():
             extras[name] = _merge_existing(series, plan, cleaned, name)
         if header in replaced:  # the raw value is the file's, not the mapping's correction
@@ -1247,6 +1355,10 @@ class _Typed:
     notes: list[str]
 
 
+def _kind_of(column: str, logical_type: str) -> str:
+    return _KIND_BY_COLUMN.get(column, _KIND_BY_TYPE[logical_type])
+
+
 def _type_one(
     column: str,
     logical_type: str,
@@ -1255,19 +1367,44 @@ def _type_one(
     rewrite: Rewrite | None,
     factor: float | None,
     country: pd.Series | None,
+    date_order: formats.DateOrder | None = None,
 ) -> _Typed:
     """Rewrite, type and scale one column (no shared state: columns run side by side)."""
     notes: list[str] = []
     if rewrite is not None:
         text = _rewrite(column, text, rewrite, notes)
-    kind = _KIND_BY_COLUMN.get(column, _KIND_BY_TYPE[logical_type])
+    kind = _kind_of(column, logical_type)
     if kind == "outcome":  # decided by _decide_outcomes
         return _Typed(column, header, text, _type_text(text).values, None, notes)
-    result = type_column(kind, text, column, country=country)
+    result = type_column(kind, text, column, country=country, date_order=date_order)
+    if column in formats.NON_NEGATIVE:
+        _refuse_negative(column, text, result)
     values = result.values.reset_index(drop=True)
     if factor is not None:
         values = _scaled(column, values, factor, notes)
     return _Typed(column, header, text, values, result, notes + result.notes)
+
+
+def _refuse_negative(column: str, text: pd.Series, result: ColumnResult) -> None:
+    """A negative size is no company's: the cell is left blank with the reason (a cell
+    issue), as an unreadable one is."""
+    values = result.values
+    numbers = pd.to_numeric(values, errors="coerce").to_numpy("float64", na_value=np.nan)
+    negative = numbers < 0
+    if not negative.any():
+        return
+    reasons = result.reasons
+    if reasons is None:
+        reasons = np.full(len(values), None, dtype=object)
+    shown = _to_text(text).to_numpy(dtype=object)
+    reasons[negative] = [formats.negative_reason(column, v) for v in shown[negative]]
+    result.reasons = reasons
+    result.values = values.where(~negative)
+    raw_name = f"{column}_raw"
+    raw = _raw_where(text, negative)
+    if raw_name in result.extras:
+        raw = result.extras[raw_name].where(result.extras[raw_name].notna(), raw)
+    result.extras[raw_name] = raw
 
 
 def _rewrite(column: str, text: pd.Series, rewrite: Rewrite, notes: list[str]) -> pd.Series:
@@ -1289,7 +1426,7 @@ def _rewrite(column: str, text: pd.Series, rewrite: Rewrite, notes: list[str]) -
 
 def _scaled(column: str, values: pd.Series, factor: float, notes: list[str]) -> pd.Series:
     shown = f"{factor:,.0f}" if float(factor).is_integer() else f"{factor:g}"
-    notes.append(f"{column}: multiplied by {shown} (the mapping gives its unit)")
+    notes.append(f"{column}: multiplied by {shown} (its unit, given by --units or the mapping)")
     scaled = values.astype("float64") * factor
     if isinstance(values.dtype, pd.Int64Dtype):
         return scaled.round().astype("Int64")
@@ -1799,6 +1936,7 @@ def assemble(
     listed: list[dict] = []
     total_issues = 0
     all_notes: list[str] = []
+    all_warnings: list[str] = []
     duplicates: dict[str, dict] = {}
     for table, build in builds.items():
         accepted = build.accepted
@@ -1848,10 +1986,18 @@ def assemble(
             "columns": build.plan.describe(),
             "derived_columns": list(build.derived),
             "custom_columns": list(build.plan.custom.values()),
+            "formats": dict(build.formats),
         }
         assert report["rows_read"] == report["accepted"] + report["quarantined"]
         files[table] = report
         all_notes.extend(build.notes)
+        all_warnings.extend(build.warnings)
+        if table == "accounts":
+            units = formats.UnitCheck()
+            units.add_frame(frame)
+            for warning in units.warnings():
+                all_notes.append(f"{raw.label}: {warning}")
+                all_warnings.append(f"{raw.label}: {warning}")
         table_duplicates = dict(build.duplicates)
         if table == "accounts" and not frame.empty:
             if account_duplicates is None:
@@ -1899,5 +2045,6 @@ def assemble(
             "truncated": total_issues > len(listed),
         },
         "notes": all_notes,
+        "warnings": all_warnings,
     }
     return IngestResult(tables=tables, quarantine=quarantine, report=report)

@@ -7,7 +7,8 @@ attributes) and a deals table with one deal per account (``deal_id`` = ``account
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -47,6 +48,7 @@ def load_flat(
     id_column: str | None = None,
     negative: str | Sequence[str] | None = None,
     progress: Progress | None = None,
+    units: Mapping[str, Mapping[str, float]] | None = None,
 ) -> IngestResult:
     """Read a one-row-per-account table whose ``outcome`` column marks the good accounts.
 
@@ -56,7 +58,8 @@ def load_flat(
     export where ``Engaging`` deals are still undecided). Without ``id_column`` each row's id
     is ``row-<line>`` and exact duplicate rows are kept (they are separate deals that happen
     to look alike) but counted in ``report["duplicates"]``; with it, a repeated id is
-    quarantined like in any accounts file.
+    quarantined like in any accounts file. ``units``: table → column → factor, as
+    :func:`icpkit.ingest.load_tables` takes them (only ``accounts`` applies).
     """
     raw = path if isinstance(path, RawTable) else read_table(path, progress=progress)
     headers = list(raw.frame.columns)
@@ -75,7 +78,7 @@ def load_flat(
     build = build_table(
         raw,
         "accounts",
-        Conventions(name="flat"),
+        replace(Conventions(name="flat"), scale=dict(units or {})),
         forced={id_header: "account_id"} if id_header else None,
         exclude=() if id_header else ("account_id",),
         drop=(outcome_header,),

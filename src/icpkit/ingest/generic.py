@@ -133,6 +133,20 @@ def _check_outcome_values(table: str, value: Any, label: str) -> None:
             raise IcpkitError(f"outcome_values.{outcome} must be a list of texts", file=label)
 
 
+def apply_units(
+    conventions: Conventions, units: Mapping[str, Mapping[str, float]] | None
+) -> Conventions:
+    """``conventions`` with columns scaled as ``--units`` says (table → column → factor, see
+    :func:`icpkit.ingest.formats.parse_units`); over the mapping's ``scale`` where both name
+    a column."""
+    if not units:
+        return conventions
+    scale = {table: dict(factors) for table, factors in conventions.scale.items()}
+    for table, factors in units.items():
+        scale.setdefault(table, {}).update(factors)
+    return replace(conventions, scale=scale)
+
+
 def apply_mapping(conventions: Conventions, mapping: Mapping[str, Any]) -> Conventions:
     """``conventions`` overlaid with a parsed mapping file (see :func:`read_mapping`); the
     mapping wins where both name a column."""

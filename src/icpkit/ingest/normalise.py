@@ -14,9 +14,11 @@ Choices worth knowing:
   ``round(1.5 * N)`` (``1,000+`` → 1,500; ``10,001+`` → 15,002); an open bottom ``under N`` /
   ``<N`` becomes ``round(N / 2)``. The same rule serves employees and money.
 * **Money** keeps its currency: nothing is converted (no exchange rates offline). ``$`` means
-  USD. European decimal commas (``3,5 Mio``) are read when unambiguous.
+  USD. European decimal commas (``3,5 Mio``) are read when unambiguous; ``12.800`` alone is
+  not, so a column decides (``decimal_comma=True``, see :mod:`icpkit.ingest.formats`).
 * **Dates** are dates: a time and an offset are dropped (the date as written is kept, not
-  shifted to UTC). ``3/1/2024`` is US month-first unless ``day_first=True``.
+  shifted to UTC). ``3/1/2024`` is read in the order its column or file decided
+  (``day_first``); alone it is US month-first unless its first number is above 12.
 """
 
 from __future__ import annotations
@@ -156,17 +158,27 @@ def is_plain_number(text: str) -> bool:
     return _PLAIN_NUMBER.fullmatch(text.strip()) is not None
 
 
-def parse_decimal(text: str) -> float:
+# Why a value of a column that writes 1.234,5 was refused: it is written another way.
+DECIMAL_COMMA_HINT = " written like the rest of its column (1.234,5: dots between thousands)"
+
+
+def parse_decimal(text: str, *, decimal_comma: bool = False) -> float:
     """Read a bare number with English or European separators.
 
     ``"1,234.5"`` and ``"1.234,5"`` → 1234.5; ``"3,5"`` → 3.5; ``"20,000"`` → 20000;
-    ``"1 234 567"`` and ``"1'234"`` (Swiss) are read too.
+    ``"1 234 567"`` and ``"1'234"`` (Swiss) are read too. ``decimal_comma``: the column writes
+    ``1.234,5`` (a dot between thousands, a decimal comma), so ``"12.800"`` → 12800 and
+    ``"1,234"`` → 1.234; a dot anywhere else is refused.
     """
     s = re.sub(r"[\s\u00a0\u202f']", "", text)
     sign = -1.0 if s.startswith("-") else 1.0
     s = s.lstrip("+-")
     if not s or not re.fullmatch(r"[\d.,]+", s) or not re.search(r"\d", s):
         raise ParseError(f'cannot read "{show(text)}" as a number')
+    if decimal_comma:
+        if not re.fullmatch(r"\d+(?:,\d+)?|\d{1,3}(?:\.\d{3})+(?:,\d+)?", s):
+            raise ParseError(f'cannot read "{show(text)}" as a number{DECIMAL_COMMA_HINT}')
+        return sign * float(s.replace(".", "").replace(",", "."))
     if "," in s and "." in s:
         decimal = "," if s.rfind(",") > s.rfind(".") else "."
         thousands = "." if decimal == "," else ","
@@ -186,7 +198,7 @@ def parse_decimal(text: str) -> float:
 _AMOUNT = re.compile(r"(?P<num>[+-]?[\d][\d.,\s\u00a0']*|[+-]?\.\d+)\s*(?P<mult>[a-z]+)?")
 
 
-def _amount(text: str) -> tuple[float, bool]:
+def _amount(text: str, decimal_comma: bool = False) -> tuple[float, bool]:
     """``"2.5M"`` → (2.5e6, True); ``"40"`` → (40.0, False): a number with optional multiplier."""
     m = _AMOUNT.fullmatch(text.strip().lower())
     if not m:
@@ -194,8 +206,43 @@ def _amount(text: str) -> tuple[float, bool]:
     mult = m.group("mult")
     if mult is not None and mult not in _MULTIPLIERS:
         raise ParseError(f'cannot read "{show(text)}" as a number')
-    value = parse_decimal(m.group("num"))
+    value = parse_decimal(m.group("num"), decimal_comma=decimal_comma)
     return value * (_MULTIPLIERS[mult] if mult else 1.0), mult is not None
+
+
+_NUMBER_TOKEN = re.compile(r"[\d.,]*\d[\d.,]*")
+
+
+def _token_mark(token: str) -> str | None:
+    token = token.strip(",")
+    if "." in token and "," in token:
+        return "comma" if token.rfind(",") > token.rfind(".") else "dot"
+    for mark, other in ((".", "comma"), (",", "dot")):
+        if mark not in token:
+            continue
+        if token.count(mark) > 1:  # only thousands come in several groups
+            grouped = re.fullmatch(rf"\d{{1,3}}(?:\{mark}\d{{3}})+", token)
+            return other if grouped else None
+        if re.fullmatch(rf"[1-9]\d{{0,2}}\{mark}\d{{3}}", token):
+            return f"grouped_{'dot' if mark == '.' else 'comma'}"
+        return "dot" if mark == "." else "comma"
+    return None
+
+
+def decimal_mark_evidence(text: str) -> str | None:
+    """What one written number says about its column's decimal mark.
+
+    ``"comma"``: only a decimal comma reads it (``"3,5"``, ``"1.234,5"``, ``"1.234.567"``);
+    ``"dot"``: only a decimal point does (``"2.5M"``, ``"1,234.5"``, ``"1,234,567"``);
+    ``"grouped_dot"`` / ``"grouped_comma"``: one separator before exactly three digits
+    (``"12.800"``, ``"3,400"``), thousands or decimals depending on the column; None: nothing
+    (``"500"``, ``"51-200"``).
+    """
+    marks = [_token_mark(token) for token in _NUMBER_TOKEN.findall(text)]
+    for strong in ("comma", "dot"):
+        if strong in marks:
+            return strong
+    return next((m for m in marks if m is not None), None)
 
 
 def band_value(low: float | None, high: float | None) -> float:
@@ -269,22 +316,24 @@ _APPROX_WORDS = re.compile(r"^(?:approx\.?|approximately|about|around|circa|ca\.
 _SOLO = frozenset({"self employed", "self-employed", "myself only", "just me", "solo", "sole"})
 
 
-def parse_employees(text: str) -> int:
+def parse_employees(text: str, *, decimal_comma: bool = False) -> int:
     """Employees as one integer: ``"500"`` → 500, ``"51–200"`` → 101, ``"1,000+"`` → 1500.
 
     Bands follow :func:`band_value`; ``"1.2k"`` → 1200; words such as ``employees`` and
-    ``approx.`` are ignored; ``"self-employed"`` → 1.
+    ``approx.`` are ignored; ``"self-employed"`` → 1. ``decimal_comma``: see
+    :func:`parse_decimal` (``"1.200"`` → 1200).
     """
-    if _PLAIN_INTEGER.fullmatch(text) and not text.startswith("-"):
+    if not decimal_comma and _PLAIN_INTEGER.fullmatch(text) and not text.startswith("-"):
         return int(float(text.replace(",", "")))
     s = text.strip().lower()
     if s in _SOLO:
         return 1
     s = _APPROX_WORDS.sub("", _EMPLOYEE_WORDS.sub("", s)).strip()
     try:
-        band = parse_band(s)
+        band = parse_band(s, reader=lambda part: _amount(part, decimal_comma)[0])
     except ParseError:
-        raise ParseError(f'cannot read "{show(text)}" as a number of employees') from None
+        hint = DECIMAL_COMMA_HINT if decimal_comma else ""
+        raise ParseError(f'cannot read "{show(text)}" as a number of employees{hint}') from None
     if band.value < 0 or not math.isfinite(band.value):
         raise ParseError(f'"{show(text)}" is not a number of employees')
     return _round_half_up(band.value)
@@ -369,14 +418,15 @@ def _split_currency(text: str) -> tuple[str, str | None]:
     return s.strip(), found
 
 
-def parse_money(text: str) -> Money:
+def parse_money(text: str, *, decimal_comma: bool = False) -> Money:
     """Money in its own currency: ``"$2.5M"`` → (2500000.0, USD), ``"€3,5 Mio"`` → (3.5e6, EUR).
 
     Reads currency symbols and ISO codes before or after the number, multipliers (k, M, MM, B,
     bn, Mio, Mrd, million, ...), bands (``"$10M-50M"``, ``"<$1M"``, ``"$10B+"``, see
     :func:`band_value`) and accounting negatives ``"(1,000)"``. No exchange-rate conversion.
+    ``decimal_comma``: the column writes ``€12.800`` for 12,800 (see :func:`parse_decimal`).
     """
-    if _PLAIN_NUMBER.fullmatch(text):
+    if not decimal_comma and _PLAIN_NUMBER.fullmatch(text):
         return Money(float(text.replace(",", "")), "USD")
     s = text.strip()
     negative = s.startswith("(") and s.endswith(")")
@@ -391,12 +441,13 @@ def parse_money(text: str) -> Money:
             if currency is not None and code != currency:
                 raise ParseError(f'"{show(text)}" mixes currencies')
             currency = code
-        return _amount(number)[0]
+        return _amount(number, decimal_comma)[0]
 
     try:
         band = parse_band(s, reader=read_side)
     except ParseError:
-        raise ParseError(f'cannot read "{show(text)}" as an amount of money') from None
+        hint = DECIMAL_COMMA_HINT if decimal_comma else ""
+        raise ParseError(f'cannot read "{show(text)}" as an amount of money{hint}') from None
     value = -band.value if negative else band.value
     if not math.isfinite(value):
         raise ParseError(f'cannot read "{show(text)}" as an amount of money')
@@ -516,17 +567,6 @@ _MONTH_NAME_DAY = re.compile(
 _EPOCH = re.compile(r"(\d{10}|\d{13})(?:\.0+)?")
 
 
-def slash_date_parts(text: str) -> tuple[int, int] | None:
-    """The two leading numbers of ``"3/1/2024"``-like dates (``(3, 1)``), else None.
-
-    Used to decide per column whether such dates are day-first.
-    """
-    m = _NUMERIC.fullmatch(text.strip())
-    if not m or m.group(2) == ".":
-        return None
-    return int(m.group(1)), int(m.group(3))
-
-
 PLAUSIBLE_YEARS = (1700, 2200)
 
 
@@ -539,13 +579,17 @@ def _make_date(year: int, month: int, day: int, text: str) -> dt.date:
         raise ParseError(f'"{show(text)}" is not a valid date') from None
 
 
-def parse_date(text: str, *, day_first: bool = False) -> dt.date:
+def parse_date(text: str, *, day_first: bool | None = None) -> dt.date:
     """A calendar date from the formats CRMs export.
 
     ISO (``2024-03-01``, ``2024-03-01T17:05:00.000+0000``, ``2024-02-01 09:30``), US
-    ``3/1/2024`` and ``1/10/2026 21:52`` (month first, unless ``day_first`` or the first number
-    is above 12), ``01.03.2024`` (always day first), ``1 Mar 2024``, ``March 1, 2024``,
-    ``20240301``, and Unix epoch seconds or milliseconds (HubSpot's API).
+    ``3/1/2024`` and ``1/10/2026 21:52``, ``01.03.2024`` (always day first), ``1 Mar 2024``,
+    ``March 1, 2024``, ``20240301``, and Unix epoch seconds or milliseconds (HubSpot's API).
+
+    ``day_first``: the order its column or file decided for ``3/1/2024``-like dates (True:
+    day/month/year, False: month/day/year), applied to every value, so ``31/12/2024`` read
+    month first is refused. None guesses from the value alone: month first unless the first
+    number is above 12.
     """
     s = text.strip()
     m = _ISO.fullmatch(s)
@@ -556,8 +600,13 @@ def parse_date(text: str, *, day_first: bool = False) -> dt.date:
         first, sep, second, year = int(m.group(1)), m.group(2), int(m.group(3)), int(m.group(4))
         if len(m.group(4)) == 2:  # 3/1/24
             year += 2000 if year < 70 else 1900
-        dayfirst = day_first or sep == "." or first > 12
+        dayfirst = sep == "." or (first > 12 if day_first is None else day_first)
         day, month = (first, second) if dayfirst else (second, first)
+        if day_first is not None and sep != "." and month > 12:
+            order = "day/month/year" if dayfirst else "month/day/year"
+            raise ParseError(
+                f'"{show(text)}" is not a {order} date, the order its file\'s dates are read in'
+            )
         return _make_date(year, month, day, text)
     m = _COMPACT.fullmatch(s)
     if m:
