@@ -20,31 +20,17 @@ from icpkit.scorecard.io import load_scorecard
 
 ROOT = Path(__file__).resolve().parents[1]
 
-# optbinning's bin_info() fails when discover/binning.py passes it no pre-bin cut at all:
-# quantile_prebins() drops every quantile of a column that is almost all one value (0 in
-# 99.5% of lending_club's delinq_amnt, in 94.7% of olist's declared_monthly_revenue), and
-# OptimalBinning(user_splits=[]) never counts the missing values it later sums.
-BINNING_CRASH = (
-    "TypeError: int() argument must be a string, a bytes-like object or a real number, "
-    "not 'NoneType'"
-)
-
-
-class KnownCrash(AssertionError):
-    """The build died of a failure already traced to a module being rewritten elsewhere."""
-
 
 @dataclass
 class Case:
     files: tuple[str, ...]  # the CSVs it reads, under ../shared/data
     args: tuple[str, ...]  # {data} is ../shared/data, {mqls_won} the joined Olist file
     builds: bool  # True: must exit 0 with a card that reads back; False: one-line error
-    crash: str = ""  # the last line of a known traceback, for the cases marked xfail
 
 
-def flat(file: str, outcome: str, positive: str, crash: str = "") -> Case:
+def flat(file: str, outcome: str, positive: str) -> Case:
     args = ("--accounts", f"{{data}}/{file}", "--outcome", outcome, "--positive", positive)
-    return Case((file,), args, True, crash)
+    return Case((file,), args, True)
 
 
 def no_outcome(file: str) -> Case:
@@ -56,7 +42,7 @@ CASES = {
     "salvirt": flat("salvirt_b2b_sales/Salvirt_B2B_ML_dataset_HF.csv", "Status", "Won"),
     "mlc_churn": flat("scorecard_benchmarks/mlc_churn.csv", "churn", "no"),
     "credit_data": flat("scorecard_benchmarks/credit_data.csv", "Status", "good"),
-    "lending_club": flat("scorecard_benchmarks/lending_club.csv", "Class", "good", BINNING_CRASH),
+    "lending_club": flat("scorecard_benchmarks/lending_club.csv", "Class", "good"),
     "attrition": flat("scorecard_benchmarks/attrition.csv", "Attrition", "No"),
     "maven_crm": Case(
         (f"{MAVEN}/accounts.csv", f"{MAVEN}/sales_pipeline.csv"),
@@ -86,7 +72,6 @@ CASES = {
         "olist_marketing_funnel/olist_closed_deals_dataset.csv",
         "business_type",
         "reseller",
-        BINNING_CRASH,
     ),
     "maven_data_dictionary": no_outcome(f"{MAVEN}/data_dictionary.csv"),
     "maven_products": no_outcome(f"{MAVEN}/products.csv"),
@@ -95,22 +80,6 @@ CASES = {
     "sp500": no_outcome("sp500_constituents/constituents.csv"),
     "yc_companies": no_outcome("yc_companies/yc_companies.csv"),
 }
-
-
-def marks(name: str) -> list:
-    if not CASES[name].crash:
-        return []
-    return [
-        pytest.mark.xfail(
-            strict=True,
-            raises=KnownCrash,
-            reason=(
-                f"{BINNING_CRASH}: optbinning bin_info, from discover/binning.py "
-                "_numeric_candidate fitting OptimalBinning with user_splits=[] "
-                "(quantile_prebins finds no cut in a column that is almost all zeros)"
-            ),
-        )
-    ]
 
 
 def mqls_won(shared_data: Path, folder: Path) -> Path:
@@ -132,7 +101,7 @@ def icpkit_build(args: list[str], out: Path) -> subprocess.CompletedProcess:
     )
 
 
-@pytest.mark.parametrize("name", [pytest.param(n, marks=marks(n)) for n in CASES])
+@pytest.mark.parametrize("name", list(CASES))
 def test_build_succeeds_or_stops_in_one_line(shared_data, tmp_path, name):
     case = CASES[name]
     mqls = mqls_won(shared_data, tmp_path) if "{mqls_won}" in case.args else None
@@ -140,8 +109,6 @@ def test_build_succeeds_or_stops_in_one_line(shared_data, tmp_path, name):
     out = tmp_path / "out"
     result = icpkit_build(args, out)
     lines = [line for line in result.stderr.splitlines() if line.strip()]
-    if case.crash and case.crash in result.stderr:
-        raise KnownCrash("\n".join(lines[-3:]))
     assert "Traceback" not in result.stderr, "\n".join(lines[-8:])
     if case.builds:
         assert result.returncode == 0, result.stderr

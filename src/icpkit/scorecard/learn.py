@@ -167,7 +167,9 @@ class ScorecardLearner:
         ranked = sorted(self.card_candidates_, key=lambda c: -c.iv)
         self.association_ = _association(ranked, y)
         pool = [c for c in ranked if c.iv >= 0.02 and self.association_[id(c)] < 0.05][:40]
-        pool = pool or ranked[:1]
+        pool = pool or [c for c in ranked[:1] if c.iv > 0]
+        if not pool:
+            raise ValueError("no usable attribute: no column tells won from lost at all")
         folds = (
             list(
                 StratifiedKFold(5, shuffle=True, random_state=self.seed).split(np.zeros(len(y)), y)
