@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 
 import numpy as np
 import pandas as pd
@@ -69,8 +70,8 @@ def roles(crm):
     [
         ("industry", "company", "a canonical company attribute"),
         ("employees", "company", "a canonical company attribute"),
-        ("lead_seq", "id", "whole numbers from 1,001 to 3,000, a different one in each row"),
-        ("token", "id", "a different value in 2,000 of 2,000 filled rows"),
+        ("lead_seq", "id", "whole numbers from 1,001 to 3,000, a different one for each row"),
+        ("token", "id", "a different value for 2,000 of 2,000 filled rows"),
         ("currency", "constant", '"USD" in 1,995 of 2,000 rows (99.8%)'),
         ("page_views", "engagement", "named like engagement (pageviews)"),
         ("notes", "text", "free text: 2,000 different values in 2,000 rows"),
@@ -317,3 +318,33 @@ def test_build_shows_roles_warns_of_leaks_and_takes_overrides(crm, tmp_path):
     assert roles["token"]["role"] == "id"  # --role wins over the mapping file
     assert roles["renewal_flag"]["role"] == "deal"
     assert roles["lead_seq"]["role"] == "id"
+
+
+def test_an_account_number_is_an_id_even_when_accounts_have_several_deals(demo_crm):
+    accounts = demo_crm.accounts.assign(account_number=np.arange(len(demo_crm.accounts)) * 3)
+    closed = demo_crm.deals[demo_crm.deals["outcome"] != "open"]
+    assert closed["account_id"].duplicated().any()
+    found = column_roles(accounts, demo_crm.deals)["account_number"]
+    assert found.role == "id"
+    accounts_closed = closed["account_id"].nunique()
+    assert f"{accounts_closed:,} different values in {accounts_closed:,} accounts" in found.reason
+
+
+def test_roles_stay_fast_on_a_hundred_thousand_rows():
+    rng = np.random.default_rng(0)
+    rows = 100_000
+    columns: dict[str, object] = {
+        "lead_seq": np.arange(rows),
+        "uid": [f"u{i}" for i in range(rows)],
+    }
+    for i in range(13):
+        columns[f"amount_{i}"] = rng.lognormal(size=rows)
+        columns[f"segment_{i}"] = rng.choice(["a", "b", "c", "d"], rows)
+        columns[f"count_{i}"] = rng.integers(0, 500, rows)
+    frame = pd.DataFrame(columns)
+    won = (rng.random(rows) < 0.3).astype(int)
+    started = time.perf_counter()
+    roles = decide_roles(frame, won)
+    assert time.perf_counter() - started < 20  # about 1 s on one core; generous for shared CI
+    assert roles.of("id") == ["lead_seq", "uid"]
+    assert len(roles.of("company")) == 39

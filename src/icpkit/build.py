@@ -306,6 +306,7 @@ def _decide_roles(
         won,
         decided_at=labelled["decided_at"],
         deal=from_deals,
+        account_ids=labelled["account_id"],
         overrides=named | dict(roles or {}),
     )
 

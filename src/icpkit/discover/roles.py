@@ -125,15 +125,18 @@ def decide_roles(
     *,
     decided_at: pd.Series | None = None,
     deal: Iterable[str] = (),
+    account_ids: pd.Series | None = None,
     overrides: Mapping[str, str] | None = None,
 ) -> ColumnRoles:
     """The role of every column of ``frame`` (one row per closed deal, ``won`` 1 or 0).
 
     ``decided_at`` (optional, one close date per row) lets a date recorded after the decision
     be caught; columns named in ``deal`` come from the deals table (deal attributes unless the
-    data say otherwise). ``overrides`` maps a column (its name, or a header that matches it
-    ignoring case and punctuation) to the role the user wants; a name that matches no column or
-    a role that does not exist is an :class:`IcpkitError`.
+    data say otherwise). ``account_ids`` (optional, the account of each row): an account with
+    several deals repeats its attributes, so whether a column tells accounts apart (an id) is
+    judged on one row per account. ``overrides`` maps a column (its name, or a header that
+    matches it ignoring case and punctuation) to the role the user wants; a name that matches
+    no column or a role that does not exist is an :class:`IcpkitError`.
     """
     y = np.asarray(won, dtype=int)
     if len(y) != len(frame):
@@ -141,13 +144,18 @@ def decide_roles(
     from_deals = set(deal)
     dates = None
     if decided_at is not None:
-        dates = pd.to_datetime(pd.Series(decided_at).reset_index(drop=True), errors="coerce")
+        dates = _naive_dates(pd.Series(decided_at).reset_index(drop=True))
         dates = dates if dates.notna().any() else None
+    first = None
+    if account_ids is not None:
+        first = ~pd.Series(account_ids).reset_index(drop=True).duplicated().to_numpy()
+        first = None if first.all() else first
     wanted = _resolve(overrides or {}, list(frame.columns))
     roles = []
     for column in frame.columns:
         series = frame[column].reset_index(drop=True)
-        role, reason = _guess(str(column), series, y, dates, column in from_deals)
+        once = None if column in from_deals else first
+        role, reason = _guess(str(column), series, y, dates, column in from_deals, once)
         if column in wanted:
             roles.append(_overridden(column, wanted[column], role, reason, column in from_deals))
         else:
@@ -178,7 +186,12 @@ def check_role(role: Any, where: str) -> str:
 
 
 def _guess(
-    column: str, series: pd.Series, y: np.ndarray, dates: pd.Series | None, from_deals: bool
+    column: str,
+    series: pd.Series,
+    y: np.ndarray,
+    dates: pd.Series | None,
+    from_deals: bool,
+    first: np.ndarray | None,
 ) -> tuple[str, str]:
     listed = _is_list_column(series)
     codes, uniques, numbers = _encode(series.map(_joined) if listed else series)
@@ -197,11 +210,17 @@ def _guess(
             return "leak", reason
     if listed:  # a set of values per row (technologies): neither text nor an id
         return _constant(codes, uniques, n, listed=True) or _kind(column, from_deals)
+    constant = _constant(codes, uniques, n)
+    unit = "row"
+    if first is not None:  # one row per account: do the values tell accounts apart?
+        series, unit = series[first].reset_index(drop=True), "account"
+        codes, uniques, numbers = _encode(series)
+        n_filled = int((codes >= 0).sum())
     for role, reason in (
-        ("id", _identifier(column, codes, uniques, numbers, n_filled)),
-        ("text", _free_text(series, uniques, numbers, n_filled)),
-        ("id", _unique_labels(uniques, numbers, n_filled)),
-        ("constant", _constant(codes, uniques, n)),
+        ("id", _identifier(column, codes, uniques, numbers, n_filled, unit)),
+        ("text", _free_text(series, uniques, numbers, n_filled, unit)),
+        ("id", _unique_labels(uniques, numbers, n_filled, unit)),
+        ("constant", constant),
     ):
         if reason:
             return role, reason
@@ -261,7 +280,7 @@ def _date_leak(
             return None
     else:
         return None
-    values = values.dt.tz_localize(None) if getattr(values.dt, "tz", None) else values
+    values = _naive_dates(values)
     both = (values.notna() & dates.notna()).to_numpy() & filled
     if both.sum() < MIN_ROWS:
         return None
@@ -298,6 +317,12 @@ def _separation_leak(codes: np.ndarray, numbers: np.ndarray | None, y: np.ndarra
     )
 
 
+def _naive_dates(values: pd.Series) -> pd.Series:
+    """Dates without a time zone (in UTC when they had one), comparable with any other."""
+    values = pd.to_datetime(values, errors="coerce", utc=True)
+    return values.dt.tz_localize(None)
+
+
 def _as_dates(series: pd.Series) -> pd.Series | None:
     """Text that reads as dates (nine in ten of a sample do), as dates; else None."""
     with warnings.catch_warnings():
@@ -317,19 +342,24 @@ def _bins(numbers: np.ndarray) -> np.ndarray:
 
 
 def _identifier(
-    column: str, codes: np.ndarray, uniques: np.ndarray, numbers: np.ndarray | None, n_filled: int
+    column: str,
+    codes: np.ndarray,
+    uniques: np.ndarray,
+    numbers: np.ndarray | None,
+    n_filled: int,
+    unit: str,
 ) -> str | None:
-    """Named like an identifier, or whole numbers that number the rows."""
+    """Named like an identifier, or whole numbers that number the rows (or accounts)."""
     words = _name_parts(column)
     lexicon = _lexicon()["id"]
     distinct = len(uniques)
-    every = f", a different value in each of its {n_filled:,} filled rows"
+    every = f", a different value for each of its {n_filled:,} filled {unit}s"
     if header_key(column) in lexicon["names"] or (words and words[-1] in lexicon["last"]):
         return "named like an identifier" + (every if distinct == n_filled else "")
     if n_filled < MIN_ROWS:
         return None
     if words and words[-1] in lexicon["numbers"] and distinct >= ID_NUMBER_UNIQUE_SHARE * n_filled:
-        return f"named like a number, with {distinct:,} different values in {n_filled:,} rows"
+        return f"named like a number, with {distinct:,} different values in {n_filled:,} {unit}s"
     if numbers is None or distinct < ID_UNIQUE_SHARE * n_filled:
         return None
     values = numbers[codes >= 0]
@@ -341,7 +371,7 @@ def _identifier(
     # differ by chance only when n is small, hence the row counts.
     if density >= 0.9 or (density >= 0.2 and n_filled >= 50):
         return (
-            f"whole numbers from {low:,.0f} to {high:,.0f}, a different one in each row: "
+            f"whole numbers from {low:,.0f} to {high:,.0f}, a different one for each {unit}: "
             "a row or record number"
         )
     steps = np.diff(values)
@@ -349,13 +379,14 @@ def _identifier(
     if density >= 0.01 and n_filled >= 50 and max(rising, falling) >= 0.98:
         direction = "rising" if rising > falling else "falling"
         return (
-            f"a different whole number in each row, {direction} with the row order: a record number"
+            f"a different whole number for each {unit}, {direction} with the row order: "
+            "a record number"
         )
     return None
 
 
 def _free_text(
-    series: pd.Series, uniques: np.ndarray, numbers: np.ndarray | None, n_filled: int
+    series: pd.Series, uniques: np.ndarray, numbers: np.ndarray | None, n_filled: int, unit: str
 ) -> str | None:
     if numbers is not None or pd.api.types.is_bool_dtype(series) or len(uniques) < 5:
         return None
@@ -367,15 +398,17 @@ def _free_text(
     if length.median() < TEXT_LENGTH and words.median() < TEXT_WORDS:
         return None
     return (
-        f"free text: {len(uniques):,} different values in {n_filled:,} rows, "
+        f"free text: {len(uniques):,} different values in {n_filled:,} {unit}s, "
         f"{length.mean():.0f} characters long on average"
     )
 
 
-def _unique_labels(uniques: np.ndarray, numbers: np.ndarray | None, n_filled: int) -> str | None:
+def _unique_labels(
+    uniques: np.ndarray, numbers: np.ndarray | None, n_filled: int, unit: str
+) -> str | None:
     if numbers is not None or n_filled < MIN_ROWS or len(uniques) < ID_UNIQUE_SHARE * n_filled:
         return None
-    return f"a different value in {len(uniques):,} of {n_filled:,} filled rows: an identifier"
+    return f"a different value for {len(uniques):,} of {n_filled:,} filled {unit}s: an identifier"
 
 
 def _constant(codes: np.ndarray, uniques: np.ndarray, n: int, listed: bool = False) -> str | None:
