@@ -348,3 +348,18 @@ def test_roles_stay_fast_on_a_hundred_thousand_rows():
     assert time.perf_counter() - started < 20  # about 1 s on one core; generous for shared CI
     assert roles.of("id") == ["lead_seq", "uid"]
     assert len(roles.of("company")) == 39
+
+
+def test_an_account_repeated_on_its_deals_does_not_look_like_a_leak():
+    """Accounts that win or lose all four of their deals: per deal, a value held by one account
+    would predict its other deals perfectly; per account it tells accounts apart, nothing more."""
+    rng = np.random.default_rng(0)
+    account = np.repeat(np.arange(400), 4)
+    won = (rng.random(400) < 0.4).astype(int)[account]
+    frame = pd.DataFrame({"territory": [f"T{v}" for v in account]})
+    assert decide_roles(frame, won)["territory"].role == "leak"  # one row per deal: misleading
+    found = decide_roles(frame, won, account_ids=pd.Series(account))["territory"]
+    assert (found.role, found.reason) == (
+        "id",
+        "a different value for 400 of 400 filled accounts: an identifier",
+    )

@@ -146,16 +146,13 @@ def decide_roles(
     if decided_at is not None:
         dates = _naive_dates(pd.Series(decided_at).reset_index(drop=True))
         dates = dates if dates.notna().any() else None
-    first = None
-    if account_ids is not None:
-        first = ~pd.Series(account_ids).reset_index(drop=True).duplicated().to_numpy()
-        first = None if first.all() else first
+    accounts = _Accounts.of(account_ids, y)
     wanted = _resolve(overrides or {}, list(frame.columns))
     roles = []
     for column in frame.columns:
         series = frame[column].reset_index(drop=True)
-        once = None if column in from_deals else first
-        role, reason = _guess(str(column), series, y, dates, column in from_deals, once)
+        own = None if column in from_deals else accounts
+        role, reason = _guess(str(column), series, y, dates, column in from_deals, own)
         if column in wanted:
             roles.append(_overridden(column, wanted[column], role, reason, column in from_deals))
         else:
@@ -191,40 +188,53 @@ def _guess(
     y: np.ndarray,
     dates: pd.Series | None,
     from_deals: bool,
-    first: np.ndarray | None,
+    accounts: _Accounts | None,
 ) -> tuple[str, str]:
     listed = _is_list_column(series)
     codes, uniques, numbers = _encode(series.map(_joined) if listed else series)
     filled = codes >= 0
-    n, n_filled = len(codes), int(filled.sum())
-    if n_filled == 0:
+    n = len(codes)
+    if not filled.any():
         return "constant", "blank in every row"
     if column in FIXED_ROLES and not from_deals:
         return FIXED_ROLES[column]
-    for reason in (
-        _fill_leak(filled, y),
-        _date_leak(series, filled, dates, column),
-        _separation_leak(codes, numbers, y),
-    ):
-        if reason:
-            return "leak", reason
-    if listed:  # a set of values per row (technologies): neither text nor an id
-        return _constant(codes, uniques, n, listed=True) or _kind(column, from_deals)
-    constant = _constant(codes, uniques, n)
+    leak = _fill_leak(filled, y) or _date_leak(series, filled, dates, column)
+    if leak:
+        return "leak", leak
+    if not listed:  # a set of values per row (technologies) is neither text nor an id
+        found = _identity(column, series, codes, uniques, numbers, accounts)
+        if found:
+            return found
+    leak = _separation_leak(codes, numbers, y, accounts)
+    if leak:
+        return "leak", leak
+    constant = _constant(codes, uniques, n, listed=listed)
+    return ("constant", constant) if constant else _kind(column, from_deals)
+
+
+def _identity(
+    column: str,
+    series: pd.Series,
+    codes: np.ndarray,
+    uniques: np.ndarray,
+    numbers: np.ndarray | None,
+    accounts: _Accounts | None,
+) -> tuple[str, str] | None:
+    """An id or free text, judged on one row per account when accounts have several deals
+    (an account repeats its attributes on each of its deals)."""
     unit = "row"
-    if first is not None:  # one row per account: do the values tell accounts apart?
-        series, unit = series[first].reset_index(drop=True), "account"
+    if accounts is not None:
+        series, unit = series[accounts.first].reset_index(drop=True), "account"
         codes, uniques, numbers = _encode(series)
-        n_filled = int((codes >= 0).sum())
+    n_filled = int((codes >= 0).sum())
     for role, reason in (
         ("id", _identifier(column, codes, uniques, numbers, n_filled, unit)),
         ("text", _free_text(series, uniques, numbers, n_filled, unit)),
         ("id", _unique_labels(uniques, numbers, n_filled, unit)),
-        ("constant", constant),
     ):
         if reason:
             return role, reason
-    return _kind(column, from_deals)
+    return None
 
 
 def _encode(series: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
@@ -293,10 +303,13 @@ def _date_leak(
     )
 
 
-def _separation_leak(codes: np.ndarray, numbers: np.ndarray | None, y: np.ndarray) -> str | None:
+def _separation_leak(
+    codes: np.ndarray, numbers: np.ndarray | None, y: np.ndarray, accounts: _Accounts | None
+) -> str | None:
     """Separates won from lost almost perfectly on its own. Each row is scored by the win rate
-    of its value among the *other* rows (leave-one-out), so a value seen once, an id, cannot
-    look perfect; numbers are cut into equal-count bins first."""
+    of its value among the *other* rows (leave-one-out; leaving out the row's whole account
+    when accounts have several deals), so a value seen once, an id, cannot look perfect;
+    numbers are cut into equal-count bins first."""
     n_won = int(y.sum())
     n_lost = len(y) - n_won
     rarer = min(n_won, n_lost)
@@ -307,7 +320,8 @@ def _separation_leak(codes: np.ndarray, numbers: np.ndarray | None, y: np.ndarra
     rows = np.bincount(groups)
     wins = np.bincount(groups, weights=y)
     base = n_won / len(y)
-    score = (wins[groups] - y + base) / rows[groups]  # one pseudo-deal at the base rate
+    own_rows, own_wins = (1, y) if accounts is None else (accounts.rows, accounts.wins)
+    score = (wins[groups] - own_wins + base) / (rows[groups] - own_rows + 1)  # +1 at the base
     separation = auc(y, score)
     if not separation >= LEAK_AUC:
         return None
@@ -522,6 +536,30 @@ def classify_columns(
 
 
 # ---- helpers -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Accounts:
+    """Per row: whether it is its account's first, and its account's deals and wins."""
+
+    first: np.ndarray
+    rows: np.ndarray
+    wins: np.ndarray
+
+    @classmethod
+    def of(cls, account_ids: pd.Series | None, y: np.ndarray) -> _Accounts | None:
+        """None when every row is its own account (nothing to group)."""
+        if account_ids is None:
+            return None
+        ids = pd.Series(account_ids).reset_index(drop=True)
+        account, _ = pd.factorize(ids, use_na_sentinel=False)
+        if len(np.unique(account)) == len(account):
+            return None
+        first = np.zeros(len(account), dtype=bool)
+        first[np.unique(account, return_index=True)[1]] = True
+        rows = np.bincount(account)[account]
+        return cls(first, rows, np.bincount(account, weights=y)[account])
+
 
 # The canonical columns that are never attributes (schema.NOT_ATTRIBUTES), with their reasons.
 FIXED_ROLES = {
