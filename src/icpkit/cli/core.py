@@ -238,8 +238,9 @@ def build(
         check_motion(result.tables["deals"], motion)
     source = str(from_dir or accounts or "")
     roles = _role_overrides(role or [], mapping)
-    tables = result.tables
-    _print_roles(column_roles(tables["accounts"], tables["deals"], roles=roles, source=source))
+    _print_roles(
+        column_roles(result.tables["accounts"], result.tables["deals"], roles=roles, source=source)
+    )
     steps = [
         "Joining deals to accounts",
         "Validating on held-out deals",
@@ -278,7 +279,9 @@ def build(
     if motion is not None:
         from icpkit.cli.report import build_motions
 
-        options = {"max_attributes": max_attributes, "seed": seed, "source": source, "roles": roles}
+        options = {"max_attributes": max_attributes, "seed": seed, "source": source}
+        options["roles"] = roles
+        tables = result.tables
         files |= build_motions(
             tables["accounts"], tables["deals"], motion, out, build_icp, write_outputs, **options
         )
@@ -494,7 +497,7 @@ def _print_roles(roles) -> None:
     rows: dict[tuple[str, str], list[str]] = {}
     for item in roles.columns:
         reason = item.reason
-        if item.role in ("company", "deal", "engagement"):
+        if item.role in ("company", "deal", "engagement") and not item.overridden:
             # "named like a deal attribute (rfp)" and "(rfi)" share a row; profiles.json
             # keeps each column's own word
             reason = re.sub(r" \([^)]*\)", "", reason)
