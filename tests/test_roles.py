@@ -363,3 +363,17 @@ def test_an_account_repeated_on_its_deals_does_not_look_like_a_leak():
         "id",
         "a different value for 400 of 400 filled accounts: an identifier",
     )
+
+
+def test_a_messy_crm_export_shows_its_lost_reason_field_as_a_leak(tmp_path):
+    from icpkit.ingest import load_dir
+    from icpkit.simulate import simulate, write_crm
+
+    write_crm(simulate(1500, seed=5), tmp_path, messy=True, seed=5)
+    tables = load_dir(tmp_path).tables
+    roles = column_roles(tables["accounts"], tables["deals"])
+    assert [leak.column for leak in roles.leaks] == ["loss_reason_c"]
+    assert ", 0 of " in roles["loss_reason_c"].reason
+    assert roles["loss_reason_c"].reason.endswith(" won: known only after the outcome")
+    assert roles["funding_stage_raw"].role == "company"  # not a deal for its word "stage"
+    assert roles["funding_stage_raw"].reason.startswith("the file's own text of funding_stage")

@@ -447,6 +447,10 @@ def _kind(column: str, from_deals: bool = False) -> tuple[str, str]:
     """'company', 'deal' or 'engagement' from the column's name, with the reason."""
     if column in ACCOUNTS and not from_deals:
         return "company", "a canonical company attribute"
+    base, _, suffix = column.rpartition("_")
+    if base in ACCOUNTS and suffix in ("raw", "currency") and not from_deals:
+        what = "text" if suffix == "raw" else "currency"
+        return "company", f"the file's own {what} of {base}, kept beside it (the card reads {base})"
     words = _words(column)
     lexicon = _lexicon()
     hit = words & lexicon["engagement"]
