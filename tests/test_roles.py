@@ -309,7 +309,7 @@ def test_build_shows_roles_warns_of_leaks_and_takes_overrides(crm, tmp_path):
     assert warnings == [
         "warning: suspected leak, left out of the ICP: contract_signed: "
         f"{decide_roles(frame, won)['contract_signed'].reason}. If it is known before a deal "
-        "closes, keep it with --role contract_signed=company"
+        "closes, keep it with --role contract_signed=company (or =deal)"
     ]
     roles = {
         r["column"]: r for r in json.loads((out / "profiles.json").read_text())["column_roles"]

@@ -488,7 +488,7 @@ def _role_overrides(options: list[str], mapping: Path | None) -> dict[str, str]:
 
 def _print_roles(roles) -> None:
     """The roles table (columns with the same role and reason share a row), then one warning
-    per suspected leak."""
+    per suspected leak icpkit found."""
     from rich.table import Table
     from rich.text import Text
 
@@ -507,9 +507,11 @@ def _print_roles(roles) -> None:
         table.add_row(role, Text(", ".join(columns)), Text(reason))
     console.print(table)
     for leak in roles.leaks:
+        if leak.overridden:  # the user said so: nothing to warn of
+            continue
         errors.print(
             f"warning: suspected leak, left out of the ICP: {leak.column}: {leak.reason}. If it "
-            f"is known before a deal closes, keep it with --role {leak.column}=company",
+            f"is known before a deal closes, keep it with --role {leak.column}=company (or =deal)",
             markup=False,
             highlight=False,
             soft_wrap=True,
