@@ -37,7 +37,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from icpkit.conditions import to_list
-from icpkit.discover.attribute_kinds import classify_columns
+from icpkit.discover.roles import classify_columns
 from icpkit.ingest import load_dir
 from icpkit.outcomes import closed_deals
 from icpkit.schema import NOT_ATTRIBUTES

@@ -254,7 +254,9 @@ def test_build_writes_the_new_analyses(demo_build, tmp_path):
     assert isinstance(segments, list)
 
 
-def test_salvirt_finds_size_and_relationship_and_keeps_deal_attributes_apart(shared_data):
+def test_salvirt_finds_size_and_keeps_the_relationship_and_deal_attributes_apart(shared_data):
+    """Client (New, Current) is the relationship, not who the company is: a qualification
+    insight (new clients win 17%), never an ICP segment or a disqualifier (see roles)."""
     from icpkit.build import build_icp
     from icpkit.ingest import load_flat
 
@@ -263,16 +265,17 @@ def test_salvirt_finds_size_and_relationship_and_keeps_deal_attributes_apart(sha
     result = build_icp(tables["accounts"], tables["deals"], source=str(source))
     significant = [s for s in result.segments.icp + result.segments.anti if s.significant]
     columns = {a.column for s in significant for a in s.atoms}
-    assert {"comp_size", "client"} <= columns
+    assert "comp_size" in columns
     big = next(
         s for s in result.segments.icp if s.significant and s.description == "Comp size: Big"
     )
     assert big.lift > 1.1
-    new_client = next(s for s in result.segments.anti if s.description == "Client: New")
-    assert new_client.significant and new_client.win_rate < 0.25
     deal_attributes = {p["column"] for p in result.qualification}
-    assert {"competitors", "source", "rfp"} & deal_attributes
+    assert {"client", "competitors", "source", "rfp"} <= deal_attributes
     assert not columns & deal_attributes
+    client = next(p for p in result.qualification if p["column"] == "client")
+    new_client = next(b for b in client["bins"] if b["label"] == "New")
+    assert new_client["significant"] and new_client["win_rate"] < 0.25
 
 
 def test_maven_shows_no_icp_beyond_the_win_rate_either(maven):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,13 +19,13 @@ import pandas as pd
 
 from icpkit import __version__
 from icpkit.discover import attribute_profiles, find_segments
-from icpkit.discover.attribute_kinds import classify_columns
 from icpkit.discover.best_worst import best_vs_worst, success_table
 from icpkit.discover.binning import AttributeBinner
 from icpkit.discover.clusters import cluster_won_accounts
 from icpkit.discover.intersection import icp_intersection
 from icpkit.discover.outcomes import customer_table, outcome_tables, profile_outcomes
 from icpkit.discover.personas import find_personas, icp_segment_per_deal, no_contacts
+from icpkit.discover.roles import ColumnRoles, decide_roles
 from icpkit.discover.segments import SegmentSearch
 from icpkit.discover.triggers import add_priority_matrix, find_triggers, no_signals
 from icpkit.errors import IcpkitError
@@ -64,6 +64,8 @@ class BuildResult:
     intersection: dict[str, Any] = field(default_factory=dict)
     tradeoffs: list[dict] = field(default_factory=list)
     clusters: dict[str, Any] | None = None
+    # What each column is (company, deal, engagement, id, constant, leak, text) and why.
+    roles: ColumnRoles = field(default_factory=ColumnRoles)
 
 
 def build_icp(
@@ -75,6 +77,7 @@ def build_icp(
     half_life_days: float | None = None,
     company_columns: Sequence[str] = (),
     deal_columns: Sequence[str] = (),
+    roles: Mapping[str, str] | None = None,
     contacts: pd.DataFrame | None = None,
     signals: pd.DataFrame | None = None,
     customers: pd.DataFrame | None = None,
@@ -84,9 +87,13 @@ def build_icp(
 ) -> BuildResult:
     """Learn, validate and describe the ICP from canonical accounts and deals.
 
-    Only company attributes enter the scorecard. Deal attributes (lead source, competitor,
-    RFP: named in ``deal_columns`` or recognised by name, and the deals table's own columns)
-    are profiled apart as qualification insights; engagement columns are left out of fit.
+    Every column first gets a role (see :func:`column_roles`). Only company attributes enter
+    the scorecard, the segment search and the profiles. Deal attributes (lead source,
+    competitor, RFP, new or existing client: recognised by name, named in ``deal_columns``, and
+    the deals table's own columns) are profiled apart as qualification insights; engagement
+    columns are left out of fit; ids, constants, free text and suspected leaks are left out.
+    ``roles`` maps a column to the role the user wants (it wins over ``company_columns`` and
+    ``deal_columns``, which name company and deal attributes).
     ``half_life_days`` weighs each deal by 0.5 ** (its age / half-life), age counted back from
     the newest decision, so the card follows a market that moved. ``contacts`` and
     ``signals`` (canonical tables, optional) add buyer personas and trigger events;
@@ -94,27 +101,16 @@ def build_icp(
     ICP is judged on.
     """
     step("Joining deals to accounts")
-    closed = closed_deals(deals)
-    labelled = closed.merge(
-        accounts, on="account_id", how="inner", validate="many_to_one", suffixes=("_deal", "")
-    )
-    won = labelled["won"].to_numpy(dtype=int)
+    labelled, won = _labelled(accounts, deals, source)
     n_won, n_lost = int(won.sum()), int(len(won) - won.sum())
-    if n_won < MIN_EACH_OUTCOME or n_lost < MIN_EACH_OUTCOME:
-        raise IcpkitError(
-            f"need at least {MIN_EACH_OUTCOME} won and {MIN_EACH_OUTCOME} lost closed deals to "
-            f"find an ICP; found {n_won} won and {n_lost} lost",
-            file=source or None,
-        )
-    kinds = classify_columns(
-        [c for c in accounts.columns if c not in NOT_ATTRIBUTES],
-        company=company_columns,
-        deal=deal_columns,
+    decided_roles = _decide_roles(
+        labelled, won, accounts, deals, company_columns, deal_columns, roles
     )
-    features = labelled[[c for c in accounts.columns if c in NOT_ATTRIBUTES or c in kinds.company]]
-    deal_features = labelled[
-        kinds.deal + [_deal_name(c, accounts) for c in deal_attribute_columns(deals)]
-    ]
+    company = set(decided_roles.of("company"))
+    if not company:
+        raise _no_company_attribute([], source)
+    features = labelled[[c for c in accounts.columns if c in NOT_ATTRIBUTES or c in company]]
+    deal_features = labelled[decided_roles.of("deal")]
 
     weight = None
     if half_life_days is not None:
@@ -123,11 +119,16 @@ def build_icp(
     step("Validating on held-out deals")
     split = split_holdout(labelled["decided_at"], won, seed=seed)
     learner = ScorecardLearner(max_attributes=max_attributes, tiers=tiers, seed=seed)
-    trial = learner.fit(
-        features.iloc[split.train],
-        won[split.train],
-        sample_weight=None if weight is None else weight[split.train],
-    )
+    try:
+        trial = learner.fit(
+            features.iloc[split.train],
+            won[split.train],
+            sample_weight=None if weight is None else weight[split.train],
+        )
+    except ValueError as error:
+        if "no usable attribute" not in str(error):
+            raise
+        raise _no_company_attribute(decided_roles.of("company"), source) from None
     validation = evaluate(trial, features.iloc[split.test], won[split.test], seed=seed)
     validation["split"] = {
         "method": split.method,
@@ -187,7 +188,9 @@ def build_icp(
     segments = find_segments(final.candidates_, won, accounts=features)
     profiles = attribute_profiles(final.candidates_, final.base_rate_)
     qualification = _qualification_insights(deal_features, won, final.base_rate_)
-    validation["attribute_kinds"] = kinds.to_json() | {"deal_table": list(deal_features.columns)}
+    validation["attribute_kinds"] = decided_roles.by_role() | {
+        "deal_table": list(deal_features.columns)
+    }
     facts = _facts(labelled, won, segments, accounts, deals)
     personas = triggers = None
     if contacts is not None:
@@ -205,6 +208,7 @@ def build_icp(
     result = BuildResult(
         card, validation, segments, profiles, facts, qualification, personas, triggers
     )
+    result.roles = decided_roles
     _beyond_win_rate(result, labelled, list(features.columns), final.candidates_, customers, seed)
     return result
 
@@ -231,6 +235,79 @@ def _beyond_win_rate(result, labelled, columns, win_candidates, customers, seed)
     won_rows = labelled[labelled["won"] == 1]
     result.clusters = cluster_won_accounts(
         won_rows, columns, churned=churned, weights=weights, seed=seed
+    )
+
+
+def column_roles(
+    accounts: pd.DataFrame,
+    deals: pd.DataFrame,
+    *,
+    roles: Mapping[str, str] | None = None,
+    company_columns: Sequence[str] = (),
+    deal_columns: Sequence[str] = (),
+    source: str = "",
+) -> ColumnRoles:
+    """The role of every account column and deal attribute, decided from the closed deals
+    before anything is learned: what :func:`build_icp` will do with each column, so that
+    `icpkit build` can show it (and warn of leaks) first. Same arguments as build_icp."""
+    labelled, won = _labelled(accounts, deals, source)
+    return _decide_roles(labelled, won, accounts, deals, company_columns, deal_columns, roles)
+
+
+def _no_company_attribute(unusable: list[str], source: str) -> IcpkitError:
+    """The columns left cannot make a card: say which and what to do."""
+    why = (
+        f"the company attributes ({', '.join(unusable)}) are blank, one value or all different, "
+        "and the other columns are"
+        if unusable
+        else "every column is"
+    )
+    return IcpkitError(
+        f"no company attribute to learn an ICP from: {why} deal attributes, engagement, ids, "
+        "constants, free text or suspected leaks (see the roles); if a column describes the "
+        "company, say so with --role COLUMN=company",
+        file=source or None,
+    )
+
+
+def _labelled(
+    accounts: pd.DataFrame, deals: pd.DataFrame, source: str
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """One row per closed deal with its account's attributes, and whether it was won."""
+    closed = closed_deals(deals)
+    labelled = closed.merge(
+        accounts, on="account_id", how="inner", validate="many_to_one", suffixes=("_deal", "")
+    )
+    won = labelled["won"].to_numpy(dtype=int)
+    n_won, n_lost = int(won.sum()), int(len(won) - won.sum())
+    if n_won < MIN_EACH_OUTCOME or n_lost < MIN_EACH_OUTCOME:
+        raise IcpkitError(
+            f"need at least {MIN_EACH_OUTCOME} won and {MIN_EACH_OUTCOME} lost closed deals to "
+            f"find an ICP; found {n_won} won and {n_lost} lost",
+            file=source or None,
+        )
+    return labelled, won
+
+
+def _decide_roles(
+    labelled: pd.DataFrame,
+    won: np.ndarray,
+    accounts: pd.DataFrame,
+    deals: pd.DataFrame,
+    company_columns: Sequence[str],
+    deal_columns: Sequence[str],
+    roles: Mapping[str, str] | None,
+) -> ColumnRoles:
+    from_deals = [_deal_name(c, accounts) for c in deal_attribute_columns(deals)]
+    named = {c: "company" for c in company_columns if c in accounts.columns}
+    named |= {c: "deal" for c in deal_columns if c in accounts.columns}
+    return decide_roles(
+        labelled[list(accounts.columns) + from_deals],
+        won,
+        decided_at=labelled["decided_at"],
+        deal=from_deals,
+        account_ids=labelled["account_id"],
+        overrides=named | dict(roles or {}),
     )
 
 
@@ -291,6 +368,7 @@ def write_outputs(result: BuildResult, out_dir: Path) -> dict[str, Path]:
             "primary_icp": result.segments.primary.to_json() if result.segments.primary else None,
             "attributes": result.profiles,
             "qualification_insights": result.qualification,
+            "column_roles": result.roles.to_json(),
             "facts": result.facts,
             "segment_search": result.segments.summary(),
             "outcome_profiles": result.outcome_profiles,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -182,6 +183,14 @@ def build(
         typer.Option(help="Deal column of sales motions (e.g. source): also one ICP per value."),
     ] = None,
     units: UnitsOption = None,
+    role: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Say what a column is, overruling icpkit's guess: `COLUMN=ROLE`, ROLE one of "
+            "company, deal, engagement, id, constant, leak, text (repeatable; a [roles] table "
+            "in --mapping does the same).",
+        ),
+    ] = None,
 ) -> None:
     """Find the ICP and anti-ICP, learn the scorecard, prove it on held-out deals and write the
     ICP document.
@@ -191,6 +200,11 @@ def build(
     - `icpkit build --from crm --out icp-out`
     - `icpkit build --accounts deals.csv --outcome Status --positive Won --out icp-out`
     - `icpkit build --from crm --half-life 180 --out icp-recent`
+    - `icpkit build --accounts leads.csv --outcome won --positive yes --role lead_no=id`
+
+    Before learning, every column gets a role, shown with its reason: only company attributes
+    enter the card; deal attributes become qualification insights; engagement, ids, constants,
+    free text and suspected leaks (known only after the outcome) are left out.
     """
     if (outcome is None) != (positive is None):
         raise IcpkitError("flat mode needs both --outcome COLUMN and --positive VALUE")
@@ -219,7 +233,7 @@ def build(
         )
     # Imported only now: the learner's libraries take seconds to load, and a mistake in the
     # input should be reported at once.
-    from icpkit.build import build_icp, write_outputs
+    from icpkit.build import build_icp, column_roles, write_outputs
     from icpkit.ingest import write_ingest
 
     if motion is not None:
@@ -227,6 +241,10 @@ def build(
 
         check_motion(result.tables["deals"], motion)
     source = str(from_dir or accounts or "")
+    roles = _role_overrides(role or [], mapping)
+    _print_roles(
+        column_roles(result.tables["accounts"], result.tables["deals"], roles=roles, source=source)
+    )
     steps = [
         "Joining deals to accounts",
         "Validating on held-out deals",
@@ -246,6 +264,7 @@ def build(
             max_attributes=max_attributes,
             tiers=parse_tiers(tiers) if tiers else None,
             half_life_days=half_life,
+            roles=roles,
             contacts=result.tables.get("contacts"),
             signals=result.tables.get("signals"),
             customers=result.tables.get("customers"),
@@ -265,6 +284,7 @@ def build(
         from icpkit.cli.report import build_motions
 
         options = {"max_attributes": max_attributes, "seed": seed, "source": source}
+        options["roles"] = roles
         tables = result.tables
         files |= build_motions(
             tables["accounts"], tables["deals"], motion, out, build_icp, write_outputs, **options
@@ -467,6 +487,51 @@ def _load(
     return ingest_module.load_tables(
         **sources, mapping=mapping, format=format, progress=progress, units=factors
     )
+
+
+def _role_overrides(options: list[str], mapping: Path | None) -> dict[str, str]:
+    """Column roles the user set: the mapping file's [roles], then --role (which wins)."""
+    from icpkit.discover.roles import check_role, parse_role_options
+
+    roles = {}
+    if mapping is not None:
+        from icpkit.ingest.generic import mapping_roles
+
+        for column, name in mapping_roles(mapping).items():
+            roles[column] = check_role(name, f"{mapping}: [roles] {column}")
+    return roles | parse_role_options(options)
+
+
+def _print_roles(roles) -> None:
+    """The roles table (columns with the same role and reason share a row), then one warning
+    per suspected leak icpkit found."""
+    from rich.table import Table
+    from rich.text import Text
+
+    from icpkit.discover.roles import ROLES
+
+    rows: dict[tuple[str, str], list[str]] = {}
+    for item in roles.columns:
+        reason = item.reason
+        if item.role in ("company", "deal", "engagement") and not item.overridden:
+            # "named like a deal attribute (rfp)" and "(rfi)" share a row; profiles.json
+            # keeps each column's own word
+            reason = re.sub(r" \([^)]*\)", "", reason)
+        rows.setdefault((item.role, reason), []).append(str(item.column))
+    table = Table("Role", "Column", "Why", title="What each column is", title_justify="left")
+    for (role, reason), columns in sorted(rows.items(), key=lambda row: ROLES.index(row[0][0])):
+        table.add_row(role, Text(", ".join(columns)), Text(reason))
+    console.print(table)
+    for leak in roles.leaks:
+        if leak.overridden:  # the user said so: nothing to warn of
+            continue
+        errors.print(
+            f"warning: suspected leak, left out of the ICP: {leak.column}: {leak.reason}. If it "
+            f"is known before a deal closes, keep it with --role {leak.column}=company (or =deal)",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
 
 
 def _progress_to(bar, task):

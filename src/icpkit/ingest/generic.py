@@ -23,6 +23,10 @@ units. It overlays any adapter's conventions (``--format salesforce --mapping m.
     won = ["Contract Signed"]
     lost = ["Disqualified", "Dead"]
 
+    [roles]                                  # read by icpkit build, not by ingest
+    lead_number = "id"                       # what a column is: company, deal, engagement,
+    "Client type" = "deal"                   # id, constant, leak or text
+
 A key whose value is text maps a column; a key whose value is a table is one of
 ``outcome_values`` (deals only), ``values`` or ``scale``. Keys under ``values`` name a source
 header or an output column.
@@ -43,6 +47,7 @@ from icpkit.ingest.canonical import Conventions, one_line
 CONVENTIONS = Conventions(name="generic")
 
 _SECTIONS = ("outcome_values", "values", "scale")
+ROLES_SECTION = "roles"  # column roles for the build; ingest itself ignores them
 
 
 def read_mapping(path: Path | str) -> dict[str, dict[str, Any]]:
@@ -59,9 +64,13 @@ def read_mapping(path: Path | str) -> dict[str, dict[str, Any]]:
     if not isinstance(data, dict):
         raise IcpkitError("a mapping file holds one section per table", file=label)
     for table, section in data.items():
+        if table == ROLES_SECTION:
+            _check_roles(section, label)
+            continue
         if table not in schema.TABLES:
             raise IcpkitError(
-                f'unknown table "{table}" (expected {", ".join(schema.TABLES)})', file=label
+                f'unknown table "{table}" (expected {", ".join(schema.TABLES)} or roles)',
+                file=label,
             )
         if not isinstance(section, dict):
             raise IcpkitError(f"[{table}] must map source columns to columns", file=label)
@@ -71,6 +80,19 @@ def read_mapping(path: Path | str) -> dict[str, dict[str, Any]]:
             elif not isinstance(value, str):
                 raise IcpkitError(f'[{table}] "{key}" must map to a column name (text)', file=label)
     return data
+
+
+def mapping_roles(path: Path | str) -> dict[str, str]:
+    """The ``[roles]`` table of a mapping file: column -> role, as written (icpkit build
+    checks the role names and the columns)."""
+    return dict(read_mapping(path).get(ROLES_SECTION, {}))
+
+
+def _check_roles(section: Any, label: str) -> None:
+    if not isinstance(section, dict) or not all(isinstance(v, str) for v in section.values()):
+        raise IcpkitError(
+            '[roles] must map columns to roles (text), e.g. lead_number = "id"', file=label
+        )
 
 
 def _parse(text: str, is_yaml: bool, label: str) -> Any:
@@ -155,6 +177,8 @@ def apply_mapping(conventions: Conventions, mapping: Mapping[str, Any]) -> Conve
     values = {t: {c: dict(m) for c, m in cols.items()} for t, cols in conventions.values.items()}
     scale = {table: dict(factors) for table, factors in conventions.scale.items()}
     for table, section in mapping.items():
+        if table == ROLES_SECTION:
+            continue
         for key, value in section.items():
             if key == "outcome_values" and isinstance(value, dict):
                 for outcome, names in value.items():

@@ -85,6 +85,7 @@ def document_content(source: BuildResult | ReportInputs) -> dict[str, Any]:
         "attribute_bars": _attribute_bars(inputs),
         "base_rate": facts["won"] / max(facts["closed_deals"], 1),
         "quality": _quality(inputs),
+        "roles": _column_roles(inputs),
         "revalidate": _revalidate(inputs),
         "facts": facts,
         "brief": False,  # True drops segments and data quality (a --motion section)
@@ -663,6 +664,36 @@ def _quality(inputs: ReportInputs) -> dict[str, Any] | None:
         "duplicates": duplicates,
         "notes": [str(n) for n in ingest.get("notes", [])],
         "cell_issues": (ingest.get("cell_issues") or {}).get("total", 0),
+    }
+
+
+def _column_roles(inputs: ReportInputs) -> dict[str, Any] | None:
+    """What was kept out of the ICP and why, from profiles.json's column roles: suspected leaks
+    one by one with their reasons, the rest as lists of columns."""
+    roles = inputs.profiles.get("column_roles")
+    if not roles:
+        return None
+    by_role: dict[str, list[str]] = {}
+    for item in roles:
+        by_role.setdefault(str(item.get("role")), []).append(str(item.get("column")))
+    groups = [
+        ("deal attributes, reported as qualification insights only", "deal"),
+        ("engagement, left out of fit", "engagement"),
+        ("identifiers", "id"),
+        ("constant (or blank)", "constant"),
+        ("free text", "text"),
+    ]
+    return {
+        "leaks": [
+            {"column": str(item.get("column")), "reason": str(item.get("reason", ""))}
+            for item in roles
+            if item.get("role") == "leak"
+        ],
+        "others": [
+            {"label": label, "columns": ", ".join(by_role[role])}
+            for label, role in groups
+            if by_role.get(role)
+        ],
     }
 
 

@@ -226,6 +226,7 @@ def _markdown_build(c: dict[str, Any], level: int) -> list[str]:
     if not c["brief"]:
         out += _markdown_segments(c, hh)
         out += _markdown_quality(c["quality"], hh)
+        out += _markdown_roles(c["roles"])
     out += ["", f"{hh} When to re-validate", "", c["revalidate"]["text"]]
     if c["revalidate"]["status"]:
         out += ["", f"**{c['revalidate']['status']}**"]
@@ -304,6 +305,21 @@ def _markdown_quality(quality: dict[str, Any] | None, hh: str) -> list[str]:
     else:
         out += ["", "No row was quarantined."]
     out += [""] + [f"- {_md(d)}" for d in quality["duplicates"] + quality["notes"]]
+    return out
+
+
+def _markdown_roles(roles: dict[str, Any] | None) -> list[str]:
+    if roles is None:
+        return []
+    out = [""]
+    if roles["leaks"]:
+        out += ["Suspected leaks, left out of the ICP (known only once the outcome is):", ""]
+        out += [f"- {_md(leak['column'])}: {_md(leak['reason'])}" for leak in roles["leaks"]]
+    else:
+        out.append("No column looks like a leak of the outcome.")
+    if roles["others"]:
+        out += ["", "Not company attributes, so not in the ICP:", ""]
+        out += [f"- {_md(g['label']).capitalize()}: {_md(g['columns'])}" for g in roles["others"]]
     return out
 
 
