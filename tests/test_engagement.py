@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 
@@ -57,3 +59,41 @@ def test_the_matrix_counts_every_deal_once():
     assert matrix["cells"]["B/medium"]["won"] == 1
     assert matrix["cells"]["D/low"]["deals"] == 1
     assert matrix["cells"]["C/high"] == {"deals": 0, "won": 0, "win_rate": None, "ci": None}
+
+
+def test_a_flat_lead_table_gets_fit_and_engagement_apart(tmp_path):
+    from typer.testing import CliRunner
+
+    from icpkit.cli import app
+    from icpkit.scorecard.io import load_scorecard
+
+    frame, won = _leads(2500, seed=3)
+    rng = np.random.default_rng(3)
+    frame["industry"] = rng.choice(["Software", "Retail", "Energy"], len(frame))
+    frame["time_on_site_minutes"] = (frame["page_views"] * 1.5 + rng.gamma(1, 2, len(frame))).round(
+        1
+    )
+    frame["won"] = np.where(won == 1, "yes", "no")
+    frame.to_csv(tmp_path / "leads.csv", index=False)
+    result = CliRunner().invoke(
+        app,
+        [
+            "build",
+            "--accounts",
+            str(tmp_path / "leads.csv"),
+            "--outcome",
+            "won",
+            "--positive",
+            "yes",
+            "--out",
+            str(tmp_path / "out"),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "Engagement, scored apart from fit" in result.output
+    fit = load_scorecard(tmp_path / "out" / "scorecard.toml")
+    engagement = load_scorecard(tmp_path / "out" / "engagement.toml")
+    assert "page_views" not in fit.columns and "time_on_site_minutes" not in fit.columns
+    assert set(engagement.columns) <= {"page_views", "time_on_site_minutes"}
+    validation = json.loads((tmp_path / "out" / "validation.json").read_text())
+    assert validation["engagement"]["held_out_auc"] > 0.6

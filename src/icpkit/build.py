@@ -38,6 +38,7 @@ from icpkit.scorecard.model import Scorecard, Tiers
 from icpkit.timing import save_timing, timing_from_dict
 from icpkit.validate import evaluate, split_holdout
 from icpkit.validate.diff import recency_report
+from icpkit.validate.engagement import engagement_model
 from icpkit.validate.holdout import held_out_calibration
 
 MIN_EACH_OUTCOME = 5
@@ -66,6 +67,8 @@ class BuildResult:
     clusters: dict[str, Any] | None = None
     # What each column is (company, deal, engagement, id, constant, leak, text) and why.
     roles: ColumnRoles = field(default_factory=ColumnRoles)
+    # The engagement score, learned apart from fit (None without engagement columns).
+    engagement: Scorecard | None = None
 
 
 def build_icp(
@@ -184,6 +187,17 @@ def build_icp(
             card, plain.fit(features, won), weight, features, half_life_days
         )
 
+    engagement = engagement_model(
+        labelled[decided_roles.of("engagement")],
+        won,
+        split.train,
+        split.test,
+        card.apply(features).tier,
+        seed=seed,
+    )
+    if engagement is not None:
+        validation["engagement"] = engagement.report
+
     step("Searching segments and the anti-ICP")
     segments = find_segments(final.candidates_, won, accounts=features)
     profiles = attribute_profiles(final.candidates_, final.base_rate_)
@@ -208,6 +222,7 @@ def build_icp(
     result = BuildResult(
         card, validation, segments, profiles, facts, qualification, personas, triggers
     )
+    result.engagement = None if engagement is None else engagement.scorecard
     result.roles = decided_roles
     _beyond_win_rate(result, labelled, list(features.columns), final.candidates_, customers, seed)
     return result
@@ -358,6 +373,9 @@ def write_outputs(result: BuildResult, out_dir: Path) -> dict[str, Path]:
         "profiles": out_dir / "profiles.json",
     }
     save_scorecard(result.scorecard, files["scorecard"])
+    if result.engagement is not None:
+        files["engagement"] = out_dir / "engagement.toml"
+        save_scorecard(result.engagement, files["engagement"])
     _write_json(files["validation"], result.validation)
     _write_json(files["segments"], result.segments.to_json())
     _write_json(

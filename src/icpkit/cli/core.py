@@ -291,6 +291,13 @@ def build(
         )
     console.print()
     console.print(built.validation["signal"]["text"])
+    engaged = built.validation.get("engagement")
+    if engaged:
+        auc = engaged["held_out_auc"]
+        console.print(
+            f"Engagement, scored apart from fit ({', '.join(engaged['attributes'])}): held-out "
+            f"AUC {'n/a' if auc is None else f'{auc:.2f}'}; fit x engagement in validation.json."
+        )
     console.print(files["icp_md"].read_text(encoding="utf-8").split("\n\n")[1], soft_wrap=True)
     console.print()
     for name, path in files.items():
