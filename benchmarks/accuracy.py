@@ -6,7 +6,8 @@ optbinning's Scorecard (binning process + logistic regression) and a naive-Bayes
 style of Odoo's predictive lead scoring (per-field win frequencies multiplied together).
 
 Data: every public set in ``../shared/data/scorecard_benchmarks/`` (telecom churn, credit,
-Lending Club, HR attrition; the ``rownames`` row number is dropped for every model), the real
+Lending Club, HR attrition; icpkit gets the ``rownames`` row number and must find it is an id,
+the peers are given the table without it), the real
 Salvirt B2B deals (company attributes only, as icpkit's card uses them), and the simulator
 (clean, and ``--messy`` exports read back through ingest). Every set is scored by stratified
 5-fold cross-validation with one fixed seed, the same folds for every model.
@@ -37,7 +38,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from icpkit.conditions import to_list
-from icpkit.discover.roles import classify_columns
+from icpkit.discover.roles import classify_columns, decide_roles
 from icpkit.ingest import load_dir
 from icpkit.outcomes import closed_deals
 from icpkit.schema import NOT_ATTRIBUTES
@@ -87,10 +88,16 @@ def salvirt_data() -> tuple[pd.DataFrame, np.ndarray]:
 
 
 def public_data(name: str) -> tuple[pd.DataFrame, np.ndarray]:
+    """The whole table, ``rownames`` included: icpkit must find that it is an id (the peers,
+    which cannot, are given the table without it; see ``without_ids``)."""
     outcome, good = PUBLIC_SETS[name]
     table = pd.read_csv(DATA / "scorecard_benchmarks" / f"{name}.csv")
     won = (table.pop(outcome) == good).to_numpy(int)
-    return table.drop(columns=["rownames"]), won
+    return table, won
+
+
+def without_ids(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.drop(columns=[c for c in ("rownames",) if c in frame.columns])
 
 
 def data_sets(accounts: int) -> dict[str, Callable[[], tuple[pd.DataFrame, np.ndarray]]]:
@@ -134,6 +141,11 @@ CARD_ROWS: list[int] = []  # attribute rows of each icpkit card fitted (a pair r
 
 
 def fit_icpkit(train: pd.DataFrame, y: np.ndarray, test: pd.DataFrame) -> np.ndarray:
+    """The learner on the columns icpkit's column roles keep: ids, constants, leaks and free
+    text out (decided on the training rows). These sets are not CRMs, so the roles' reading of
+    names (calls as engagement, say) is not applied: every other column may be learned from."""
+    roles = decide_roles(train, y)
+    train = train[[c for c in train.columns if roles[c].role not in LEFT_OUT]]
     card = ScorecardLearner(seed=SEED).fit(train, y)
     CARD_ROWS.append(len(card.attributes))
     return card.apply(test).raw_points.astype(float)
@@ -251,6 +263,9 @@ MODELS = {
 }
 
 
+LEFT_OUT = ("id", "constant", "leak", "text")
+
+
 def cross_validate(frame, y, models, folds: int) -> dict[str, list[tuple[float, float]]]:
     """Held-out AUC and seconds of every model on every fold (the same folds for all)."""
     out: dict[str, list[tuple[float, float]]] = {name: [] for name in models}
@@ -258,10 +273,11 @@ def cross_validate(frame, y, models, folds: int) -> dict[str, list[tuple[float, 
     for train, test in splitter.split(frame, y):
         for name in models:
             started = time.perf_counter()
+            table = frame if name == "icpkit" else without_ids(frame)
             score = MODELS[name](
-                frame.iloc[train].reset_index(drop=True),
+                table.iloc[train].reset_index(drop=True),
                 y[train],
-                frame.iloc[test].reset_index(drop=True),
+                table.iloc[test].reset_index(drop=True),
             )
             out[name].append((roc_auc_score(y[test], score), time.perf_counter() - started))
     return out
