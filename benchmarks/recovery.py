@@ -58,7 +58,7 @@ def one_run(size: int, seed: int) -> dict:
         for s in significant
         for a in s.atoms
     )
-    profiles = attribute_profiles(candidates, float(won.mean())) if won.any() else []
+    profiles = attribute_profiles(candidates, float(won.mean()), won) if won.any() else []
     in_profiles = {p["column"] for p in profiles if any(b["significant"] for b in p["bins"])}
     found = {
         "industry": "industry" in in_segments,

@@ -185,7 +185,7 @@ def build_icp(
 
     step("Searching segments and the anti-ICP")
     segments = find_segments(final.candidates_, won, accounts=features)
-    profiles = attribute_profiles(final.candidates_, final.base_rate_)
+    profiles = attribute_profiles(final.candidates_, final.base_rate_, won)
     qualification = _qualification_insights(deal_features, won, final.base_rate_)
     validation["attribute_kinds"] = kinds.to_json() | {"deal_table": list(deal_features.columns)}
     facts = _facts(labelled, won, segments, accounts, deals)
@@ -245,7 +245,7 @@ def _qualification_insights(deal_features: pd.DataFrame, won: np.ndarray, base: 
     :func:`~icpkit.discover.profiles.attribute_profiles`)."""
     if deal_features.shape[1] == 0:
         return []
-    return attribute_profiles(AttributeBinner().fit(deal_features, won), base)
+    return attribute_profiles(AttributeBinner().fit(deal_features, won), base, won)
 
 
 def recency_weights(decided_at: pd.Series, half_life_days: float, source: str = "") -> np.ndarray:
