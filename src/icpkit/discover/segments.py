@@ -113,6 +113,7 @@ class Segment:
             "p_value": self.p_value,
             "p_adjusted": self.p_adjusted,
             "significant": self.significant,
+            "values_hold": self.values_hold,
         }
 
 
@@ -883,7 +884,8 @@ def _primary(
     eligible: np.ndarray,
 ) -> Segment | None:
     """Grow the best significant single condition into the sharpest conjunction that still
-    holds up: each added condition must raise the win rate by a tenth, keep at least 5% of the
+    holds up: each added condition (the one that gains most wins where it applies) must
+    raise the win rate by a tenth, keep at least 5% of the
     deals (and 30), add to the others beyond chance, and the whole must stay significant
     (a single condition as corrected by :class:`SingleConditions`, deeper ones against a
     Bonferroni bar for every conjunction of their depth). Only ``eligible`` conditions are
@@ -924,7 +926,11 @@ def _primary(
         if not ok.any():
             break
         quality = table.quality(deals, wins)
-        best = int(np.flatnonzero(ok)[np.argmax(quality[ok])])
+        # A condition added is judged where it applies: the wins it gains over the segment so
+        # far (its deals times the rise in win rate), not over everyone, which would favour
+        # a condition that keeps nearly all of the segment and sharpens it little.
+        gain = quality if current is None else deals * (rate - current.win_rate)
+        best = int(np.flatnonzero(ok)[np.argmax(gain[ok])])
         chosen = (*(current.atoms if current else ()), atoms[rows[best]])
         current_mask = table.matrix[rows[best]] & current_mask
         low, high = wilson_interval(int(wins[best]), int(deals[best]))

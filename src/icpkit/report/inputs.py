@@ -75,6 +75,7 @@ def from_build(result: BuildResult, folder: Path | None = None) -> ReportInputs:
         "primary_icp": primary.to_json() if primary else None,
         "attributes": result.profiles,
         "facts": result.facts,
+        "segment_search": result.segments.summary(),
     }
     inputs = ReportInputs(
         scorecard=parse_scorecard(dump_scorecard(result.scorecard)),
