@@ -41,7 +41,8 @@ def attribute_profiles(
             if n == 0:
                 continue
             low, high = wilson_interval(k, n)
-            p_adjusted = 1.0 if adjusted is None else float(adjusted[i][j])
+            p_value = proportion_test(k, n, total_won - k, total - n)
+            p_adjusted = 1.0 if adjusted is None else max(float(adjusted[i][j]), p_value)
             bins.append(
                 {
                     "label": label,
@@ -51,7 +52,7 @@ def attribute_profiles(
                     "ci": [low, high],
                     "shrunk_win_rate": float(shrunk_rate(k, n, base_rate)),
                     "lift": (k / n) / base_rate if base_rate else None,
-                    "p_value": proportion_test(k, n, total_won - k, total - n),
+                    "p_value": p_value,
                     "p_adjusted": p_adjusted,
                     "significant": bool(p_adjusted < ALPHA),
                 }

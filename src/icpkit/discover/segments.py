@@ -599,7 +599,8 @@ class SingleConditions:
             rows = np.flatnonzero(columns == column)
             best = rows[np.argmax(score[rows])]
             out[best] = min(out[best], self.column_adjusted.get(column, 1.0))
-        return out
+        # Never surer of a condition than its own test against the rest is.
+        return np.maximum(out, self.tests.against_rest(deals, wins))
 
     def typical_alpha(self) -> float:
         """The bar a single condition's own p-value must pass in a typical column: the
