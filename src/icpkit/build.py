@@ -217,7 +217,7 @@ def _beyond_win_rate(result, labelled, columns, win_candidates, customers, seed)
     profiled = profile_outcomes(outcomes, skipped, win_candidates=win_candidates)
     result.outcome_profiles = profiled.to_json()
     result.best_vs_worst = best_vs_worst(*success_table(labelled, columns, customers))
-    combined = icp_intersection(profiled)
+    combined = icp_intersection(profiled, redundant=result.segments.redundant)
     result.tradeoffs = combined.pop("tradeoffs")
     result.intersection = combined
     weights: dict[str, float] = {}

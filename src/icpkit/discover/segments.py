@@ -1037,45 +1037,57 @@ def redundant_attributes(
         return {}
     strength = {c: -by_column[c].iv for c in by_column}
     names = sorted(by_column, key=lambda c: strength[c])[:MAX_REDUNDANCY_COLUMNS]
-    design = {c: _bin_dummies(by_column[c]) for c in names}
-    alone = {c: _added(design, y, c, [o for o in names if o != c]) for c in names}
+    # Deals that fall in the same bin of every column weighed are one binomial row: the fits
+    # see thousands of rows however many deals there are, with the same likelihood.
+    bins = np.column_stack([np.asarray(by_column[c].index) for c in names])
+    patterns, inverse = np.unique(bins, axis=0, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    deals = np.bincount(inverse).astype(float)
+    rate = np.bincount(inverse, weights=y) / deals
+    design = {c: _bin_dummies(patterns[:, i], deals) for i, c in enumerate(names)}
+    deviances: dict[frozenset, float] = {}
+
+    def deviance(columns: list[str]) -> float:
+        key = frozenset(columns)
+        if key not in deviances:
+            x = [design[c] for c in names if c in key]
+            deviances[key] = _deviance(
+                np.column_stack(x) if x else np.zeros((len(deals), 0)), rate, deals
+            )
+        return deviances[key]
+
+    def added(column: str, given: list[str]) -> float:
+        """p-value of the likelihood-ratio test of ``column``'s bins beyond ``given``'s."""
+        extra = design[column].shape[1]
+        drop = deviance(given) - deviance([*given, column])
+        return float(sps.chi2.sf(max(drop, 0.0), extra)) if extra else 1.0
+
+    alone = {c: added(c, [o for o in names if o != c]) for c in names}
     kept: list[str] = []
     redundant: dict[str, list[str]] = {}
     for column in sorted(names, key=lambda c: (alone[c], strength[c])):
-        if not kept or _added(design, y, column, kept) < ALPHA:
+        if not kept or added(column, kept) < ALPHA:
             kept.append(column)
         else:
             redundant[column] = list(kept)
     return redundant
 
 
-def _bin_dummies(cand: Candidate) -> np.ndarray:
-    """One 0/1 column per bin but the largest (the reference)."""
-    index = np.asarray(cand.index)
-    bins = np.bincount(index, minlength=len(cand.conditions))
+def _bin_dummies(index: np.ndarray, deals: np.ndarray) -> np.ndarray:
+    """One 0/1 column per bin but the one with most deals (the reference)."""
+    bins = np.bincount(index, weights=deals)
     reference = int(np.argmax(bins))
     used = [j for j in range(len(bins)) if bins[j] > 0 and j != reference]
-    return (
-        np.column_stack([index == j for j in used]).astype(float)
-        if used
-        else np.zeros((len(index), 0))
-    )
+    if not used:
+        return np.zeros((len(index), 0))
+    return np.column_stack([index == j for j in used]).astype(float)
 
 
-def _added(design: dict[str, np.ndarray], y: np.ndarray, column: str, given: list[str]) -> float:
-    """p-value of the likelihood-ratio test of ``column``'s bins beyond those of ``given``."""
-    extra = design[column]
-    if not extra.shape[1]:
-        return 1.0
-    base = np.column_stack([design[g] for g in given]) if given else np.zeros((len(y), 0))
-    drop = _deviance(base, y) - _deviance(np.column_stack([base, extra]), y)
-    return float(sps.chi2.sf(max(drop, 0.0), extra.shape[1]))
-
-
-def _deviance(x: np.ndarray, y: np.ndarray) -> float:
-    intercept, coef = fit_logistic(x, y, l2=1e-4)
+def _deviance(x: np.ndarray, rate: np.ndarray, deals: np.ndarray) -> float:
+    """-2 log-likelihood of a logistic fit to ``rate`` of ``deals`` per row (binomial rows)."""
+    intercept, coef = fit_logistic(x, rate, l2=1e-4, sample_weight=deals)
     p = np.clip(1 / (1 + np.exp(-(intercept + x @ coef))), 1e-12, 1 - 1e-12)
-    return float(-2 * np.sum(y * np.log(p) + (1 - y) * np.log(1 - p)))
+    return float(-2 * np.sum(deals * (rate * np.log(p) + (1 - rate) * np.log(1 - p))))
 
 
 # ---- power ----------------------------------------------------------------------------------
