@@ -14,12 +14,17 @@ A skeptic's two questions decide whether a segment is called significant:
   not a finding when Germany adds nothing to Software.)
 
 The segment's p-value is the larger of these tests (an intersection-union test, valid without
-further adjustment). The 5% chance of any false "significant" is shared between depths: 3% for
-single conditions, 1.5% for pairs, 0.5% for triples. For pairs and triples Holm's step-down
+further adjustment). The 5% chance of any false "significant" is shared between depths: 4% for
+single conditions, 0.75% for pairs, 0.25% for triples. For pairs and triples Holm's step-down
 correction counts every conjunction the search *could* have formed, not only the ones it looked
 at, since choosing the promising ones to look at is itself a use of the data. Single
-conditions are corrected by measuring, with shuffles of the outcome, how well the best
-condition each column could have offered does by chance (:class:`SingleConditions`).
+conditions are corrected in two steps (:class:`SingleConditions`): one omnibus test per column
+(does it matter at all?, Holm across columns), then its conditions against the best one the
+column could have offered by chance.
+
+What is quoted as the ICP or the anti-ICP is stricter than what is significant: a group of
+category values only when each value holds on its own (:func:`_values_hold`), and never an
+attribute that adds nothing beyond the others (:func:`redundant_attributes`).
 """
 
 from __future__ import annotations
@@ -766,8 +771,8 @@ def bin_weights(
     candidates: list[Candidate], accounts: pd.DataFrame | None = None
 ) -> list[np.ndarray]:
     """Per candidate, each bin's share of alpha for a weighted Holm correction of bins tested
-    against the rest (attribute profiles): as :func:`_single_weights`, counting every bin the
-    binning could have produced, plus one for its missing or catch-all bin."""
+    against the rest (profiles of a number outcome, best against worst): counting every bin
+    the binning could have produced, plus one for its missing or catch-all bin."""
     space = _search_space(candidates, accounts)
     columns = {c.column for c in candidates}
     names_per_column: dict[str, set[str]] = {}
