@@ -5,6 +5,8 @@ bin the company attributes and search segments as `icpkit build` does, and count
 
 - **planted found**: each planted attribute (industry, employees, Snowflake among the
   technologies) appearing in at least one significant ICP or anti-ICP segment;
+- **anti-ICP found**: Government, Education and small companies (employees under 100 at
+  most) each in a significant anti-ICP segment;
 - **noise reported**: each noise attribute (country, region, crm_segment_code: no effect on any
   outcome) appearing in a significant segment or a significant bin of the win-rate profile.
 
@@ -27,6 +29,7 @@ import numpy as np
 
 PLANTED = ("industry", "employees", "snowflake")
 NOISE = ("country", "region", "crm_segment_code")
+ANTI = ("Government", "Education", "small companies")  # the planted anti-ICP
 SIZES = (40, 100, 300, 1000)
 ORACLE_BAR = 0.05 / 5  # the five planted conditions, known in advance, Bonferroni-corrected
 
@@ -58,12 +61,25 @@ def one_run(size: int, seed: int) -> dict:
         for s in significant
         for a in s.atoms
     )
-    profiles = attribute_profiles(candidates, float(won.mean())) if won.any() else []
+    profiles = attribute_profiles(candidates, float(won.mean()), won) if won.any() else []
     in_profiles = {p["column"] for p in profiles if any(b["significant"] for b in p["bins"])}
     found = {
         "industry": "industry" in in_segments,
         "employees": "employees" in in_segments,
         "snowflake": snowflake,
+    }
+    anti = {
+        "Government": _anti_found(search, lambda a: "Government" in (a.condition.values or ())),
+        "Education": _anti_found(search, lambda a: "Education" in (a.condition.values or ())),
+        "small companies": _anti_found(
+            search,
+            lambda a: (
+                a.column == "employees"
+                and a.condition.min is None
+                and a.condition.less_than is not None
+                and a.condition.less_than <= 100
+            ),
+        ),
     }
     noise = {name: name in in_segments | in_profiles for name in NOISE}
     return {
@@ -71,9 +87,15 @@ def one_run(size: int, seed: int) -> dict:
         "seed": seed,
         "won": int(won.sum()),
         "found": found,
+        "anti": anti,
         "noise": noise,
         "oracle": _oracle_p_values(labelled, won),
     }
+
+
+def _anti_found(search, planted) -> bool:
+    """A significant anti-ICP segment with a condition the ``planted`` test recognises."""
+    return any(s.significant and any(planted(a) for a in s.atoms) for s in search.anti)
 
 
 def _oracle_p_values(labelled, won: np.ndarray) -> dict:
@@ -109,7 +131,9 @@ def summarise(runs: list[dict], size: int) -> dict:
     mine = [r for r in runs if r["size"] == size]
     found = np.array([[r["found"][p] for p in PLANTED] for r in mine], dtype=float)
     noise = np.array([[r["noise"][n] for n in NOISE] for r in mine], dtype=float)
+    anti = np.array([[r["anti"][a] for a in ANTI] for r in mine], dtype=float)
     return {
+        "anti": anti.mean(axis=0),
         "size": size,
         "runs": len(mine),
         "won": np.median([r["won"] for r in mine]),
@@ -156,6 +180,13 @@ def main() -> None:
             *[f"{v:.0%}" for v in s["per_noise"]],
         ]
         print("| " + " | ".join(cells) + " |")
+    print("\nThe planted anti-ICP: share of runs with a significant anti-ICP segment naming it")
+    print("(Government, Education; small companies: employees under 100 at most)\n")
+    print("| closed deals | " + " | ".join(ANTI) + " |")
+    print("|---|" + "---|" * len(ANTI))
+    for size in sizes:
+        s = summarise(runs, size)
+        print(f"| {size:,} | " + " | ".join(f"{v:.0%}" for v in s["anti"]) + " |")
     print("\nCeiling: median raw p-value of each planted condition tested alone, known in advance")
     print("(share of runs below 1e-4 in brackets)\n")
     names = list(runs[0]["oracle"])

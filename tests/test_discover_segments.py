@@ -73,7 +73,9 @@ def test_a_planted_pair_is_found_and_a_noise_condition_never_rides_along():
     significant = [s for s in search.icp + search.anti if s.significant]
     pair = [s for s in search.icp if s.significant and _columns(s) == {"cloud", "segment"}]
     assert pair and pair[0].win_rate == pytest.approx(won[inside].mean())
-    assert all("territory" not in _columns(s) for s in significant)
+    # Territory alone may pass its column's test by chance (at most alpha of the time, and on
+    # this seed it does, p = 0.039 at Holm's last step); joined to the pair it never adds.
+    assert all("territory" not in _columns(s) for s in significant if len(s.atoms) > 1)
     assert search.primary is not None and _columns(search.primary) == {"cloud", "segment"}
 
 
@@ -93,7 +95,9 @@ def test_the_search_finds_the_numeric_range_that_wins():
 
 
 @pytest.mark.parametrize("seed", [3, 4, 5])
-def test_pure_noise_gives_no_significant_segment(seed):
+def test_pure_noise_gives_no_significant_conjunction(seed):
+    """Pure noise: no pair or triple is called, and a single condition only when its column
+    passes by chance (at most alpha of tables: see the false-positive-rate test below)."""
     rng = np.random.default_rng(seed)
     n = 1500
     frame = pd.DataFrame(
@@ -102,10 +106,11 @@ def test_pure_noise_gives_no_significant_segment(seed):
     )
     won = (rng.random(n) < 0.25).astype(int)
     search = _search(frame, won)
-    assert not [s for s in search.icp + search.anti if s.significant]
-    assert search.primary is None
+    significant = [s for s in search.icp + search.anti if s.significant]
+    assert not [s for s in significant if len(s.atoms) > 1]
+    passed = {c for c, test in search.columns.items() if test["p_adjusted"] < 0.05}
+    assert {a.column for s in significant for a in s.atoms} <= passed
     summary = search.summary()
-    assert summary["significant_icp"] == summary["significant_anti"] == 0
     assert sum(summary["looked_at"].values()) == search.tried
     assert summary["could_form"]["3"] >= summary["looked_at"]["3"]
 
@@ -138,12 +143,14 @@ def test_demo_segments_recover_the_planted_profile(demo_build, demo_crm):
         s for s in search.icp if s.significant and any("Snowflake" in a.label for a in s.atoms)
     ]
     assert snowflake and snowflake[0].lift > 1.5
-    education = [
+    # The planted anti-ICP industries, Government (5 of 80 won) and Education (4 of 143), each
+    # lose beyond chance on their own and are quoted together.
+    government = [
         s
         for s in search.anti
-        if s.significant and any(a.condition.values == ("Education",) for a in s.atoms)
+        if s.significant and any(a.condition.values == ("Education", "Government") for a in s.atoms)
     ]
-    assert education and education[0].win_rate < 0.08
+    assert government and (government[0].won, government[0].accounts) == (9, 223)
     for s in significant:
         assert s.ci[0] <= s.win_rate <= s.ci[1]
         assert s.p_adjusted >= s.p_value
@@ -192,14 +199,54 @@ def test_numeric_bins_are_runs_of_prebins_drawn_without_the_outcome():
     assert len(np.unique(cands[0].levels)) == 12  # 600 deals: one pre-bin per 50
 
 
-def test_holm_over_families_of_one_is_weighted_holm():
-    from icpkit.discover.segments import _holm_over_families
-    from icpkit.stats import weighted_holm
+def test_column_tests_call_noise_no_more_often_than_alpha():
+    """The omnibus test per column, measured: 400 outcomes that follow nothing on one table
+    of 300 deals with numbers, categories of 3 to 14 values, a yes/no column and technologies.
+    Holm across the columns keeps the chance that any column passes at the single
+    conditions' alpha (4%); 400 tables measure it to about +-1%."""
+    from icpkit.discover.segments import SingleConditions, _search_space, _TestCache
 
-    p = np.array([0.001, 0.04, 0.01, 0.3, 0.02])
-    weight = np.array([0.1, 0.3, 0.2, 0.2, 0.2])
-    family = np.arange(5)
-    assert _holm_over_families(p, family, weight) == pytest.approx(weighted_holm(p, weight))
-    # A family's weaker member is adjusted at its own p-value, never below its family's best.
-    two = _holm_over_families(np.array([0.001, 0.004]), np.array([0, 0]), np.array([0.5]))
-    assert two[0] == pytest.approx(0.002) and two[1] == pytest.approx(0.008)
+    rng = np.random.default_rng(7)
+    n = 300
+    frame = pd.DataFrame(
+        {
+            "employees": rng.lognormal(4, 1.5, n).round(),
+            "revenue": rng.lognormal(15, 1, n),
+            "country": rng.choice([f"C{i}" for i in range(14)], n),
+            "industry": rng.choice([f"I{i}" for i in range(9)], n),
+            "tier": rng.choice(["gold", "silver", "bronze"], n),
+            "public": rng.choice(["yes", "no"], n),
+            "technologies": [
+                list(rng.choice(list("ABCDEFGH"), 3, replace=False)) for _ in range(n)
+            ],
+        }
+    )
+    candidates = AttributeBinner().fit(frame, (rng.random(n) < 0.25).astype(int))
+    space = _search_space(candidates, frame)
+    passed = 0
+    for _ in range(400):
+        won = (rng.random(n) < 0.25).astype(int)
+        singles = SingleConditions(candidates, won, space, _TestCache(n, int(won.sum())))
+        passed += bool(singles.selected)
+    assert passed / 400 <= 0.06
+    assert passed > 0  # not a test that never rejects
+
+
+def test_a_column_that_adds_nothing_beyond_another_is_named_redundant():
+    """Revenue that is mostly company size carries the same signal as employees, which
+    decides: revenue adds nothing once employees is known, employees still adds beyond
+    revenue, so employees is kept and revenue is named redundant."""
+    from icpkit.discover.segments import redundant_attributes
+
+    rng = np.random.default_rng(8)
+    n = 3000
+    employees = np.exp(rng.uniform(np.log(5), np.log(5000), n)).round()
+    revenue = employees * np.exp(rng.normal(11, 0.8, n))
+    won = (rng.random(n) < np.where(employees >= 200, 0.4, 0.15)).astype(int)
+    frame = pd.DataFrame({"employees": employees, "annual_revenue": revenue})
+    candidates = AttributeBinner().fit(frame, won)
+    assert redundant_attributes(candidates, won, ["employees", "annual_revenue"]) == {
+        "annual_revenue": ["employees"]
+    }
+    primary = _search(frame, won).primary
+    assert primary is not None and _columns(primary) == {"employees"}

@@ -42,10 +42,18 @@ def test_paragraph_names_the_planted_icp_in_plain_words(demo_build, demo_content
     assert text.startswith("Our ideal customers are ")
     # Planted: Software and Financial Services, 200-2,000 employees, Snowflake users; anti-ICP
     # under 20 employees and Education or Government; country and region are noise.
-    assert "Financial Services, Software" in text
+    # Only the industries that each win beyond chance: not Transportation & Logistics (26%
+    # against 23% overall); employees, not revenue, which adds nothing beyond employees.
+    assert text.startswith(
+        "Our ideal customers are Financial Services or Software companies with 200+ employees."
+    )
+    assert "Transportation" not in text and "revenue" not in text
     assert "companies that use Snowflake won 45% of 408 deals" in text
-    assert "Stay away from Education companies" in text
-    assert re.search(r"companies with under \d\d employees", text)
+    assert (
+        "Stay away from companies with under 22 employees, Education or Government companies"
+        in text
+    )
+    assert "they won 4% of 552 deals, 4% of 223 deals" in text
     assert "Where they are located makes no reliable difference." in text
     # Every number is the build's: the primary segment's counts and the held-out lift.
     primary = demo_build.segments.primary
@@ -69,7 +77,9 @@ def test_profile_table_fills_what_the_data_holds_and_asks_for_the_rest(demo_cont
         "Existing pain proof",
     ]
     assert rows["Firmographic"]["status"] == "data"
-    assert "Financial Services, Software" in rows["Firmographic"]["profile"]
+    assert rows["Firmographic"]["profile"].startswith(
+        "Financial Services or Software companies with 200+ employees"
+    )
     assert rows["Technographic"]["status"] == "data"
     assert rows["Technographic"]["profile"].startswith("Wins more with Snowflake (45% of 408")
     # The demo build passes no contacts or signals to the pipeline: those rows ask for them.
@@ -82,13 +92,52 @@ def test_profile_table_fills_what_the_data_holds_and_asks_for_the_rest(demo_cont
 
 def test_anti_icp_and_scorecard_show_the_counts_behind_every_rule(demo_content):
     anti = {r["who"]: r for r in demo_content["anti"]}
-    assert anti["Industry: Education"]["evidence"] == "won 4 of 143 (3%, 95% CI 1%-7%)"
-    assert anti["Industry: Education"]["action"] == "disqualify"
-    assert anti["Employees: under 22"]["evidence"].startswith("won 21 of 552 (4%")
+    # The planted anti-ICP industries, Government with 5 of 80 won among them.
+    government = anti["Education or Government companies"]
+    assert government["evidence"] == "won 9 of 223 (4%, 95% CI 2%-7%)"
+    assert government["action"] == "deprioritise (the scorecard disqualifies Education)"
+    assert anti["Companies with under 22 employees"]["evidence"].startswith("won 21 of 552 (4%")
+    assert anti["Companies with under 22 employees"]["action"] == "disqualify"
+    # Every hard rule of the scorecard is on the page, whether or not a segment names it.
+    rules = {r["who"] for r in demo_content["anti"] if r["evidence"].endswith("scorecard")}
+    assert all(r["action"] == "disqualify" for r in demo_content["anti"] if r["who"] in rules)
     snowflake = next(r for r in demo_content["scorecard"] if r["bin"] == "uses Snowflake")
     assert (snowflake["points"], snowflake["accounts"], snowflake["won"]) == ("+9", "408", "184")
     assert (snowflake["win_rate"], snowflake["ci"]) == ("45%", "40%-50%")
     assert demo_content["scorecard_warning"] is None
+
+
+def test_the_page_reads_one_verdict(demo_build):
+    """The paragraph's "stay away from" is the anti-ICP table's first rows; every segment
+    they quote is significant in segments.json; a headline without a company attribute never
+    sits above "no kind of company wins more often than chance"."""
+    from icpkit.report.inputs import from_build
+    from icpkit.report.paragraph import inline, join_words
+
+    inputs = from_build(demo_build)
+    content = document_content(inputs)
+    stay_away = content["paragraph"].split("Stay away from ")[1].split(": they won")[0]
+    named = [inline(r["who"]) for r in content["anti"][:3]]
+    assert stay_away == join_words(named, "and")
+    quoted = [s for s in inputs.segments if s["kind"] == "anti" and s["significant"]]
+    for row in content["anti"][:3]:
+        assert any(
+            row["evidence"].startswith(f"won {s['won']:,} of {s['accounts']:,}") for s in quoted
+        )
+    primary = demo_build.segments.primary
+    assert not {a.column for a in primary.atoms} & set(demo_build.segments.redundant)
+
+    snowflake = next(
+        s for s in inputs.segments if s["significant"] and "Snowflake" in s["description"]
+    )
+    inputs.profiles["primary_icp"] = snowflake
+    firmographic = document_content(inputs)["dimensions"][0]
+    assert firmographic["status"] == "data"
+    assert firmographic["profile"].startswith("Financial Services or Software companies won")
+    inputs.validation["signal"] = {"reliable": False, "text": ""}
+    unreliable = document_content(inputs)
+    assert unreliable["paragraph"].startswith("No reliable ICP signal yet")
+    assert "did not hold up on deals it never saw" in unreliable["dimensions"][0]["profile"]
 
 
 def test_validation_gains_and_funnel_come_from_held_out_deals(demo_build, demo_content):

@@ -200,7 +200,7 @@ def build_icp(
 
     step("Searching segments and the anti-ICP")
     segments = find_segments(final.candidates_, won, accounts=features)
-    profiles = attribute_profiles(final.candidates_, final.base_rate_)
+    profiles = attribute_profiles(final.candidates_, final.base_rate_, won)
     qualification = _qualification_insights(deal_features, won, final.base_rate_)
     validation["attribute_kinds"] = decided_roles.by_role() | {
         "deal_table": list(deal_features.columns)
@@ -236,7 +236,7 @@ def _beyond_win_rate(result, labelled, columns, win_candidates, customers, seed)
     profiled = profile_outcomes(outcomes, skipped, win_candidates=win_candidates)
     result.outcome_profiles = profiled.to_json()
     result.best_vs_worst = best_vs_worst(*success_table(labelled, columns, customers))
-    combined = icp_intersection(profiled)
+    combined = icp_intersection(profiled, redundant=result.segments.redundant)
     result.tradeoffs = combined.pop("tradeoffs")
     result.intersection = combined
     weights: dict[str, float] = {}
@@ -337,7 +337,7 @@ def _qualification_insights(deal_features: pd.DataFrame, won: np.ndarray, base: 
     :func:`~icpkit.discover.profiles.attribute_profiles`)."""
     if deal_features.shape[1] == 0:
         return []
-    return attribute_profiles(AttributeBinner().fit(deal_features, won), base)
+    return attribute_profiles(AttributeBinner().fit(deal_features, won), base, won)
 
 
 def recency_weights(decided_at: pd.Series, half_life_days: float, source: str = "") -> np.ndarray:

@@ -21,6 +21,8 @@ attributes, measured on every outcome at once.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import numpy as np
 
 from icpkit.discover.outcomes import ALPHA, Finding, OutcomeProfiles, condition_json
@@ -43,9 +45,11 @@ WORDS = {
 }
 
 
-def icp_intersection(profiles: OutcomeProfiles) -> dict:
+def icp_intersection(profiles: OutcomeProfiles, redundant: Collection[str] = ()) -> dict:
     """ICP conditions, trade-offs, anti-ICP candidates and the intersection segment, as plain
-    data (see the module docstring)."""
+    data (see the module docstring). Columns in ``redundant`` (those that add nothing beyond
+    the others, :func:`icpkit.discover.segments.redundant_attributes`) stay in the lists but
+    are not used for the intersection, as the headline ICP does not use them."""
     conditions = _distinct(profiles.findings)
     verdicts = _cross_check(conditions, profiles)
     icp, anti, tradeoffs, value_only = [], [], [], []
@@ -65,7 +69,7 @@ def icp_intersection(profiles: OutcomeProfiles) -> dict:
     tradeoffs.sort(key=lambda r: -(len(r["better_on"]) + len(r["worse_on"])))
     return {
         "outcomes": [o.name for o in profiles.outcomes],
-        "intersection": _intersection(conditions, icp, profiles),
+        "intersection": _intersection(conditions, icp, profiles, set(redundant)),
         "icp": _per_attribute(icp),
         "anti_icp": _per_attribute(anti),
         "tradeoffs": tradeoffs,
@@ -189,7 +193,7 @@ def _counts(record: dict) -> dict:
 
 
 def _intersection(
-    conditions: list[Finding], icp: list[dict], profiles: OutcomeProfiles
+    conditions: list[Finding], icp: list[dict], profiles: OutcomeProfiles, redundant: set[str]
 ) -> dict | None:
     """The strongest ICP conditions that win, on different attributes, taken together while
     the group keeps enough closed deals, measured on every outcome against everyone else."""
@@ -204,7 +208,7 @@ def _intersection(
         if "win" not in record["better_on"]:
             continue  # the ICP must win
         finding = by_description[record["description"]]
-        if any(f.attribute == finding.attribute for f in chosen):
+        if finding.column in redundant or any(f.attribute == finding.attribute for f in chosen):
             continue
         narrower = inside & win.mask(finding.column, finding.kind, finding.condition)
         if narrower.sum() < floor:

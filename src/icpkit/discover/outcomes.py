@@ -16,8 +16,11 @@ measured on the rows that carry it:
 Every attribute is binned against each outcome on its own (a size band that wins need not be
 the one that stays), every rate comes with a Wilson interval and a rate shrunk toward the
 overall rate, every median with the exact order-statistic interval, and each bin is tested
-against the rest with a weighted Holm correction over every bin the binning could have
-produced for that outcome (the bins were placed by looking at it).
+against the rest: a yes/no outcome (win, retention, expansion) as the segment search tests a
+condition (one test per column, then its bins: see
+:class:`icpkit.discover.segments.SingleConditions`), a number with a weighted Holm correction
+over every bin the binning could have produced for that outcome (the bins were placed by
+looking at it).
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from scipy import stats as sps
 
 from icpkit.conditions import Condition, matches, read_column
 from icpkit.discover.binning import AttributeBinner, Candidate
-from icpkit.discover.segments import bin_weights
+from icpkit.discover.segments import bin_verdicts, bin_weights
 from icpkit.stats import proportion_test, shrunk_rate, weighted_holm, wilson_interval
 
 ALPHA = 0.05
@@ -511,6 +514,14 @@ def _profile(outcome: Outcome, candidates: list[Candidate]) -> tuple[list[dict],
     p_values = np.array([entry["p_value"] for _, _, entry in rows])
     findings = []
     adjusted = weighted_holm(p_values, np.array(weights)) if rows else []
+    if rows and outcome.kind == "rate":
+        # A yes/no outcome is corrected as the segment search corrects a condition (one test
+        # per column, then its bins), so the win profile reads as segments.json does.
+        verdicts = bin_verdicts(candidates, outcome.values.astype(int))
+        position = {id(cand): i for i, cand in enumerate(candidates)}
+        adjusted = [
+            max(float(verdicts[position[id(cand)]][j]), entry["p_value"]) for cand, j, entry in rows
+        ]
     for (cand, j, entry), p in zip(rows, adjusted, strict=True):
         entry["p_adjusted"] = float(p)
         entry["significant"] = bool(p < ALPHA and entry["direction"] != "same")

@@ -1,32 +1,38 @@
 """Win rate per attribute bin, with an interval, a rate shrunk toward the base rate, and a
-test against the rest corrected for every bin the binning could have produced (weighted Holm,
-see :func:`icpkit.discover.segments.bin_weights`): the bins were placed by looking at the
-outcome, so counting only the bins shown would flatter them."""
+test against the rest corrected exactly as the segment search corrects a single condition
+(see :class:`icpkit.discover.segments.SingleConditions`): one test per column of whether it
+matters at all, Holm across columns, then each bin against what the best condition of its
+column could do by chance. A bin in profiles.json and the same condition in segments.json
+carry the same verdict."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from icpkit.discover.binning import Candidate
-from icpkit.discover.segments import bin_weights
-from icpkit.stats import proportion_test, shrunk_rate, weighted_holm, wilson_interval
+from icpkit.discover.segments import bin_verdicts
+from icpkit.stats import proportion_test, shrunk_rate, wilson_interval
 
 ALPHA = 0.05
 
 
-def attribute_profiles(candidates: list[Candidate], base_rate: float) -> list[dict]:
+def attribute_profiles(
+    candidates: list[Candidate], base_rate: float, won: np.ndarray | None = None
+) -> list[dict]:
     """One entry per attribute, strongest first, each bin with its counts and rates.
 
     Each bin has ``accounts`` (closed deals in it), ``won``, ``win_rate`` with its 95% Wilson
     ``ci``, ``shrunk_win_rate`` (pulled toward ``base_rate`` as if 10 more deals at the base
     rate: a bin of 3 wins in 3 deals does not read 100%), ``lift``, and ``p_value``,
     ``p_adjusted`` and ``significant`` for its win rate against the rest of the deals.
+    ``won`` (1/0 per row the candidates were binned on) is needed for the correction; without
+    it every bin reads not significant.
     """
+    adjusted = bin_verdicts(candidates, won) if won is not None else None
     profiles = []
-    weights = []
-    for cand, bin_weight in sorted(
-        zip(candidates, bin_weights(candidates), strict=True), key=lambda c: -c[0].iv
-    ):
+    order = sorted(range(len(candidates)), key=lambda i: -candidates[i].iv)
+    for i in order:
+        cand = candidates[i]
         total = int(cand.counts.sum())
         total_won = int(cand.wins.sum())
         bins = []
@@ -35,7 +41,8 @@ def attribute_profiles(candidates: list[Candidate], base_rate: float) -> list[di
             if n == 0:
                 continue
             low, high = wilson_interval(k, n)
-            weights.append(bin_weight[j])
+            p_value = proportion_test(k, n, total_won - k, total - n)
+            p_adjusted = 1.0 if adjusted is None else max(float(adjusted[i][j]), p_value)
             bins.append(
                 {
                     "label": label,
@@ -45,7 +52,9 @@ def attribute_profiles(candidates: list[Candidate], base_rate: float) -> list[di
                     "ci": [low, high],
                     "shrunk_win_rate": float(shrunk_rate(k, n, base_rate)),
                     "lift": (k / n) / base_rate if base_rate else None,
-                    "p_value": proportion_test(k, n, total_won - k, total - n),
+                    "p_value": p_value,
+                    "p_adjusted": p_adjusted,
+                    "significant": bool(p_adjusted < ALPHA),
                 }
             )
         profiles.append(
@@ -58,15 +67,7 @@ def attribute_profiles(candidates: list[Candidate], base_rate: float) -> list[di
                 "bins": bins,
             }
         )
-    _correct([b for p in profiles for b in p["bins"]], np.array(weights))
     return profiles
-
-
-def _correct(bins: list[dict], weights: np.ndarray) -> None:
-    adjusted = weighted_holm(np.array([b["p_value"] for b in bins]), weights)
-    for b, p in zip(bins, adjusted, strict=True):
-        b["p_adjusted"] = float(p)
-        b["significant"] = bool(p < ALPHA)
 
 
 def _strength(iv: float) -> str:

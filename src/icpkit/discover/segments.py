@@ -14,12 +14,17 @@ A skeptic's two questions decide whether a segment is called significant:
   not a finding when Germany adds nothing to Software.)
 
 The segment's p-value is the larger of these tests (an intersection-union test, valid without
-further adjustment). The 5% chance of any false "significant" is shared between depths: 3% for
-single conditions, 1.5% for pairs, 0.5% for triples. For pairs and triples Holm's step-down
+further adjustment). The 5% chance of any false "significant" is shared between depths: 4% for
+single conditions, 0.75% for pairs, 0.25% for triples. For pairs and triples Holm's step-down
 correction counts every conjunction the search *could* have formed, not only the ones it looked
 at, since choosing the promising ones to look at is itself a use of the data. Single
-conditions are corrected by measuring, with shuffles of the outcome, how well the best
-condition each column could have offered does by chance (:class:`SingleConditions`).
+conditions are corrected in two steps (:class:`SingleConditions`): one omnibus test per column
+(does it matter at all?, Holm across columns), then its conditions against the best one the
+column could have offered by chance.
+
+What is quoted as the ICP or the anti-ICP is stricter than what is significant: a group of
+category values only when each value holds on its own (:func:`_values_hold`), and never an
+attribute that adds nothing beyond the others (:func:`redundant_attributes`).
 """
 
 from __future__ import annotations
@@ -35,15 +40,16 @@ from scipy.special import gammaln
 
 from icpkit.conditions import Condition, describe_range
 from icpkit.discover.binning import PREBINS, Candidate
-from icpkit.stats import wilson_interval
+from icpkit.stats import fit_logistic, holm_adjust, wilson_interval
 
 ALPHA = 0.05
-ALPHA_BY_DEPTH = {1: 0.03, 2: 0.015, 3: 0.005}
+ALPHA_BY_DEPTH = {1: 0.04, 2: 0.0075, 3: 0.0025}
 MAX_PAIR_ATOMS = 60  # the strongest conditions alone are paired with each other
 BEAM_WIDTH = 30  # pairs of each kind extended to triples
 SAME_SEGMENT_OVERLAP = 0.9  # a shortlisted segment this alike to a better one is left out
 DETECTABLE_SHARES = (0.1, 0.25, 0.5)
 PERMUTATIONS = 2000  # shuffles of the outcome that measure each attribute's multiplicity
+MAX_REDUNDANCY_COLUMNS = 8  # the strongest columns weighed for what each adds to the others
 
 
 @dataclass(frozen=True)
@@ -87,6 +93,9 @@ class Segment:
     p_value: float
     p_adjusted: float = 1.0
     significant: bool = False
+    # Every group of values in it is made of values that each differ the same way beyond
+    # chance (see _values_hold): only such segments are quoted as the ICP or the anti-ICP.
+    values_hold: bool = True
 
     @property
     def description(self) -> str:
@@ -109,6 +118,7 @@ class Segment:
             "p_value": self.p_value,
             "p_adjusted": self.p_adjusted,
             "significant": self.significant,
+            "values_hold": self.values_hold,
         }
 
 
@@ -127,6 +137,10 @@ class SegmentSearch:
     # The smallest effect the data could have shown: see minimum_detectable_effect().
     detectable: list[dict] = field(default_factory=list)
     evaluated: list[Segment] = field(default_factory=list)  # all, when asked (keep_all)
+    # Per column, its omnibus test (does it matter at all?) before and after Holm.
+    columns: dict[str, dict] = field(default_factory=dict)
+    # Columns that add nothing beyond the others: see redundant_attributes().
+    redundant: dict[str, list[str]] = field(default_factory=dict)
 
     def to_json(self) -> list[dict]:
         return [s.to_json() for s in [*self.icp, *self.anti]]
@@ -140,6 +154,8 @@ class SegmentSearch:
             "significant_icp": sum(s.significant for s in self.icp),
             "significant_anti": sum(s.significant for s in self.anti),
             "minimum_detectable_effect": self.detectable,
+            "columns": self.columns,
+            "redundant_attributes": self.redundant,
         }
 
 
@@ -160,23 +176,31 @@ def find_segments(
     """
     y = np.asarray(won, dtype=int)
     n, base = len(y), float(y.mean())
+    space = _search_space(candidates, accounts)
+    tests = _TestCache(n, int(y.sum()))
+    singles = SingleConditions(candidates, y, space, tests)
     atoms = _atoms(candidates, n, accounts)
+    atoms = _unique(atoms + _significant_values_together(atoms, singles, y))
     table = _Counts(atoms, y)
-    found = _Found(table)
+    single_adjusted = singles.adjust(atoms, table.deals, table.wins)
+    holds = _values_hold(atoms, single_adjusted, table)
+    found = _Found(table, tests)
     found.add_singles()
     strongest = table.strongest(MAX_PAIR_ATOMS)
     found.add_pairs(strongest)
     found.add_triples(strongest)
-    space = _search_space(candidates, accounts)
     could_form = _conjunctions_possible(atoms, space)
-    singles = SingleConditions(table, candidates, space, found.tests)
-    found.correct(could_form, singles)
+    found.correct(could_form, single_adjusted)
     segments = found.segments()
+    for s in segments:
+        s.values_hold = all(holds[id(a)] for a in s.atoms)
     by_key = {tuple(sorted(id(a) for a in s.atoms)): s for s in segments}
     useful = [s for s in segments if _adds_to_parts(s, by_key)]
     icp = _shortlist([s for s in useful if s.kind == "icp"], top)
     anti = _shortlist([s for s in useful if s.kind == "anti"], top)
-    primary = _primary(atoms, table, could_form, singles)
+    redundant = redundant_attributes(candidates, y, singles.selected)
+    eligible = [holds[id(a)] and a.column not in redundant for a in atoms]
+    primary = _primary(atoms, table, could_form, single_adjusted, np.array(eligible, dtype=bool))
     return SegmentSearch(
         icp,
         anti,
@@ -187,6 +211,11 @@ def find_segments(
         could_form=could_form,
         detectable=minimum_detectable_effect(n, base, singles.typical_alpha()),
         evaluated=segments if keep_all else [],
+        columns={
+            c: {"p_value": singles.column_p.get(c, 1.0), "p_adjusted": singles.column_adjusted[c]}
+            for c in singles.columns
+        },
+        redundant=redundant,
     )
 
 
@@ -233,7 +262,7 @@ class _Counts:
 class _Found:
     """Every conjunction looked at: its atoms, counts and the p-value of the skeptic's tests."""
 
-    def __init__(self, table: _Counts) -> None:
+    def __init__(self, table: _Counts, tests: _TestCache) -> None:
         self.table = table
         self.keys: list[tuple[int, ...]] = []
         self.deals: list[np.ndarray] = []
@@ -241,7 +270,7 @@ class _Found:
         self.p_values: list[np.ndarray] = []
         self.depths: list[np.ndarray] = []
         self.looked_at: dict[int, int] = {1: 0, 2: 0, 3: 0}
-        self.tests = _TestCache(table.n, table.k)
+        self.tests = tests
 
     def _add(self, keys, deals, wins, p) -> None:
         depth = len(keys[0]) if keys else 1
@@ -336,7 +365,7 @@ class _Found:
         ]
         self._add(keys, deals3, wins3, p)
 
-    def correct(self, could_form: dict[int, int], singles: SingleConditions) -> None:
+    def correct(self, could_form: dict[int, int], single_adjusted: np.ndarray) -> None:
         p = np.concatenate(self.p_values) if self.p_values else np.zeros(0)
         depth = np.concatenate(self.depths) if self.depths else np.zeros(0, int)
         self.p = p
@@ -345,11 +374,11 @@ class _Found:
             rows = np.flatnonzero(depth == d)
             if not len(rows):
                 continue
-            if d == 1:
+            if d == 1:  # already on the ALPHA scale (SingleConditions.adjust)
                 atom = np.array([self.keys[r][0] for r in rows], dtype=int)
-                adjusted = singles.adjusted[atom]
-            else:
-                adjusted = holm_with_unseen(p[rows], max(could_form[d], len(rows)))
+                self.p_adjusted[rows] = single_adjusted[atom]
+                continue
+            adjusted = holm_with_unseen(p[rows], max(could_form[d], len(rows)))
             # Scaled so that "significant" always reads p_adjusted < 5%.
             self.p_adjusted[rows] = np.minimum(adjusted * ALPHA / alpha, 1.0)
 
@@ -481,113 +510,191 @@ def _conjunctions_possible(
 
 
 class SingleConditions:
-    """The correction of single conditions, which the search tries most of.
+    """The correction of single conditions, which the search tries most of: one test per
+    column, then the conditions of the columns that pass.
 
-    The hypotheses come in families: per column, its ranges (a number), or its single values
-    and its groups of values (a category, half of the column's share each), or its
-    technologies (a list). Within a family the correction is measured, not bounded: the
-    outcome is shuffled ``PERMUTATIONS`` times (a multivariate hypergeometric draw of the wins
-    over the column's levels is exactly such a shuffle, and costs nothing per deal), and each
-    time the best condition the family could have offered is scored; a condition's
-    within-family p-value is the share of shuffles whose best did as well (the max-statistic
-    permutation test of Westfall and Young). Neighbouring ranges of a number overlap and rise
-    and fall together, so this asks far less of a real effect than counting each range as a
-    separate chance, and it is exact whatever the binning chose: the shuffles score every run
-    of the pre-bins (the bins are runs of them) and every group of values (the best group is
-    among the values sorted by win rate, first ones together: Breiman et al. 1984). Where no
-    shuffle did as well, an analytic bound takes over from the shuffles' resolution of
-    1 / (``PERMUTATIONS`` + 1). Technologies, yes/no columns that overlap little, are
-    Bonferroni-corrected within the list.
+    1. **Does the column matter at all?** One omnibus test per column of its finest levels,
+       drawn without the outcome (a number's pre-bins, a category's values, blanks as a level
+       of their own), against won/lost: the score test of a random effect per level, whose
+       statistic is the sum over levels of (wins - wins expected at the base rate)^2, its
+       p-value read from ``PERMUTATIONS`` shuffles of the outcome (a multivariate
+       hypergeometric draw of the wins over the levels is exactly such a shuffle). It weighs a
+       level by its deals, so a column whose large values differ is found with far less data
+       than a test that pays a degree of freedom for every rare value. Technologies are one
+       column: the smallest of their own tests times their number (Bonferroni). Holm's
+       step-down across the columns (single conditions' share of alpha, ``ALPHA_BY_DEPTH[1]``)
+       keeps the chance that any column of noise passes below it, however many columns
+       there are.
+    2. **Which of its conditions?** Within the R columns that pass (of m), a condition is
+       called when it beats what the best condition of its column could do by chance: the
+       max-statistic permutation test of Westfall and Young over every run of the pre-bins
+       (a number) or every single value and, apart, every group of values (a category, half
+       the level each), each scored by Pearson's chi-square of its 2x2 table, at level alpha
+       x R / m (Benjamini and Bogomolov 2014: selected families tested at the share of
+       families selected, so the error averaged over the selected columns stays below alpha).
 
-    Across families, Holm's weighted step-down gives each column an equal share of the
-    single-condition alpha, so a country column with forty values does not dilute the test of
-    employees. The score is Pearson's chi-square of the 2x2 table of the condition against the
-    rest. ``adjusted`` holds each atom's p-value after both corrections, scaled so that
-    significant always reads below ``ALPHA``.
+    ``adjust`` gives each condition one number, significant below ``ALPHA``: the larger of its
+    column's Holm-adjusted p-value and its own within-column p-value scaled by m / R, both
+    scaled from the single conditions' share of alpha to ALPHA. The column's clearest
+    condition (largest chi-square among those asked about) carries the column's verdict: a
+    column that matters differs somewhere, and that is where (one omnibus test per column,
+    then a description of where it differs).
     """
 
     def __init__(
         self,
-        table: _Counts,
         candidates: list[Candidate],
+        won: np.ndarray,
         space: dict[str, int],
         tests: _TestCache,
     ) -> None:
-        """``table``: the atoms and their counts; ``space``: :func:`_search_space`;
-        ``tests``: the search's (memoised) tests against the rest."""
-        atoms = table.atoms
-        self.n, self.k = table.n, table.k
-        self.floor = _atom_floor(self.n)
-        self.adjusted = np.ones(len(atoms))
+        """``candidates``: the binned attributes; ``won``: 1/0 per deal; ``space``:
+        :func:`_search_space`; ``tests``: the search's (memoised) tests against the rest."""
+        self.y = np.asarray(won, dtype=float)
+        n, k = len(self.y), int(self.y.sum())
+        self.n, self.k = n, k
+        self.floor = _atom_floor(n)
+        self.space, self.tests = space, tests
+        self.by_name = {c.name: c for c in candidates}
+        self.listed: dict[str, int] = {}
+        for cand in candidates:
+            if cand.kind == "list":
+                self.listed[cand.column] = self.listed.get(cand.column, 0) + 1
+        self.columns = sorted({c.column for c in candidates})
+        self.column_p: dict[str, float] = {}
+        self.column_adjusted: dict[str, float] = dict.fromkeys(self.columns, 1.0)
+        self.selected: list[str] = []
+        self._nulls: dict[tuple[str, str], tuple[np.ndarray, int]] = {}
         self._alphas: list[float] = []
-        if not atoms or self.k in (0, self.n):
+        if not self.columns or k in (0, n):
             return
-        by_name = {c.name: c for c in candidates}
-        columns = sorted({c.column for c in candidates} | {a.column for a in atoms})
-        share = 1.0 / len(columns)
-        keys = [self._family(a, by_name.get(a.attribute)) for a in atoms]
-        families = sorted(set(keys))
-        position = {key: f for f, key in enumerate(families)}
-        family = np.array([position[key] for key in keys])
-        # A category's single values and its groups share its column's part; a column of two
-        # values (yes/no) has no groups beyond its values, so its values take the whole part.
-        grouped = {
-            a.column
-            for a, (_, kind) in zip(atoms, keys, strict=True)
-            if kind == "value" and len(np.unique(by_name[a.attribute].levels)) > 2
-        }
-        weight = np.array(
-            [
-                share / 2 if kind == "group" or (kind == "value" and column in grouped) else share
-                for column, kind in families
-            ]
-        )
-        deals, wins = table.deals, table.wins
-        within = np.ones(len(atoms))
+        by_column: dict[str, list[Candidate]] = {}
+        for cand in candidates:
+            by_column.setdefault(cand.column, []).append(cand)
+        raw = np.array([self._omnibus(by_column[c]) for c in self.columns])
         alpha = ALPHA_BY_DEPTH[1]
-        for f, (column, kind) in enumerate(families):
-            rows = np.flatnonzero(family == f)
-            if kind in ("list", "other"):
-                # Yes/no columns (technologies), or bins of unknown origin: Bonferroni over
-                # every condition the column could have given (see _search_space).
-                names = {atoms[r].attribute for r in rows}
-                listed = sum(c.column == column and c.kind == "list" for c in candidates)
-                m = max(listed, len(rows), sum(space.get(name, 1) for name in names))
-                within[rows] = np.minimum(tests.against_rest(deals[rows], wins[rows]) * m, 1.0)
-                self._alphas.append(alpha * weight[f] / m)
-                continue
-            cand = by_name[atoms[rows[0]].attribute]
-            observed = pearson_chi_square(self.n, self.k, deals[rows], wins[rows])
-            null, bound = self._null_best(cand, kind, observed)
-            beaten = (null[None, :] >= observed[:, None] - 1e-9).sum(axis=1)
-            p = (1 + beaten) / (len(null) + 1)
-            within[rows] = np.where(beaten == 0, np.minimum(p, bound), p)
-            critical = np.quantile(null, 1 - alpha * weight[f])
-            self._alphas.append(float(sps.chi2.sf(critical, 1)) if critical > 0 else 0.0)
-        adjusted = _holm_over_families(within, family, weight)
-        self.adjusted = np.minimum(adjusted * ALPHA / alpha, 1.0)
+        adjusted = np.minimum(holm_adjust(raw) * ALPHA / alpha, 1.0)
+        self.column_p = dict(zip(self.columns, raw.tolist(), strict=True))
+        self.column_adjusted = dict(zip(self.columns, adjusted.tolist(), strict=True))
+        self.selected = [c for c in self.columns if self.column_adjusted[c] < ALPHA]
+
+    @property
+    def share(self) -> float:
+        """R / m: the share of columns that passed (at least one column's worth)."""
+        return max(len(self.selected), 1) / max(len(self.columns), 1)
+
+    def adjust(self, atoms: list[Atom], deals: np.ndarray, wins: np.ndarray) -> np.ndarray:
+        """Each atom's p-value after both steps (see the class docstring)."""
+        out = np.ones(len(atoms))
+        if not atoms or self.k in (0, self.n):
+            return out
+        deals, wins = np.asarray(deals), np.asarray(wins)
+        keys = [self._family(a, self.by_name.get(a.attribute)) for a in atoms]
+        scale = ALPHA / ALPHA_BY_DEPTH[1] / self.share
+        for key in sorted(set(keys)):
+            rows = np.array([r for r, other in enumerate(keys) if other == key])
+            within = self._within(key, atoms[rows[0]], deals[rows], wins[rows])
+            column = self.column_adjusted.get(key[0], 1.0)
+            out[rows] = np.minimum(np.maximum(column, within * scale), 1.0)
+        # A column that matters differs somewhere, and its clearest condition (the largest
+        # chi-square) is where: that condition carries the column's own verdict.
+        score = pearson_chi_square(self.n, self.k, deals, wins)
+        columns = np.array([a.column for a in atoms], dtype=object)
+        for column in set(columns):
+            rows = np.flatnonzero(columns == column)
+            best = rows[np.argmax(score[rows])]
+            out[best] = min(out[best], self.column_adjusted.get(column, 1.0))
+        # Never surer of a condition than its own test against the rest is.
+        return np.maximum(out, self.tests.against_rest(deals, wins))
+
+    def typical_alpha(self) -> float:
+        """The bar a single condition's own p-value must pass in a typical column: the
+        single conditions' alpha shared by the columns, divided by the conditions it has."""
+        if not self.columns:
+            return 0.0
+        alpha = ALPHA_BY_DEPTH[1] / len(self.columns)
+        sizes = [max(self.space.get(name, 1), 1) for name in self.by_name]
+        return float(alpha / np.median(sizes)) if sizes else alpha
+
+    def _omnibus(self, cands: list[Candidate]) -> float:
+        """The column's p-value: does its win rate vary over its levels at all?"""
+        first = cands[0]
+        if first.kind == "list":
+            uses = np.array([np.asarray(c.index) == 0 for c in cands])
+            won = (uses & (self.y == 1)).sum(axis=1)
+            p = self.tests.against_rest(uses.sum(axis=1), won).min()
+            return float(min(p * len(cands), 1.0))
+        if first.levels is None:  # bins of unknown origin: Bonferroni over what they offer
+            return self._best_condition_bound(first)
+        levels = np.asarray(first.levels)
+        codes = np.unique(np.where(levels >= 0, levels, levels.max() + 1), return_inverse=True)[1]
+        counts = np.bincount(codes.reshape(-1))
+        wins = np.bincount(codes.reshape(-1), weights=self.y, minlength=len(counts))
+        rng = np.random.default_rng(20261122)
+        shuffled = rng.multivariate_hypergeometric(counts, self.k, size=PERMUTATIONS)
+        expected = counts * self.k / self.n
+        observed = float(((wins - expected) ** 2).sum())
+        null = ((shuffled - expected) ** 2).sum(axis=1)
+        beaten = int((null >= observed - 1e-9).sum())
+        p = (1 + beaten) / (PERMUTATIONS + 1)
+        if beaten:
+            return p
+        # No shuffle did as well: the best condition's analytic bound takes over from the
+        # shuffles' resolution (a valid p-value of its own, so the smaller stays valid).
+        return min(p, self._best_condition_bound(first))
+
+    def _best_condition_bound(self, cand: Candidate) -> float:
+        """Bonferroni over every condition the column could offer, at its best bin."""
+        index = np.asarray(cand.index)
+        deals = np.bincount(index, minlength=len(cand.conditions))
+        wins = np.bincount(index, weights=self.y, minlength=len(cand.conditions))
+        best = float(self.tests.against_rest(deals, wins.astype(np.int64)).min())
+        return min(best * (max(self.space.get(cand.name, 1), 1) + 1), 1.0)
+
+    def _within(self, key: tuple[str, str], atom: Atom, deals, wins) -> np.ndarray:
+        """Conditions' p-values within their column: Bonferroni over a list's technologies
+        (or bins of unknown origin), else the max-statistic permutation test."""
+        column, kind = key
+        if kind in ("list", "other"):
+            m = self.listed.get(column, 0) if kind == "list" else self.space.get(atom.attribute, 1)
+            p = self.tests.against_rest(deals, wins)
+            return np.minimum(p * max(m, len(deals), 1), 1.0)
+        cand = self.by_name[atom.attribute]
+        observed = pearson_chi_square(self.n, self.k, deals, wins)
+        null, conditions = self._null(cand, kind)
+        beaten = (null[None, :] >= observed[:, None] - 1e-9).sum(axis=1)
+        p = (1 + beaten) / (len(null) + 1)
+        if kind == "group":
+            bound = sps.chi2.sf(observed, max(conditions - 1, 1))
+        else:
+            bound = np.minimum(sps.chi2.sf(observed, 1) * max(conditions, 1), 1.0)
+        p = np.where(beaten == 0, np.minimum(p, bound), p)
+        if kind in ("value", "group") and len(np.unique(cand.levels)) > 2:
+            p = np.minimum(2 * p, 1.0)  # a category's values and its groups share its level
+        return p
 
     @staticmethod
     def _family(atom: Atom, cand: Candidate | None) -> tuple[str, str]:
         if atom.kind == "list":
             return atom.column, "list"
-        if cand is None or cand.levels is None:
+        if cand is None or cand.levels is None or atom.condition.missing:
             return atom.column, "other"
         if cand.ordered:
             return atom.column, "range"
         values = atom.condition.values or ()
         return atom.column, "value" if len(values) == 1 else "group"
 
-    def typical_alpha(self) -> float:
-        """The bar a single condition's own p-value must pass in a typical family."""
-        return float(np.median(self._alphas)) if self._alphas else 0.0
-
-    def _null_best(
-        self, cand: Candidate, kind: str, observed: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
+    def _null(self, cand: Candidate, kind: str) -> tuple[np.ndarray, int]:
         """The best score the family offers in each of ``PERMUTATIONS`` shuffles of the
-        outcome (seeded: the same data always gives the same answer), and for each observed
-        score an upper bound on its p-value for where no shuffle did as well."""
+        outcome (seeded: the same data always gives the same answer), and how many
+        conditions it offers (a range's runs, a category's values; for groups, its values,
+        whose chi-square with one degree of freedom fewer bounds any group's)."""
+        key = (cand.column, kind)
+        if key not in self._nulls:
+            self._nulls[key] = self._shuffled_best(cand, kind)
+        return self._nulls[key]
+
+    def _shuffled_best(self, cand: Candidate, kind: str) -> tuple[np.ndarray, int]:
         rng = np.random.default_rng(20261122)
         levels = np.asarray(cand.levels)
         known = levels >= 0
@@ -595,7 +702,7 @@ class SingleConditions:
         colours = np.append(counts, np.count_nonzero(~known))
         wins = rng.multivariate_hypergeometric(colours, self.k, size=PERMUTATIONS)
         wins, counts = wins[:, :-1].astype(float), counts.astype(float)
-        one_test = sps.chi2.sf(observed, 1)
+        nothing = np.zeros(PERMUTATIONS)
         if kind == "range":
             # Every run of neighbouring pre-bins but the whole range, as large as an atom.
             start, stop = np.triu_indices(len(counts) + 1, k=1)
@@ -605,31 +712,26 @@ class SingleConditions:
             start, stop = start[keep], stop[keep]
             keep = (size >= self.floor) & (size <= self.n - self.floor)
             start, stop, size = start[keep], stop[keep], size[keep]
-            bound = np.minimum(one_test * max(len(size), 1), 1.0)
             if not len(size):
-                return np.zeros(PERMUTATIONS), bound
+                return nothing, 1
             cum = np.concatenate([np.zeros((PERMUTATIONS, 1)), np.cumsum(wins, axis=1)], axis=1)
             scores = pearson_chi_square(self.n, self.k, size[None, :], cum[:, stop] - cum[:, start])
-            return scores.max(axis=1), bound
+            return scores.max(axis=1), len(size)
         present = counts > 0
         wins, counts = wins[:, present], counts[present]
         if kind == "value":
             sized = (counts >= self.floor) & (counts <= self.n - self.floor)
-            bound = np.minimum(one_test * max(int(sized.sum()), 1), 1.0)
             if not sized.any():
-                return np.zeros(PERMUTATIONS), bound
-            return pearson_chi_square(self.n, self.k, counts[sized], wins[:, sized]).max(
-                axis=1
-            ), bound
-        # A group's 2x2 score is at most the chi-square of the whole table of values, with
-        # one degree of freedom fewer than there are values.
-        bound = sps.chi2.sf(observed, max(len(counts) - 1, 1))
+                return nothing, 1
+            best = pearson_chi_square(self.n, self.k, counts[sized], wins[:, sized]).max(axis=1)
+            return best, int(sized.sum())
+        # The best group is among the values sorted by win rate, first ones together.
         order = np.argsort(wins / counts, axis=1, kind="stable")
         size = np.cumsum(counts[order], axis=1)[:, :-1]
         won = np.cumsum(np.take_along_axis(wins, order, axis=1), axis=1)[:, :-1]
         if not size.shape[1]:
-            return np.zeros(PERMUTATIONS), bound
-        return pearson_chi_square(self.n, self.k, size, won).max(axis=1), bound
+            return nothing, len(counts)
+        return pearson_chi_square(self.n, self.k, size, won).max(axis=1), len(counts)
 
 
 def pearson_chi_square(n: int, k: int, deals, wins) -> np.ndarray:
@@ -641,34 +743,36 @@ def pearson_chi_square(n: int, k: int, deals, wins) -> np.ndarray:
     return np.nan_to_num(score, nan=0.0, posinf=0.0)
 
 
-def _holm_over_families(within: np.ndarray, family: np.ndarray, weight: np.ndarray) -> np.ndarray:
-    """Holm's weighted step-down over families, each tested by its best member at its weight
-    (``weight[f]``, summing to at most 1), every member adjusted as its family would be at its
-    own within-family p-value. With one member per family this is :func:`weighted_holm`."""
-    best = np.ones(len(weight))
-    np.minimum.at(best, family, within)
-    order = np.argsort(best / weight, kind="stable")
-    remaining = 1.0 - np.concatenate([[0.0], np.cumsum(weight[order])[:-1]])
-    left = np.empty(len(weight))  # the weight still untested at each family's turn
-    left[order] = np.maximum(remaining, weight[order])
-    running = np.maximum.accumulate(best[order] * left[order] / weight[order])
-    before = np.empty(len(weight))  # the running maximum before each family's turn
-    before[order] = np.concatenate([[0.0], running[:-1]])
-    own = within * left[family] / weight[family]
-    return np.minimum(np.maximum(before[family], own), 1.0)
-
-
 def _atom_floor(n: int) -> int:
-    """The fewest deals a condition must hold (and leave out) to be searched."""
-    return max(10, int(0.03 * n))
+    """The fewest deals a condition must hold (and leave out) to be searched: 10, or 2% of
+    the deals, the share below which the binning calls a category rare."""
+    return max(10, int(0.02 * n))
+
+
+def bin_verdicts(candidates: list[Candidate], won: np.ndarray) -> list[np.ndarray]:
+    """Per candidate, each bin's p-value against the rest after the correction the search
+    gives a single condition (:class:`SingleConditions`), so that a bin in the attribute
+    profiles and the same condition among the segments read the same."""
+    y = np.asarray(won, dtype=int)
+    singles = SingleConditions(
+        candidates, y, _search_space(candidates, None), _TestCache(len(y), int(y.sum()))
+    )
+    out = []
+    for cand in candidates:
+        atoms = [
+            _atom(cand, condition, cand.labels[j], cand.index == j)
+            for j, condition in enumerate(cand.conditions)
+        ]
+        out.append(singles.adjust(atoms, cand.counts, cand.wins))
+    return out
 
 
 def bin_weights(
     candidates: list[Candidate], accounts: pd.DataFrame | None = None
 ) -> list[np.ndarray]:
     """Per candidate, each bin's share of alpha for a weighted Holm correction of bins tested
-    against the rest (attribute profiles): as :func:`_single_weights`, counting every bin the
-    binning could have produced, plus one for its missing or catch-all bin."""
+    against the rest (profiles of a number outcome, best against worst): counting every bin
+    the binning could have produced, plus one for its missing or catch-all bin."""
     space = _search_space(candidates, accounts)
     columns = {c.column for c in candidates}
     names_per_column: dict[str, set[str]] = {}
@@ -759,7 +863,7 @@ def _overlap(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def _rank(s: Segment) -> tuple:
-    return (not s.significant, -abs(s.quality))
+    return (not s.significant, not s.values_hold, -abs(s.quality))
 
 
 def _adds_to_parts(s: Segment, by_key: dict) -> bool:
@@ -779,13 +883,20 @@ def _adds_to_parts(s: Segment, by_key: dict) -> bool:
 
 
 def _primary(
-    atoms: list[Atom], table: _Counts, could_form: dict[int, int], singles: SingleConditions
+    atoms: list[Atom],
+    table: _Counts,
+    could_form: dict[int, int],
+    single_adjusted: np.ndarray,
+    eligible: np.ndarray,
 ) -> Segment | None:
     """Grow the best significant single condition into the sharpest conjunction that still
-    holds up: each added condition must raise the win rate by a tenth, keep at least 5% of the
+    holds up: each added condition (the one that gains most wins where it applies) must
+    raise the win rate by a tenth, keep at least 5% of the
     deals (and 30), add to the others beyond chance, and the whole must stay significant
     (a single condition as corrected by :class:`SingleConditions`, deeper ones against a
-    Bonferroni bar for every conjunction of their depth)."""
+    Bonferroni bar for every conjunction of their depth). Only ``eligible`` conditions are
+    used: groups of values each of which wins beyond chance, on attributes that add something
+    beyond the others (see :func:`_values_hold` and :func:`redundant_attributes`)."""
     n = table.n
     floor = max(30, int(0.05 * n))
     tests = _TestCache(table.n, table.k)
@@ -794,7 +905,7 @@ def _primary(
     while current is None or len(current.atoms) < 3:
         depth = 1 if current is None else len(current.atoms) + 1
         used = set() if current is None else {a.attribute for a in current.atoms}
-        rows = [r for r, a in enumerate(atoms) if a.attribute not in used]
+        rows = [r for r, a in enumerate(atoms) if a.attribute not in used and eligible[r]]
         if not rows:
             break
         share = np.full(len(rows), 1 / max(could_form[depth], 1))
@@ -812,7 +923,7 @@ def _primary(
         with np.errstate(invalid="ignore", divide="ignore"):
             rate = np.where(deals > 0, wins / np.maximum(deals, 1), 0.0)
         if depth == 1:
-            adjusted = singles.adjusted[rows]
+            adjusted = single_adjusted[rows]
         else:
             adjusted = np.minimum(p / share * ALPHA / ALPHA_BY_DEPTH[depth], 1.0)
         ok = (deals >= floor) & (adjusted < ALPHA) & (rate > table.base)
@@ -821,7 +932,11 @@ def _primary(
         if not ok.any():
             break
         quality = table.quality(deals, wins)
-        best = int(np.flatnonzero(ok)[np.argmax(quality[ok])])
+        # A condition added is judged where it applies: the wins it gains over the segment so
+        # far (its deals times the rise in win rate), not over everyone, which would favour
+        # a condition that keeps nearly all of the segment and sharpens it little.
+        gain = quality if current is None else deals * (rate - current.win_rate)
+        best = int(np.flatnonzero(ok)[np.argmax(gain[ok])])
         chosen = (*(current.atoms if current else ()), atoms[rows[best]])
         current_mask = table.matrix[rows[best]] & current_mask
         low, high = wilson_interval(int(wins[best]), int(deals[best]))
@@ -839,6 +954,145 @@ def _primary(
         current.p_adjusted = float(adjusted[best])
         current.significant = current.p_adjusted < ALPHA
     return current
+
+
+# ---- what a group of values, and an attribute, can be quoted for ------------------------------
+
+
+def _value_verdicts(
+    atoms: list[Atom], adjusted: np.ndarray, deals: np.ndarray, wins: np.ndarray, base: float
+) -> dict[tuple[str, str], str]:
+    """(column, value) -> "icp" or "anti" for every single category value that wins or loses
+    beyond chance on its own (``adjusted`` from :meth:`SingleConditions.adjust`)."""
+    verdicts = {}
+    for r, atom in enumerate(atoms):
+        values = atom.condition.values
+        if atom.kind == "list" or values is None or len(values) != 1 or adjusted[r] >= ALPHA:
+            continue
+        kind = "icp" if wins[r] >= base * deals[r] else "anti"
+        verdicts[(atom.column, str(values[0]))] = kind
+    return verdicts
+
+
+def _significant_values_together(
+    atoms: list[Atom], singles: SingleConditions, y: np.ndarray
+) -> list[Atom]:
+    """Per category, the values that each win beyond chance as one condition, and those that
+    each lose ("Government or Education"): what the ICP and the anti-ICP say about the
+    column. A group of values is among those the correction already counts (any group is)."""
+    single = [a for a in atoms if a.kind != "list" and a.condition.values is not None]
+    single = [a for a in single if len(a.condition.values) == 1]
+    if not single:
+        return []
+    masks = np.array([a.mask for a in single], dtype=bool)
+    deals = masks.sum(axis=1)
+    wins = (masks & (y == 1)).sum(axis=1)
+    verdicts = _value_verdicts(single, singles.adjust(single, deals, wins), deals, wins, y.mean())
+    out = []
+    for column in sorted({a.column for a in single}):
+        for kind in ("icp", "anti"):
+            chosen = [a for a in single if verdicts.get((a.column, a.condition.values[0])) == kind]
+            chosen = [a for a in chosen if a.column == column]
+            if len(chosen) < 2:
+                continue
+            values = tuple(sorted(str(a.condition.values[0]) for a in chosen))
+            mask = np.logical_or.reduce([a.mask for a in chosen])
+            label = " or ".join(values)
+            first = chosen[0]
+            condition = Condition(values=values)
+            out.append(Atom(first.attribute, column, first.kind, condition, label, True, mask))
+    return out
+
+
+def _values_hold(atoms: list[Atom], adjusted: np.ndarray, table: _Counts) -> dict[int, bool]:
+    """Per atom (by id): can it be quoted as it reads? A range, a technology or one value
+    always; a group of values only when each of its values wins (or loses, as the group does)
+    beyond chance on its own. A group the binning formed may carry a value that merely sits
+    on the right side of the average ("Transportation & Logistics", 26% against 23%): true
+    of the group, not of that value."""
+    verdicts = _value_verdicts(atoms, adjusted, table.deals, table.wins, table.base)
+    out = {}
+    for r, atom in enumerate(atoms):
+        values = atom.condition.values
+        if atom.kind == "list" or values is None or len(values) < 2:
+            out[id(atom)] = True
+            continue
+        kind = "icp" if table.wins[r] >= table.base * table.deals[r] else "anti"
+        out[id(atom)] = all(verdicts.get((atom.column, str(v))) == kind for v in values)
+    return out
+
+
+def redundant_attributes(
+    candidates: list[Candidate], won: np.ndarray, columns: list[str]
+) -> dict[str, list[str]]:
+    """Columns (of ``columns``, those that matter) that add nothing beyond the others, each
+    with the columns it is explained by: annual revenue, once employees and industry are
+    known, when revenue is mostly size and industry.
+
+    Measured, not assumed: each column's bins are tested for what they add to a logistic
+    regression on the bins of all the others (a likelihood-ratio test); the columns are then
+    taken in order of that independent evidence, strongest first, and a column is kept only
+    if it adds, beyond chance, to the ones kept before it. Of two columns carrying the same
+    signal, the one that still adds when the other is known is kept. Technologies stay out
+    (each is one yes/no); at most ``MAX_REDUNDANCY_COLUMNS`` of the strongest columns are
+    weighed, so the fits stay small on wide data."""
+    y = np.asarray(won, dtype=float)
+    by_column = {c.column: c for c in candidates if c.kind != "list" and c.column in set(columns)}
+    if len(by_column) < 2 or y.min() == y.max():
+        return {}
+    strength = {c: -by_column[c].iv for c in by_column}
+    names = sorted(by_column, key=lambda c: strength[c])[:MAX_REDUNDANCY_COLUMNS]
+    # Deals that fall in the same bin of every column weighed are one binomial row: the fits
+    # see thousands of rows however many deals there are, with the same likelihood.
+    bins = np.column_stack([np.asarray(by_column[c].index) for c in names])
+    patterns, inverse = np.unique(bins, axis=0, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    deals = np.bincount(inverse).astype(float)
+    rate = np.bincount(inverse, weights=y) / deals
+    design = {c: _bin_dummies(patterns[:, i], deals) for i, c in enumerate(names)}
+    deviances: dict[frozenset, float] = {}
+
+    def deviance(columns: list[str]) -> float:
+        key = frozenset(columns)
+        if key not in deviances:
+            x = [design[c] for c in names if c in key]
+            deviances[key] = _deviance(
+                np.column_stack(x) if x else np.zeros((len(deals), 0)), rate, deals
+            )
+        return deviances[key]
+
+    def added(column: str, given: list[str]) -> float:
+        """p-value of the likelihood-ratio test of ``column``'s bins beyond ``given``'s."""
+        extra = design[column].shape[1]
+        drop = deviance(given) - deviance([*given, column])
+        return float(sps.chi2.sf(max(drop, 0.0), extra)) if extra else 1.0
+
+    alone = {c: added(c, [o for o in names if o != c]) for c in names}
+    kept: list[str] = []
+    redundant: dict[str, list[str]] = {}
+    for column in sorted(names, key=lambda c: (alone[c], strength[c])):
+        if not kept or added(column, kept) < ALPHA:
+            kept.append(column)
+        else:
+            redundant[column] = list(kept)
+    return redundant
+
+
+def _bin_dummies(index: np.ndarray, deals: np.ndarray) -> np.ndarray:
+    """One 0/1 column per bin but the one with most deals (the reference)."""
+    bins = np.bincount(index, weights=deals)
+    reference = int(np.argmax(bins))
+    used = [j for j in range(len(bins)) if bins[j] > 0 and j != reference]
+    if not used:
+        return np.zeros((len(index), 0))
+    return np.column_stack([index == j for j in used]).astype(float)
+
+
+def _deviance(x: np.ndarray, rate: np.ndarray, deals: np.ndarray) -> float:
+    """-2 log-likelihood of a logistic fit to ``rate`` of ``deals`` per row (binomial rows)."""
+    intercept, coef = fit_logistic(x, rate, l2=1e-4, sample_weight=deals)
+    p = np.clip(1 / (1 + np.exp(-(intercept + x @ coef))), 1e-12, 1 - 1e-12)
+    return float(-2 * np.sum(deals * (rate * np.log(p) + (1 - rate) * np.log(1 - p))))
 
 
 # ---- power ----------------------------------------------------------------------------------

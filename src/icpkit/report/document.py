@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from icpkit.conditions import Condition
 from icpkit.report.charts import Bar, Point, Stage
 from icpkit.report.inputs import ReportInputs, from_build
 from icpkit.report.paragraph import (
@@ -17,8 +18,10 @@ from icpkit.report.paragraph import (
     icp_paragraph,
     interval,
     join_words,
+    numeric_bounds,
     pct,
     persona_words,
+    redundant_columns,
     signal_words,
     winning_personas,
     winning_triggers,
@@ -42,7 +45,7 @@ BEHAVIOURAL_SIGNALS = {"web_visit", "product_usage", "trial", "content_download"
 REVALIDATE_AFTER = (50, 100)  # closed deals: the playbooks' re-validation window
 MAX_PROFILE_ATTRIBUTES = 8
 MAX_SEGMENTS = 12
-MAX_DEPRIORITISED = 2
+MAX_ANTI_ROWS = 5  # the anti-ICP the summary page names; segments.json has every one
 MAX_WHO_ROWS = 10
 
 
@@ -67,6 +70,7 @@ def document_content(source: BuildResult | ReportInputs) -> dict[str, Any]:
             attributes=inputs.profiles.get("attributes", []),
             personas=inputs.personas,
             triggers=inputs.triggers,
+            redundant=redundant_columns(inputs.profiles),
         ),
         "highlights": _highlights(inputs, reliable),
         "dimensions": _dimensions(inputs, words),
@@ -188,19 +192,33 @@ def _dimensions(inputs: ReportInputs, words: Vocabulary) -> list[dict[str, str]]
 
 
 def _firmographic(inputs: ReportInputs, words: Vocabulary) -> dict[str, str]:
+    """The kind of company: the headline ICP's own conditions when it has some; else the
+    company attributes that win on their own (the same significant segments the rest of the
+    page quotes); "no kind of company wins" only when none does."""
     primary = inputs.profiles.get("primary_icp")
     reliable = inputs.validation.get("signal", {}).get("reliable")
+    redundant = redundant_columns(inputs.profiles)
     firmo = [c for c in (primary or {}).get("conditions", []) if c["attribute"] in FIRMOGRAPHIC]
     row = {"dimension": "Firmographic", "status": "data"}
+    geography = [c for c in GEOGRAPHY if c in words.kinds]
     if firmo and reliable:
         text = describe_segment(firmo, words)
-        geography = [c for c in GEOGRAPHY if c in words.kinds]
         if geography and not {c["attribute"] for c in firmo} & set(geography):
-            places = clearest_winners(inputs.segments, set(geography))
+            places = clearest_winners(inputs.segments, set(geography), redundant)
             text += (
                 f"; {_segment_result(places[0], words)}"
                 if places
                 else "; location makes no reliable difference"
+            )
+        row["profile"] = text + "."
+        return row
+    winners = _one_per_attribute(clearest_winners(inputs.segments, FIRMOGRAPHIC, redundant))
+    if winners:
+        text = "; ".join(_segment_result(s, words) for s in winners[:3])
+        if not reliable:
+            text += (
+                "; but a scorecard built on them did not hold up on deals it never saw, so "
+                "treat them as leads to check, not as the ICP"
             )
         row["profile"] = text + "."
         return row
@@ -217,6 +235,17 @@ def _firmographic(inputs: ReportInputs, words: Vocabulary) -> dict[str, str]:
         status="none",
     )
     return row
+
+
+def _one_per_attribute(segments: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    seen: set[str] = set()
+    out = []
+    for segment in segments:
+        column = segment["conditions"][0]["attribute"]
+        if column not in seen:
+            seen.add(column)
+            out.append(segment)
+    return out
 
 
 def _segment_result(segment: dict[str, Any], words: Vocabulary) -> str:
@@ -346,39 +375,62 @@ def _decision_unit_row(inputs: ReportInputs) -> dict[str, str]:
 
 
 def _anti(inputs: ReportInputs, words: Vocabulary) -> list[dict[str, str]]:
+    """Who not to pursue: the anti-ICP the paragraph names (:func:`clearest_losers`, the
+    same segments), each marked "disqualify" where the scorecard has a hard rule on that
+    attribute, then any other rule of the scorecard, which scores accounts whatever the page
+    says."""
+    rules = inputs.scorecard.disqualifiers
     rows = []
+    losers = clearest_losers(inputs.segments, MAX_ANTI_ROWS, redundant_columns(inputs.profiles))
+    for segment in losers:
+        condition = segment["conditions"][0]
+        on_column = [r for r in rules if r.column == condition["attribute"]]
+        action = "deprioritise"
+        if any(_covers(r.condition, condition) for r in on_column):
+            action = "disqualify"
+        elif on_column:
+            named = join_words([r.condition.describe() for r in on_column])
+            action = f"deprioritise (the scorecard disqualifies {named})"
+        rows.append(
+            {
+                "who": describe_segment(segment["conditions"], words),
+                "evidence": f"won {segment['won']:,} of {segment['accounts']:,} "
+                f"({pct(segment['win_rate'])}, 95% CI {interval(segment['ci'])})",
+                "action": action,
+            }
+        )
+    shown = {segment["conditions"][0]["attribute"] for segment in losers}
     for rule in inputs.scorecard.disqualifiers:
+        if rule.column in shown:
+            continue
         stats = rule.stats
         rows.append(
             {
                 "who": f"{rule.attribute}: {rule.condition.describe()}",
                 "evidence": (
                     f"won {stats.won} of {stats.accounts:,} ({pct(stats.win_rate)}, 95% CI "
-                    f"{pct(stats.ci_low)}-{pct(stats.ci_high)})"
+                    f"{pct(stats.ci_low)}-{pct(stats.ci_high)}); a rule of the scorecard"
                     if stats
                     else "hand-written rule"
                 ),
                 "action": "disqualify",
             }
         )
-    covered = {rule.column for rule in inputs.scorecard.disqualifiers}
-    shown = 0
-    anti = [s for s in inputs.segments if s["kind"] == "anti" and s["significant"]]
-    for segment in sorted(anti, key=lambda s: s["win_rate"]):
-        if shown == MAX_DEPRIORITISED:
-            break  # the summary page has room for the clearest few; the segments list has all
-        if len(segment["conditions"]) == 1 and segment["conditions"][0]["attribute"] in covered:
-            continue
-        shown += 1
-        rows.append(
-            {
-                "who": describe_segment(segment["conditions"], words),
-                "evidence": f"won {segment['won']:,} of {segment['accounts']:,} "
-                f"({pct(segment['win_rate'])}, 95% CI {interval(segment['ci'])})",
-                "action": "deprioritise",
-            }
-        )
     return rows
+
+
+def _covers(rule: Condition, condition: dict[str, Any]) -> bool:
+    """Does a scorecard rule take in every account of a segment's condition?"""
+    if condition.get("values") is not None:
+        wanted = {str(v).strip().casefold() for v in condition["values"]}
+        return rule.values is not None and wanted <= {v.strip().casefold() for v in rule.values}
+    if rule.values is not None or rule.missing or rule.other:
+        return False
+    low, less_than = numeric_bounds(condition)
+    rule_less = rule.less_than if rule.max is None else rule.max + 1
+    above = rule.min is None or (low is not None and low >= rule.min)
+    below = rule_less is None or (less_than is not None and less_than <= rule_less)
+    return above and below
 
 
 def _scorecard_rows(inputs: ReportInputs) -> list[dict[str, Any]]:

@@ -76,6 +76,7 @@ def from_build(result: BuildResult, folder: Path | None = None) -> ReportInputs:
         "attributes": result.profiles,
         "facts": result.facts,
         "column_roles": result.roles.to_json(),
+        "segment_search": result.segments.summary(),
     }
     inputs = ReportInputs(
         scorecard=parse_scorecard(dump_scorecard(result.scorecard)),

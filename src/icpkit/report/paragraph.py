@@ -134,30 +134,61 @@ def inline(text: str) -> str:
     return "c" + text[1:] if text.startswith("Companies") else text
 
 
-def clearest_losers(segments: list[dict], most: int = 3) -> list[dict]:
-    """The significant one-condition anti-ICP segments that lose most, one per attribute."""
-    chosen: list[dict] = []
-    anti = [s for s in segments if s["kind"] == "anti" and s["significant"]]
-    for segment in sorted(anti, key=lambda s: s["win_rate"]):
-        if len(segment["conditions"]) != 1:
-            continue
-        column = segment["conditions"][0]["attribute"]
-        if any(c["conditions"][0]["attribute"] == column for c in chosen):
-            continue
-        chosen.append(segment)
-        if len(chosen) == most:
-            break
-    return chosen
+def redundant_columns(profiles: dict[str, Any]) -> set[str]:
+    """Columns the search found to add nothing beyond the others (revenue, once employees and
+    industry are known): the report quotes the attribute that carries the signal instead."""
+    search = profiles.get("segment_search") or {}
+    return set(search.get("redundant_attributes") or {})
 
 
-def clearest_winners(segments: list[dict], columns: set[str] | None = None) -> list[dict]:
-    """Significant one-condition ICP segments (optionally on ``columns``), best lift first."""
+def _quotable(segment: dict[str, Any], skip: set[str] | frozenset[str]) -> bool:
+    """A significant one-condition segment on an attribute that adds something of its own,
+    and, for a group of values, made of values that each hold on their own."""
+    return (
+        bool(segment["significant"])
+        and len(segment["conditions"]) == 1
+        and segment.get("values_hold", True)
+        and segment["conditions"][0]["attribute"] not in skip
+    )
+
+
+def clearest_losers(
+    segments: list[dict], most: int = 3, skip: set[str] | frozenset[str] = frozenset()
+) -> list[dict]:
+    """The anti-ICP, one segment per attribute, those that lose most first: of an attribute's
+    significant one-condition anti-ICP segments, the largest that wins under half the average
+    (who to stay away from is as many as clearly lose), else the one that wins least.
+    Attributes in ``skip`` (redundant ones) are left out. The paragraph's "stay away from" and
+    the anti-ICP table both read this list, so they say the same."""
+    by_column: dict[str, list[dict]] = {}
+    for segment in segments:
+        if segment["kind"] == "anti" and _quotable(segment, skip):
+            by_column.setdefault(segment["conditions"][0]["attribute"], []).append(segment)
+    chosen = []
+    for group in by_column.values():
+        clear = [s for s in group if s.get("lift") is not None and s["lift"] < 0.5]
+        chosen.append(
+            max(clear, key=lambda s: s["accounts"]) if clear else min(group, key=_win_rate)
+        )
+    return sorted(chosen, key=_win_rate)[:most]
+
+
+def _win_rate(segment: dict[str, Any]) -> float:
+    return segment["win_rate"]
+
+
+def clearest_winners(
+    segments: list[dict],
+    columns: set[str] | None = None,
+    skip: set[str] | frozenset[str] = frozenset(),
+) -> list[dict]:
+    """Significant one-condition ICP segments (optionally on ``columns``, never on ``skip``),
+    best lift first."""
     found = [
         s
         for s in segments
         if s["kind"] == "icp"
-        and s["significant"]
-        and len(s["conditions"]) == 1
+        and _quotable(s, skip)
         and (columns is None or s["conditions"][0]["attribute"] in columns)
     ]
     return sorted(found, key=lambda s: -(s.get("lift") or 0))
@@ -232,14 +263,16 @@ def icp_paragraph(
     attributes: list[dict[str, Any]],
     personas: list[dict] | None = None,
     triggers: list[dict] | None = None,
+    redundant: set[str] | frozenset[str] = frozenset(),
 ) -> str:
-    """The one paragraph at the top of the ICP document."""
+    """The one paragraph at the top of the ICP document. ``redundant``: columns that add
+    nothing beyond the others (see :func:`redundant_columns`), never quoted."""
     if primary is None or not validation.get("signal", {}).get("reliable", False):
         reasons = no_signal_reasons(validation, facts, segments, attributes, segments_tried)
         return no_signal_paragraph(facts, reasons)
     parts = [f"Our ideal customers are {inline(describe_segment(primary['conditions'], words))}."]
     parts.append(_primary_evidence(primary, facts))
-    parts += _stack_and_geography(primary, segments, words)
+    parts += _stack_and_geography(primary, segments, words, redundant)
     parts += _who_and_when(personas, triggers)
     primary_facts = facts.get("primary", {})
     cycle_in = primary_facts.get("median_cycle_days_inside")
@@ -248,7 +281,7 @@ def icp_paragraph(
         parts.append(
             f"They also close faster: a median of {cycle_in:.0f} days against {cycle_out:.0f}."
         )
-    worst = clearest_losers(segments)
+    worst = clearest_losers(segments, skip=redundant)
     if worst:
         described = [inline(describe_segment(s["conditions"], words)) for s in worst]
         results = join_words(
@@ -345,7 +378,10 @@ def _primary_evidence(primary: dict[str, Any], facts: dict[str, Any]) -> str:
 
 
 def _stack_and_geography(
-    primary: dict[str, Any], segments: list[dict[str, Any]], words: Vocabulary
+    primary: dict[str, Any],
+    segments: list[dict[str, Any]],
+    words: Vocabulary,
+    redundant: set[str] | frozenset[str] = frozenset(),
 ) -> list[str]:
     """The technology and the geography behind the ICP, when the primary segment has none."""
     used = {c["attribute"] for c in primary["conditions"]}
@@ -358,7 +394,7 @@ def _stack_and_geography(
             parts.append(f"Their stack is a tell: {told}.")
     geography = [c for c in GEOGRAPHY if c in words.kinds]
     if geography and not used & set(GEOGRAPHY):
-        places = clearest_winners(segments, set(geography))
+        places = clearest_winners(segments, set(geography), redundant)
         if places:
             parts.append(f"Geography matters: {_segment_result(places[0], words)}.")
         else:
