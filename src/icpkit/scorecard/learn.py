@@ -29,6 +29,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 
 from icpkit.discover.binning import PRIOR_ACCOUNTS, AttributeBinner, Candidate
+from icpkit.discover.segments import redundant_attributes
 from icpkit.scorecard.model import (
     Attribute,
     Bin,
@@ -170,7 +171,13 @@ class ScorecardLearner:
         ranked = sorted(self.card_candidates_, key=lambda c: -c.iv)
         self.association_ = _association(ranked, y)
         related = [c for c in ranked if self.association_[id(c)] < FALSE_DISCOVERY]
-        pool = [c for c in related if c.iv >= 0.02][:40]
+        # A column that adds nothing beyond the others (revenue, once size and industry are
+        # known) stays off the card as it stays out of the headline: measured as discovery
+        # measures it (see icpkit.discover.segments.redundant_attributes).
+        self.redundant_ = redundant_attributes(
+            self.candidates_, y, sorted({c.column for c in related})
+        )
+        pool = [c for c in related if c.iv >= 0.02 and c.column not in self.redundant_][:40]
         pool = pool or [c for c in ranked[:1] if c.iv > 0]
         if not pool:
             raise ValueError("no usable attribute: no column tells won from lost at all")
