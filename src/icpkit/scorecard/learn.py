@@ -277,6 +277,8 @@ class ScorecardLearner:
         tested = []
         total_won, total = y.sum(), len(y)
         for cand in self.candidates_:
+            if cand.column in self.redundant_:  # revenue that only restates size and industry
+                continue
             for j, condition in enumerate(cand.conditions):
                 if condition.other or condition.missing:
                     continue
