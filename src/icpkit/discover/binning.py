@@ -119,7 +119,7 @@ class AttributeBinner:
                     out.append(self._category_candidate(column, text, y, "category"))
         return [c for c in out if c is not None]
 
-    def _numeric_candidate(self, column: str, x: pd.Series, y: np.ndarray) -> Candidate | None:
+    def _numeric_candidate(self, column: str, x: pd.Series, y: np.ndarray) -> Candidate:
         from optbinning import OptimalBinning
 
         values = x.to_numpy(dtype=float)
@@ -136,8 +136,9 @@ class AttributeBinner:
             user_splits=prebins,
         )
         splits = _fit_splits(binning, values[present], y[present], self._weight_of(present))
+        levels = np.where(present, np.searchsorted(prebins, values, side="right"), -1)
         if not splits:
-            return self._known_or_not(column, present, y)
+            return self._known_or_not(column, present, levels, y)
         if np.allclose(values[present], np.round(values[present])):
             splits = sorted({math.ceil(s) for s in splits})
         edges = [None, *splits, None]
@@ -158,15 +159,14 @@ class AttributeBinner:
         cand = Candidate(
             NICE_NAMES.get(column, _title(column)), column, "numeric", conditions, labels, unit
         )
-        levels = np.searchsorted(prebins, values, side="right")
-        cand.levels, cand.ordered = np.where(present, levels, -1), True
+        cand.levels, cand.ordered = levels, True
         return self._finish(cand, index, y)
 
-    def _known_or_not(self, column: str, present: np.ndarray, y: np.ndarray) -> Candidate | None:
+    def _known_or_not(
+        self, column: str, present: np.ndarray, levels: np.ndarray, y: np.ndarray
+    ) -> Candidate:
         """A number with no range worth a split: all that is left to say is whether it is
-        known (a bin with no bounds would match nothing a card can write)."""
-        if present.all():
-            return None
+        known. (A range bin with no bounds would be a condition no card file can hold.)"""
         cand = Candidate(
             NICE_NAMES.get(column, _title(column)),
             column,
@@ -175,6 +175,7 @@ class AttributeBinner:
             ["unknown", "any known value"],
             UNITS.get(column, ""),
         )
+        cand.levels, cand.ordered = levels, True
         return self._finish(cand, np.where(present, 1, 0), y)
 
     def _ordinal_candidate(

@@ -473,7 +473,8 @@ def holm_with_unseen(p_values: np.ndarray, m: int) -> np.ndarray:
     :func:`icpkit.stats.holm_adjust` on the padded list, without building it."""
     p = np.asarray(p_values, dtype=float)
     order = np.argsort(p, kind="stable")
-    steps = np.maximum.accumulate((m - np.arange(len(p))) * p[order])
+    # m can exceed any machine integer (every group of 60 categories): count it as a float.
+    steps = np.maximum.accumulate((float(m) - np.arange(len(p))) * p[order])
     adjusted = np.empty(len(p))
     adjusted[order] = np.minimum(steps, 1.0)
     return adjusted
