@@ -17,25 +17,14 @@ import argparse
 import time
 from concurrent.futures import ProcessPoolExecutor
 
-NOISE = ("country", "region", "crm_segment_code")
+from recovery import NOISE, closed_sample
 
 
 def one_card(seed: int, deals: int) -> dict:
-    from icpkit.outcomes import closed_deals
     from icpkit.scorecard.learn import ScorecardLearner
-    from icpkit.simulate import simulate
 
-    accounts = int(deals * 1.1)
-    while True:
-        crm = simulate(accounts, seed=seed)
-        closed = closed_deals(crm.deals)
-        if len(closed) >= deals:
-            break
-        accounts = int(accounts * 1.2)
-    labelled = closed.merge(crm.accounts, on="account_id", suffixes=("_deal", ""))
-    labelled = labelled.sample(n=deals, random_state=seed).reset_index(drop=True)
-    features = labelled[list(crm.accounts.columns)]
-    card = ScorecardLearner(seed=seed).fit(features, labelled["won"].to_numpy(int))
+    features, won = closed_sample(deals, seed)
+    card = ScorecardLearner(seed=seed).fit(features, won)
     columns = {a.column for a in card.attributes}
     snowflake = any(
         a.column == "technologies" and any("snowflake" in b.label.casefold() for b in a.bins)

@@ -26,6 +26,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
+import pandas as pd
 
 PLANTED = ("industry", "employees", "snowflake")
 NOISE = ("country", "region", "crm_segment_code")
@@ -34,10 +35,9 @@ SIZES = (40, 100, 300, 1000)
 ORACLE_BAR = 0.05 / 5  # the five planted conditions, known in advance, Bonferroni-corrected
 
 
-def one_run(size: int, seed: int) -> dict:
-    from icpkit.discover.binning import AttributeBinner
-    from icpkit.discover.profiles import attribute_profiles
-    from icpkit.discover.segments import find_segments
+def closed_sample(size: int, seed: int) -> tuple[pd.DataFrame, np.ndarray]:
+    """``size`` closed deals of a simulated CRM (seed ``seed``), joined to their accounts:
+    the company columns and whether each deal was won."""
     from icpkit.outcomes import closed_deals
     from icpkit.simulate import simulate
 
@@ -50,8 +50,15 @@ def one_run(size: int, seed: int) -> dict:
         accounts = int(accounts * 1.3)
     labelled = closed.merge(crm.accounts, on="account_id", suffixes=("_deal", ""))
     labelled = labelled.sample(n=size, random_state=seed).reset_index(drop=True)
-    features = labelled[list(crm.accounts.columns)]
-    won = labelled["won"].to_numpy(dtype=int)
+    return labelled[list(crm.accounts.columns)], labelled["won"].to_numpy(dtype=int)
+
+
+def one_run(size: int, seed: int) -> dict:
+    from icpkit.discover.binning import AttributeBinner
+    from icpkit.discover.profiles import attribute_profiles
+    from icpkit.discover.segments import find_segments
+
+    features, won = closed_sample(size, seed)
     candidates = AttributeBinner().fit(features, won)
     search = find_segments(candidates, won, accounts=features)
     significant = [s for s in search.icp + search.anti if s.significant]
@@ -89,7 +96,7 @@ def one_run(size: int, seed: int) -> dict:
         "found": found,
         "anti": anti,
         "noise": noise,
-        "oracle": _oracle_p_values(labelled, won),
+        "oracle": _oracle_p_values(features, won),
     }
 
 
