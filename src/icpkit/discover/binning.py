@@ -253,10 +253,7 @@ class AttributeBinner:
             max_pvalue=self.max_pvalue,
             cat_cutoff=None,
         )
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            binning.fit(grouped, y, sample_weight=self._weight_of())
-        groups = [list(g) for g in binning.splits]
+        groups = [list(g) for g in _fit_splits(binning, grouped, y, self._weight_of())]
         conditions, labels, index = [], [], np.full(len(values), -1)
         for group in groups:
             named = sorted(v for v in group if not v.startswith("\x00"))
@@ -313,20 +310,23 @@ class AttributeBinner:
             counts = np.bincount(index, weights=weight, minlength=k)
             wins = np.bincount(index, weights=weight * y, minlength=k)
             won_total, lost_total = wins.sum(), counts.sum() - wins.sum()
-        rows = won_total + lost_total
-        losses = counts - wins
-        # Weight of evidence, positive where accounts win more than average.
-        # Smoothed toward zero by PRIOR_ACCOUNTS pseudo-accounts at the base rate, so a bin of
-        # a handful of accounts (or an empty catch-all for unseen values) scores near 0.
-        prior_won = PRIOR_ACCOUNTS * won_total / rows
-        prior_lost = PRIOR_ACCOUNTS - prior_won
-        cand.woe = np.log((wins + prior_won) / won_total) - np.log(
-            (losses + prior_lost) / lost_total
-        )
+        cand.woe = smoothed_woe(counts, wins, won_total, lost_total)
         share_won = wins / won_total
-        share_lost = losses / lost_total
+        share_lost = (counts - wins) / lost_total
         cand.iv = float(np.sum((share_won - share_lost) * cand.woe))
         return cand
+
+
+def smoothed_woe(counts, wins, won_total: float, lost_total: float) -> np.ndarray:
+    """Weight of evidence of each bin (``counts`` accounts, ``wins`` won), positive where
+    accounts win more than average. Smoothed toward zero by PRIOR_ACCOUNTS pseudo-accounts at
+    the base rate, so a bin of a handful of accounts (or an empty catch-all for unseen
+    values) scores near 0."""
+    prior_won = PRIOR_ACCOUNTS * won_total / (won_total + lost_total)
+    prior_lost = PRIOR_ACCOUNTS - prior_won
+    return np.log((wins + prior_won) / won_total) - np.log(
+        (counts - wins + prior_lost) / lost_total
+    )
 
 
 PREBINS = 20  # at most, as optbinning's default max_n_prebins

@@ -26,7 +26,7 @@ import pandas as pd
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 
-from icpkit.discover.binning import PRIOR_ACCOUNTS, AttributeBinner, Candidate
+from icpkit.discover.binning import AttributeBinner, Candidate, smoothed_woe
 from icpkit.discover.segments import redundant_attributes
 from icpkit.scorecard.model import (
     Attribute,
@@ -336,7 +336,7 @@ def _fold_woe(
     cand: Candidate, y: np.ndarray, folds, weight: np.ndarray | None
 ) -> list[tuple[np.ndarray, np.ndarray]]:
     """Per fold, the candidate's weight of evidence for the training and the test rows,
-    counted on the training rows alone (smoothed as in :class:`AttributeBinner`)."""
+    counted on the training rows alone (:func:`smoothed_woe`, as the binner counts them)."""
     if folds is None:
         return []
     k = len(cand.conditions)
@@ -346,12 +346,7 @@ def _fold_woe(
         w = np.ones(len(train)) if weight is None else weight[train]
         counts = np.bincount(index, weights=w, minlength=k)
         wins = np.bincount(index, weights=w * y[train], minlength=k)
-        won_total, total = wins.sum(), counts.sum()
-        lost_total = total - won_total
-        prior_won = PRIOR_ACCOUNTS * won_total / total
-        woe = np.log((wins + prior_won) / won_total) - np.log(
-            (counts - wins + PRIOR_ACCOUNTS - prior_won) / lost_total
-        )
+        woe = smoothed_woe(counts, wins, wins.sum(), counts.sum() - wins.sum())
         out.append((woe[index], woe[cand.index[test]]))
     return out
 
