@@ -115,7 +115,8 @@ def test_the_counts_behind_a_bin_are_checked(stats, needle):
 
 def test_too_many_values_in_a_bin_are_refused():
     values = ", ".join(f'"v{i}"' for i in range(10_001))
-    text = f'[[attributes]]\ncolumn = "industry"\nbins = [ {{ values = [{values}], points = 1 }} ]\n'
+    text = '[[attributes]]\ncolumn = "industry"\n'
+    text += f"bins = [ {{ values = [{values}], points = 1 }} ]\n"
     error = refused(text)
     assert "values" in error.message
 
