@@ -1138,6 +1138,7 @@ def build_table(
         reasons=_row_errors(raw),
         reason_columns=np.full(n, "", dtype=object),
         notes=list(raw.notes),
+        warnings=list(raw.warnings),
         adapter=conventions.name,
     )
     header_keys = {nz.header_key(h) for h in headers}
