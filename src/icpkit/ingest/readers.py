@@ -198,10 +198,7 @@ def _read_workbook(file: Path, label: str) -> RawTable:
         width -= 1  # formatted but empty columns at the right of the sheet
     header, notes = _unique_headers(rows[0][:width], label)
     frame = pd.DataFrame(
-        {
-            name: pd.Series([r[i] for r in rows[1:]], dtype=object)
-            for i, name in enumerate(header)
-        }
+        {name: pd.Series([r[i] for r in rows[1:]], dtype=object) for i, name in enumerate(header)}
     )
     return RawTable(
         label=label,
@@ -339,7 +336,9 @@ def _decode(data: bytes, label: str) -> tuple[str, str]:
     bare = _utf16_without_bom(data)
     if bare is not None:
         if len(data) % 2:
-            raise IcpkitError("cannot decode the text as UTF-16 (an odd number of bytes)", file=label)
+            raise IcpkitError(
+                "cannot decode the text as UTF-16 (an odd number of bytes)", file=label
+            )
         return data.decode(bare), bare
     if data.startswith(codecs.BOM_UTF8):
         try:
