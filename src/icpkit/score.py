@@ -44,6 +44,7 @@ from icpkit.conditions import Condition, matches, read_column
 from icpkit.csvsafe import FORMULA_STARTS, escape_formula
 from icpkit.errors import IcpkitError
 from icpkit.ingest import formats, normalise
+from icpkit.ingest.containers import container_of
 from icpkit.ingest.readers import (  # the ingest reader's own rules for CSV files
     _refuse_binary,
     _unique_headers,
@@ -376,6 +377,8 @@ def open_input(path: Path) -> _Input:
         raise IcpkitError("file is empty (no data rows)", file=label)
     if head[:4] == b"PAR1" or path.suffix.lower() in (".parquet", ".pq"):
         return _open_parquet([path], label)
+    if container_of(head, path) is not None:  # .xlsx, .csv.gz: the ingest reader opens them
+        return _open_careful(path, label)
     return _open_csv(path, head, label)
 
 

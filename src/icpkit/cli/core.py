@@ -471,6 +471,11 @@ def _load(
         return ingest_module.load_dir(from_dir, units=factors)
     if accounts is None:
         raise IcpkitError("no input: give --from DIR or --accounts FILE")
+    if id_column is not None and outcome is None:
+        raise IcpkitError(
+            f"--id {id_column} applies to a flat table (with --outcome and --positive); "
+            "otherwise rows are matched by account_id: name that column in --mapping"
+        )
     sources = {
         "accounts": accounts,
         "deals": deals,
@@ -491,9 +496,43 @@ def _load(
             progress=progress,
             units=factors,
         )
-    return ingest_module.load_tables(
-        **sources, mapping=mapping, format=format, progress=progress, units=factors
-    )
+    try:
+        return ingest_module.load_tables(
+            **sources, mapping=mapping, format=format, progress=progress, units=factors
+        )
+    except IcpkitError as error:
+        hint = _flat_hint(error, Path(error.file) if db is None and error.file else None)
+        if hint is None:
+            raise
+        raise IcpkitError(error.message + hint, file=error.file, column=error.column) from None
+
+
+def _flat_hint(error: IcpkitError, accounts: Path | None) -> str | None:
+    """When the file without account_id (``accounts``) holds a won/lost column, the user most
+    likely has one row per account with its outcome: say how to build from it (flat mode)."""
+    if error.column != "account_id" or accounts is None or "missing" not in error.message:
+        return None
+    from icpkit.ingest.normalise import parse_outcome
+    from icpkit.ingest.readers import read_table
+
+    try:
+        frame = read_table(accounts).frame
+    except IcpkitError:
+        return None
+    for column in frame.columns:
+        values = frame[column].dropna().astype(str).str.strip()
+        values = values[values != ""]
+        distinct = values.unique()
+        if not 2 <= len(distinct) <= 10:
+            continue
+        outcomes = {value: parse_outcome(value) for value in distinct}
+        won = [v for v, o in outcomes.items() if o == "won"]
+        if won and any(o == "lost" for o in outcomes.values()):
+            return (
+                f"; for one row per account with its outcome, use flat mode: "
+                f"--outcome {column!r} --positive {won[0]!r}"
+            )
+    return None
 
 
 def _role_overrides(options: list[str], mapping: Path | None) -> dict[str, str]:
