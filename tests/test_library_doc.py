@@ -42,3 +42,18 @@ def test_every_python_block_runs_in_order(tmp_path, monkeypatch):
     auc = namespace["auc"]
     assert auc.shape == (5,) and np.all(auc > 0.6)
     assert namespace["search"].best_params_["max_attributes"] in (2, 4)
+
+
+@pytest.mark.slow
+def test_readme_python_block_runs_on_the_demo_crm(tmp_path, monkeypatch):
+    import icpkit
+
+    readme = (DOC.parents[1] / "README.md").read_text(encoding="utf-8")
+    blocks = python_blocks(readme)
+    assert blocks
+    monkeypatch.chdir(tmp_path)
+    icpkit.simulate(3000, seed=7, out="icp-out/sample-crm")  # what `make demo` writes first
+    namespace: dict = {"__name__": "__main__"}
+    for block in blocks:
+        exec(compile(block, "README.md", "exec"), namespace)
+    assert namespace["result"].validation["auc"] > 0.65
