@@ -361,7 +361,6 @@ def moved_upmarket():
     return crm, build_icp(crm.accounts, history, half_life_days=365)
 
 
-@pytest.mark.slow
 def test_simulated_move_upmarket_changes_who_wins() -> None:
     drift = simulate(1500, seed=2, upmarket_from=date(2024, 7, 1)).truth["drift"]
     assert drift["icp_employees_before"] == [20, 199]
