@@ -172,6 +172,7 @@ def test_gains_from_calibration_reads_groups_best_first():
     assert gains_from_calibration({"groups": []}) == []
 
 
+@pytest.mark.slow
 def test_maven_crm_says_plainly_that_no_reliable_icp_was_found_and_why(maven_content):
     text = maven_content["paragraph"]
     assert text.startswith("No reliable ICP signal yet: this data does not show which companies")
@@ -327,6 +328,7 @@ def test_a_folder_that_is_not_a_build_is_a_one_line_error(tmp_path, demo_folder)
     )
 
 
+@pytest.mark.slow
 def test_motion_build_gives_a_comparison_and_a_section_per_motion(demo_crm, demo_build, tmp_path):
     from icpkit.cli.report import build_motions
 

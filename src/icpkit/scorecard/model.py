@@ -196,6 +196,49 @@ class Scorecard:
         tiers[disqualified] = "D"
         return ScoredFrame(self, points, labels, raw, score, tiers, disqualified, dq_reason)
 
+    def _repr_html_(self) -> str:
+        """The card as a table in Jupyter: one row per bin with its points and the accounts
+        and win rate behind them, then the disqualifiers and the tier bounds. Every text is
+        escaped, so a label from a CRM cannot inject markup into the notebook."""
+        from html import escape
+
+        def counts(stats: BinStats | None) -> str:
+            if stats is None or not math.isfinite(stats.win_rate):
+                return "<td></td><td></td>"
+            rate = f"{stats.win_rate:.0%} ({stats.ci_low:.0%}-{stats.ci_high:.0%})"
+            return f'<td style="text-align:right">{stats.accounts:,}</td><td>{rate}</td>'
+
+        head = "<tr><th>Attribute</th><th>Bin</th><th>Points</th><th>Accounts</th>"
+        rows = [head + "<th>Win rate (95% CI)</th></tr>"]
+        for attribute in self.attributes:
+            for k, b in enumerate(attribute.bins):
+                first = ""
+                if k == 0:
+                    first = (
+                        f'<th rowspan="{len(attribute.bins)}" style="text-align:left">'
+                        f"{escape(attribute.name)}<br><code>{escape(attribute.column)}</code></th>"
+                    )
+                points = f'<td style="text-align:right">{b.points:+d}</td>'
+                rows.append(f"<tr>{first}<td>{escape(b.label)}</td>{points}{counts(b.stats)}</tr>")
+        for rule in self.disqualifiers:
+            rows.append(
+                f'<tr><th style="text-align:left">Disqualifier</th><td>{escape(rule.reason)}'
+                f"</td><td>tier D</td>{counts(rule.stats)}</tr>"
+            )
+        low, high = self.point_range()
+        unit = "points" if self.tiers.unit == "points" else "score"
+        tiers = " &middot; ".join(
+            f"{name} &ge; {bound:g}"
+            for name, bound in zip("ABC", (self.tiers.a, self.tiers.b, self.tiers.c), strict=True)
+        )
+        caption = (
+            f'<caption style="text-align:left"><b>{escape(self.name)}</b>: '
+            f"{len(self.attributes)} attribute{'' if len(self.attributes) == 1 else 's'}, "
+            f"points {low:+d} to {high:+d}, "
+            f"tiers by {unit}: {tiers} &middot; D below</caption>"
+        )
+        return f'<table class="icpkit-scorecard">{caption}{"".join(rows)}</table>'
+
 
 @dataclass
 class ScoredFrame:
