@@ -360,3 +360,79 @@ def test_a_malformed_csv_upload_is_refused_naming_the_line(site, text, where):
     message = html.unescape(answer.text)
     assert "leads.csv" in message and where in message
     assert "/tmp" not in message
+
+
+# ---- (e) the proof beside the live number, and the editor's replays ------------------------
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory, build_dir):
+    path = tmp_path_factory.mktemp("built") / "workspace.duckdb"
+    workspace = Workspace.open(path)
+    learned = load_scorecard(build_dir / "scorecard.toml")
+    workspace.save_version(learned, author="t", reason="learned", activate=True)
+    key = workspace.create_key("reader")
+    slow = workspace.create_key("slow-editor", rate_per_second=2)
+    settings = Settings(workspace=str(path), build_dir=build_dir, refresh_seconds=0.2)
+    with running_server(create_app(settings)) as url:
+        yield {"url": url, "key": key, "slow": slow, "workspace": workspace, "card": learned}
+
+
+def _wait_version(url: str, version: int) -> None:
+    deadline = time.monotonic() + 20
+    while httpx.get(url + "/healthz").json()["scorecard_version"] != version:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+
+
+def test_the_proof_is_shown_only_beside_the_version_it_measured(built):
+    from dataclasses import replace
+
+    url, workspace = built["url"], built["workspace"]
+    icp = httpx.get(url + "/v1/icp", headers=_auth(built["key"])).json()
+    assert icp["scorecard_version"] == 1 and icp["proof"]["auc"] is not None
+    assert icp["proof_note"] is None
+    card = built["card"]
+    first = card.attributes[0]
+    changed = replace(
+        card,
+        attributes=(
+            replace(
+                first,
+                bins=(replace(first.bins[0], points=first.bins[0].points + 5), *first.bins[1:]),
+            ),
+            *card.attributes[1:],
+        ),
+    )
+    version = workspace.save_version(changed, author="t", reason="hand edit", activate=True)
+    _wait_version(url, version)
+    icp = httpx.get(url + "/v1/icp", headers=_auth(built["key"])).json()
+    assert icp["scorecard_version"] == version
+    assert icp["proof"] is None and f"version {version} differs" in icp["proof_note"]
+    with httpx.Client(base_url=url, timeout=30) as client:
+        assert client.post("/login", data={"key": built["key"]}).status_code == 303
+        home = html.unescape(client.get("/").text)
+    assert f"version {version}" in home and "Proof on held-out deals" not in home
+    assert f"version {version} differs from it" in home
+    workspace.activate(1)
+    _wait_version(url, 1)
+    icp = httpx.get(url + "/v1/icp", headers=_auth(built["key"])).json()
+    assert icp["proof"]["auc"] is not None  # version 1 is the learned card again
+
+
+def test_editor_previews_are_charged_as_the_deals_they_replay(built):
+    card = built["card"]
+    from icpkit.serve import editor
+
+    form = editor.unchanged_form(card) | {"points-0-0": "7", "action": "preview"}
+    with httpx.Client(base_url=built["url"], timeout=60) as client:
+        assert client.post("/login", data={"key": built["slow"]}).status_code == 303
+        time.sleep(2)  # the sign-in page and redirect spent tokens; start from a full bucket
+        version = httpx.get(built["url"] + "/healthz").json()["scorecard_version"]
+        form["base-version"] = str(version)
+        first = client.post("/editor", data=form)
+        assert first.status_code == 200 and "not shown yet" not in first.text  # replayed
+        second = client.post("/editor", data=form)
+    assert second.status_code == 429
+    # Hundreds of closed deals replayed, at 2 tokens a second: several seconds of debt.
+    assert int(second.headers["retry-after"]) >= 3
