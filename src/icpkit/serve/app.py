@@ -24,7 +24,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from icpkit import __version__
@@ -97,11 +97,13 @@ def _add_error_handlers(app: FastAPI) -> None:
     from icpkit.serve import web
 
     @app.exception_handler(RequestValidationError)
-    async def invalid(request: Request, error: RequestValidationError) -> JSONResponse:
+    async def invalid(request: Request, error: RequestValidationError) -> Response:
         fields = [_field_error(e) for e in error.errors()]
         message = "; ".join(f"{f['field']}: {f['message']}" for f in fields[:5])
         if len(fields) > 5:
             message += f"; and {len(fields) - 5} more"
+        if web.wants_html(request):
+            return web.error_page(request, 422, message)
         return JSONResponse({"error": message, "fields": fields[:MAX_FIELDS]}, status_code=422)
 
     @app.exception_handler(StarletteHTTPException)

@@ -117,9 +117,10 @@ class BodySizeLimit:
             await self.app(scope, receive, send)
             return
         limit = self._limit(scope["path"])
+        page = not scope["path"].startswith(JSON_PREFIXES)
         declared = dict(scope.get("headers") or []).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
-            await too_large(send, limit)
+            await too_large(send, limit, page=page)
             return
         received = 0
         over = False
@@ -144,7 +145,7 @@ class BodySizeLimit:
                 # truth is that the body was too large.
                 if message["type"] == "http.response.start" and not started:
                     started = True
-                    await too_large(send, limit)
+                    await too_large(send, limit, page=page)
                 return
             started = started or message["type"] == "http.response.start"
             await send(message)
@@ -153,15 +154,40 @@ class BodySizeLimit:
             await self.app(scope, counting_receive, guarded_send)
         except _TooLarge:
             if not started:
-                await too_large(send, limit)
+                await too_large(send, limit, page=page)
 
 
 class _TooLarge(Exception):
     pass
 
 
-async def too_large(send: Send, limit: int) -> None:
-    await send_json(send, 413, {"error": f"request body is larger than {limit:,} bytes"})
+# Paths answered in JSON; every other path is a page of the web app, answered in HTML.
+JSON_PREFIXES = ("/v1/", "/healthz", "/metrics", "/openapi.json")
+
+
+async def too_large(send: Send, limit: int, *, page: bool = False) -> None:
+    message = f"request body is larger than {limit:,} bytes"
+    if not page:
+        await send_json(send, 413, {"error": message})
+        return
+    body = (
+        "<!doctype html><html lang=en><meta charset=utf-8><title>Too large</title>"
+        f"<h1>Too large (413)</h1><p id=message>The {message}. Score bigger files with "
+        "<code>icpkit score</code>.</p><p><a href='/upload'>Back</a></p></html>"
+    ).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [
+                (b"content-type", b"text/html; charset=utf-8"),
+                (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close"),
+                (b"content-security-policy", b"default-src 'none'"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
 
 
 async def send_json(
