@@ -3,7 +3,7 @@
 Writing each call straight into the workspace database would cost tens of milliseconds a
 request (a DuckDB file is opened per transaction, so other commands can take turns with the
 server). Instead each entry is appended to a journal file beside the workspace as one line of
-JSON, and the request waits until the line is written, flushed and ``fsync``-ed. Requests that
+JSON, and the request waits until the line is written, flushed and ``fdatasync``-ed. Requests that
 arrive together share one ``fsync`` (group commit), so the cost under load is one disk sync per
 batch, not per request.
 
@@ -26,7 +26,6 @@ import os
 import queue
 import threading
 from collections.abc import Iterator
-from concurrent.futures import Future
 from datetime import datetime
 from pathlib import Path
 
@@ -34,6 +33,8 @@ from icpkit.errors import IcpkitError
 from icpkit.workspace import AuditEntry
 
 log = logging.getLogger("icpkit.serve")
+# fdatasync writes the data and the file's size, skipping times nobody needs back.
+_SYNC = getattr(os, "fdatasync", os.fsync)
 
 
 class AuditJournal:
@@ -58,17 +59,20 @@ class AuditJournal:
         if self.path.exists() and self.path.stat().st_size:
             self._close_segment()
         self._file = open(self.path, "ab")  # noqa: SIM115
-        self._jobs: queue.SimpleQueue[tuple[bytes, Future] | None] = queue.SimpleQueue()
+        self._jobs: queue.SimpleQueue[
+            tuple[bytes, asyncio.AbstractEventLoop, asyncio.Future] | None
+        ] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="icpkit-audit", daemon=True)
         self._thread.start()
 
     # ---- writing ----------------------------------------------------------------------------
 
     async def append(self, entry: AuditEntry) -> None:
-        """Return once ``entry`` is on disk (written, flushed and fsync-ed)."""
-        future: Future = Future()
-        self._jobs.put((encode(entry), future))
-        await asyncio.wrap_future(future)
+        """Return once ``entry`` is on disk (written, flushed and synced)."""
+        loop = asyncio.get_running_loop()
+        waiter = loop.create_future()
+        self._jobs.put((encode(entry), loop, waiter))
+        await waiter
 
     def _run(self) -> None:
         while True:
@@ -76,7 +80,7 @@ class AuditJournal:
             if job is None:
                 return
             batch = [job]
-            while True:  # everything already waiting goes out with the same fsync
+            while True:  # everything already waiting goes out with the same sync
                 try:
                     more = self._jobs.get_nowait()
                 except queue.Empty:
@@ -85,15 +89,21 @@ class AuditJournal:
                     self._jobs.put(None)
                     break
                 batch.append(more)
+            error: Exception | None = None
             try:
-                self._write(b"".join(line for line, _ in batch))
-            except Exception as error:  # the disk refused: the requests fail, nothing is lost
+                self._write(b"".join(line for line, _, _ in batch))
+            except Exception as problem:  # the disk refused: the requests fail, none unaudited
                 log.exception("could not write the audit journal %s", self.path)
-                for _, future in batch:
-                    future.set_exception(error)
-            else:
-                for _, future in batch:
-                    future.set_result(None)
+                error = problem
+            # One wake-up of the event loop for the whole batch.
+            by_loop: dict[asyncio.AbstractEventLoop, list[asyncio.Future]] = {}
+            for _, loop, waiter in batch:
+                by_loop.setdefault(loop, []).append(waiter)
+            for loop, waiters in by_loop.items():
+                try:
+                    loop.call_soon_threadsafe(_settle, waiters, error)
+                except RuntimeError:  # that loop is closed: nobody is waiting any more
+                    pass
 
     def _write(self, data: bytes) -> None:
         with self._file_lock:
@@ -101,7 +111,7 @@ class AuditJournal:
             try:
                 self._file.write(data)
                 self._file.flush()
-                os.fsync(self._file.fileno())
+                _SYNC(self._file.fileno())
             except OSError:
                 # No half line may stay behind to spoil the next one.
                 self._file.truncate(start)
@@ -141,6 +151,16 @@ class AuditJournal:
         with self._file_lock:
             self._file.close()
         self._lock_file.close()  # releases the lock
+
+
+def _settle(waiters: list[asyncio.Future], error: Exception | None) -> None:
+    for waiter in waiters:
+        if waiter.done():  # the request was cancelled (client gone)
+            continue
+        if error is None:
+            waiter.set_result(None)
+        else:
+            waiter.set_exception(error)
 
 
 def read_segment(path: Path) -> Iterator[AuditEntry]:
