@@ -19,6 +19,7 @@ server on the same journal is refused with a one-line error naming it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import fcntl
 import json
 import logging
@@ -100,10 +101,9 @@ class AuditJournal:
             for _, loop, waiter in batch:
                 by_loop.setdefault(loop, []).append(waiter)
             for loop, waiters in by_loop.items():
-                try:
+                # A closed loop (RuntimeError) has nobody waiting any more.
+                with contextlib.suppress(RuntimeError):
                     loop.call_soon_threadsafe(_settle, waiters, error)
-                except RuntimeError:  # that loop is closed: nobody is waiting any more
-                    pass
 
     def _write(self, data: bytes) -> None:
         with self._file_lock:
