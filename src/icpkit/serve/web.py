@@ -13,7 +13,7 @@ import io
 import tempfile
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 import jinja2
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
@@ -24,7 +24,9 @@ from starlette.concurrency import run_in_threadpool
 from icpkit.csvsafe import write_safe_csv
 from icpkit.errors import IcpkitError
 from icpkit.serve import editor, sessions
-from icpkit.serve.api import icp_summary, proof_of, service_of, spend
+from icpkit.serve.api import ACCOUNTS_PER_TOKEN, icp_summary, proof_for, service_of, spend
+from icpkit.serve.app import public_message
+from icpkit.serve.guard import KEY, sign_in_redirect
 from icpkit.serve.scoring import IDENTIFIER_COLUMNS, identifier
 from icpkit.workspace import ApiKey
 
@@ -58,22 +60,12 @@ def wants_html(request: Request) -> bool:
 
 
 async def web_user(request: Request) -> ApiKey:
-    """The key the browser signed in with, or a redirect to the sign-in page."""
-    service = service_of(request)
-    key_id = sessions.verify(service.session_secret, request.cookies.get(sessions.COOKIE))
-    key = service.state.keys.by_id(key_id) if key_id else None
+    """The key the browser signed in with (the guard checked the session, the origin of a
+    form post and the rate limit before the body was read), or a redirect to sign in."""
+    key = request.scope.get(KEY)
     if key is None:
         raise SignInRequired
-    if request.method == "POST":
-        _same_origin(request)
     return key
-
-
-def _same_origin(request: Request) -> None:
-    # SameSite=Strict already keeps the cookie off cross-site posts; refuse them outright too.
-    origin = request.headers.get("origin")
-    if origin and origin != "null" and urlsplit(origin).netloc != request.headers.get("host"):
-        raise IcpkitError("this form was posted from another site")
 
 
 User = Annotated[ApiKey, Depends(web_user)]
@@ -104,8 +96,7 @@ def error_page(
 
 
 def _to_sign_in(request: Request) -> RedirectResponse:
-    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+    return sign_in_redirect(request)
 
 
 # ---- sign in -----------------------------------------------------------------------------
@@ -128,9 +119,10 @@ async def login(
             request, "login.html.j2", 401, next=_local(next), message="Unknown or revoked key."
         )
     response = RedirectResponse(_local(next), status_code=303)
+    service.sessions.end(request.cookies.get(sessions.COOKIE))  # no session outlives a new one
     response.set_cookie(
         sessions.COOKIE,
-        sessions.sign(service.session_secret, found.key_id, hours=service.settings.session_hours),
+        service.sessions.start(found.key_id),
         max_age=int(service.settings.session_hours * 3600),
         httponly=True,
         samesite="strict",
@@ -141,8 +133,11 @@ async def login(
 
 @router.post("/logout")
 async def logout(request: Request) -> Response:
+    """Sign out: the session ends on the server, so the cookie opens nothing any more even
+    where it was copied. (A post from another site's page never gets here: see the guard.)"""
+    service_of(request).sessions.end(request.cookies.get(sessions.COOKIE))
     response = RedirectResponse("/login", status_code=303)
-    response.delete_cookie(sessions.COOKIE)
+    response.delete_cookie(sessions.COOKIE, httponly=True, samesite="strict")
     return response
 
 
@@ -162,13 +157,15 @@ async def home(request: Request, user: User) -> HTMLResponse:
     service = service_of(request)
     live = service.state.live
     build = service.build
+    proof, proof_note = proof_for(service, live)
     return page(
         request,
         "home.html.j2",
         user=user,
         icp=icp_summary(live.card),
         summary=build.summary if build else None,
-        proof=proof_of(build.validation) if build else None,
+        proof=proof,
+        proof_note=proof_note,
     )
 
 
@@ -225,10 +222,9 @@ async def score_one(request: Request, user: User) -> HTMLResponse:
     columns = _form_columns(request)
     values = {c["name"]: str(form.get(f"a.{c['name']}", ""))[:2000] for c in columns}
     account = {k: v for k, v in values.items() if v.strip()}
-    spend(service, user, 1)
-    live = service.state.live
+    live = service.state.live  # one company: the guard's token paid for it
     result = (await service.queue.score(live, [account]))[0]
-    service.state.audit(user.name, live.version, [identifier(account)], "web form")
+    await service.state.audit(user.name, live.version, [identifier(account)], "web form")
     service.metrics.scored.labels("web form").inc()
     return page(
         request,
@@ -260,11 +256,16 @@ async def upload(request: Request, user: User, file: Annotated[UploadFile, File(
             request, "upload.html.j2", 400, user=user, message="Upload a .csv or .parquet file."
         )
     data = await file.read()
+    # Charged as the companies it holds, before any work: a CSV row is ~100 bytes, and one
+    # token buys 100 companies (as in the API). The largest upload can always pass (the
+    # bucket runs into debt), but never two big ones back to back faster than the key's rate.
+    spend(service, user, max(1, -(-len(data) // (100 * ACCOUNTS_PER_TOKEN))))
     try:
         scored, identifiers = await run_in_threadpool(_score_upload, live.card, data, name)
     except IcpkitError as error:
-        return page(request, "upload.html.j2", 400, user=user, message=str(error))
-    service.state.audit(user.name, live.version, identifiers, "csv upload")
+        message = public_message(error)
+        return page(request, "upload.html.j2", 400, user=user, message=message)
+    await service.state.audit(user.name, live.version, identifiers, "csv upload")
     service.metrics.scored.labels("csv upload").inc(len(identifiers))
     download = Path(name).stem + f"-scored-v{live.version}.csv"
     return Response(
@@ -278,14 +279,36 @@ async def upload(request: Request, user: User, file: Annotated[UploadFile, File(
 
 
 def _score_upload(card, data: bytes, name: str) -> tuple[bytes, list[str]]:
-    """Every row of the file back, with the four score columns added (CLI code path)."""
+    """Every row of the file back, with the four score columns added (CLI code path).
+
+    A file with records the reader rejects (more fields than the header, a quote never
+    closed) is refused whole, naming the first lines at fault: a scored file that silently
+    lacks rows, or holds shifted cells, would be worse than none."""
     from icpkit.ingest.readers import read_table
     from icpkit.score import score_frame
 
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / name
         path.write_bytes(data)
-        table = read_table(path)
+        try:
+            table = read_table(path)
+            bad = [
+                (int(line), error)
+                for line, error in zip(table.lines, table.row_errors, strict=True)
+                if error
+            ]
+        except IcpkitError as error:  # named by the upload's name, not the server's folder
+            raise IcpkitError(
+                error.message, file=name, line=error.line, column=error.column
+            ) from None
+    if bad:
+        shown = "; ".join(f"line {line}: {error}" for line, error in bad[:3])
+        more = f" (and {len(bad) - 3} more)" if len(bad) > 3 else ""
+        raise IcpkitError(
+            f"{len(bad)} of {len(table.frame)} records cannot be read, "
+            f"so nothing was scored: {shown}{more}. Fix them and upload again.",
+            file=name,
+        )
     frame = table.frame
     if not any(c in frame.columns for c in card.columns):
         raise IcpkitError(
@@ -339,12 +362,14 @@ async def editor_submit(request: Request, user: User) -> Response:
     context = {"user": user, "card": live.card, "form": form, "field": editor}
     context |= {"author": author, "reason": reason}
     current = await _backtest(request, live.version, live.card)
-    if form.get("base-version", str(live.version)) != str(live.version):
-        # Another version went live meanwhile: these edits were made to a card that is gone.
+    base = form.get("base-version", "")
+    if base != str(live.version):
+        # Another version went live meanwhile (or the form does not say which version it
+        # edits): these edits were made to a card that may be gone.
+        opened = f"version {base[:20]}" if base else "a version the form does not name"
         message = (
-            f"Version {live.version} went live after you opened the editor on version "
-            f"{form['base-version']}. Your changes were not applied; here is version "
-            f"{live.version} to start from."
+            f"Version {live.version} went live after you opened the editor on {opened}. "
+            f"Your changes were not applied; here is version {live.version} to start from."
         )
         context["form"] = editor.unchanged_form(live.card)
         return page(
@@ -409,6 +434,8 @@ async def _backtest(request: Request, version: int | None, card) -> editor.Backt
         return None
     if version is not None and version in service.backtests:
         return service.backtests[version]
+    if version is None:  # a preview replays every closed deal: charged as scoring them
+        spend(service, request.scope[KEY], -(-len(history[1]) // ACCOUNTS_PER_TOKEN))
     result = await run_in_threadpool(editor.backtest, card, history)
     if version is not None:
         service.backtests[version] = result
