@@ -1,7 +1,7 @@
 """Random JSON bodies, random bytes, random forms and random CSV files at every endpoint of
 the real server (uvicorn on loopback), with and without a key or session. Whatever is sent:
 
-- no answer is a 500, and none shows a traceback or a file path of the server;
+- no answer is a 500, and no error shows a traceback or a file path of the server;
 - every status is one the docs give for that endpoint (docs/serve.md, the OpenAPI schema);
 - API errors are JSON ``{"error": ...}``; web pages answer HTML, errors included.
 
@@ -108,7 +108,8 @@ def _check(answer: httpx.Response, method: str, path: str, who: str) -> None:
     status = answer.status_code
     where = f"{method} {path} as {who}: {status} {answer.text[:300]!r}"
     assert status < 500, where
-    assert not LEAKS.search(answer.text), where
+    if status >= 400:  # (a 200 may echo what was sent: a form's values, an uploaded file)
+        assert not LEAKS.search(answer.text), where
     if (method, path) in OPEN:
         assert status in ({200} if method == "GET" else {405}), where
         return
