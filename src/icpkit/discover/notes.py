@@ -40,10 +40,11 @@ class Notes:
     frame: pd.DataFrame
     path: str
     quarantined: list[dict] = field(default_factory=list)
+    read: int = -1  # notes read: kept + quarantined when read (linking may quarantine more)
 
-    @property
-    def read(self) -> int:
-        return len(self.frame) + len(self.quarantined)
+    def __post_init__(self) -> None:
+        if self.read < 0:
+            self.read = len(self.frame) + len(self.quarantined)
 
 
 def read_notes(path: Path | str) -> Notes:

@@ -1,9 +1,10 @@
 """Themes in notes and interviews, and whether they come with winning.
 
 Offline and deterministic: scikit-learn's TF-IDF and non-negative matrix factorisation (NMF)
-find ``n_themes`` themes in the notes, each named by its top terms; no model is downloaded.
+find ``n_themes`` themes among the notes' sentences, each named by its top terms; no model is
+downloaded.
 A unit (a deal, or an account for notes keyed by account) *mentions* a theme when a sentence
-of one of its notes speaks for it (see :func:`_sentences`): judged sentence by sentence, so a
+of one of its notes speaks for it (see :func:`_assign`): judged sentence by sentence, so a
 note full of other themes mentions this one as readily as a short note does.
 
 For every theme the share of won and of lost units that mention it is given with a Wilson
@@ -29,7 +30,7 @@ import pandas as pd
 from icpkit.errors import IcpkitError
 from icpkit.stats import holm_adjust, proportion_test, wilson_interval
 
-N_THEMES = 20
+N_THEMES = 25
 SENTENCE_MIN = 0.2  # cosine of a sentence with a theme's terms for it to speak for the theme
 MIN_UNITS = 10  # a theme needs this many won + lost units mentioning it to be tested
 ALPHA = 0.05
@@ -101,28 +102,30 @@ def find_themes(
     cues = cues or load_cues()
     units = _unit_outcomes(linked)
     counts = {k: int((units == k).sum()) for k in ("won", "lost", "open")}
-    texts = linked["text"].astype(str).tolist() if len(linked) else []
-    if len(texts) < 2 * n_themes:
-        return _empty("no_text", f"{len(texts)} notes: too few to find themes in", counts)
+    split = _split_sentences(linked)
+    if len(linked) < 2 * n_themes or len(split) < 2 * n_themes:
+        return _empty("no_text", f"{len(linked)} notes: too few to find themes in", counts)
     vectoriser = TfidfVectorizer(
         stop_words="english",
-        min_df=max(3, int(0.002 * len(texts))),
-        max_df=0.5,
+        min_df=max(3, int(0.0005 * len(split))),
+        max_df=0.2,
         sublinear_tf=True,
         token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z\-]+\b",
     )
     try:
-        matrix = vectoriser.fit_transform(texts)
+        matrix = vectoriser.fit_transform(split["text"])
     except ValueError:
         return _empty("no_text", "the notes share too few words to find themes in", counts)
     k = min(n_themes, matrix.shape[1] - 1, matrix.shape[0] - 1)
     if k < 2:
         return _empty("no_text", "the notes share too few words to find themes in", counts)
+    # Themes are found among sentences, not whole notes: a sentence is about one thing, while
+    # a won deal's note mixes its use case, pain and trigger, which would blur into one theme.
     model = NMF(n_components=k, init="nndsvda", random_state=seed, max_iter=400)
     model.fit(matrix)
     components = model.components_
     vocabulary = np.array(vectoriser.get_feature_names_out())
-    sentences = _sentences(linked, vectoriser, model.components_)
+    sentences = _assign(split, matrix, components)
     present = np.zeros((len(linked), k), dtype=bool)
     present[sentences["note"].to_numpy(), sentences["theme"].to_numpy()] = True
 
@@ -200,11 +203,8 @@ def _theme(
     )
 
 
-def _sentences(linked: pd.DataFrame, vectoriser, components: np.ndarray) -> pd.DataFrame:
-    """Every sentence of every note that speaks for a theme: the theme its words are closest
-    to (cosine of its TF-IDF vector with the theme's terms), when that reaches
-    :data:`SENTENCE_MIN`; strongest first. A note mentions the themes of its sentences, however
-    many others it mentions too."""
+def _split_sentences(linked: pd.DataFrame) -> pd.DataFrame:
+    """Every sentence of every note (12 characters or more), with its note's position."""
     rows = []
     for position, (text, outcome, unit, source, note) in enumerate(
         zip(
@@ -220,11 +220,17 @@ def _sentences(linked: pd.DataFrame, vectoriser, components: np.ndarray) -> pd.D
             sentence = " ".join(sentence.split()).strip(" -*#>")
             if len(sentence) >= 12:
                 rows.append((position, sentence, outcome, unit, source, note))
-    frame = pd.DataFrame(rows, columns=["note", "text", "outcome", "unit", "source", "note_id"])
-    if frame.empty:
-        return frame.assign(theme=pd.Series(dtype=int), score=pd.Series(dtype=float))
+    return pd.DataFrame(rows, columns=["note", "text", "outcome", "unit", "source", "note_id"])
+
+
+def _assign(split: pd.DataFrame, matrix, components: np.ndarray) -> pd.DataFrame:
+    """The sentences that speak for a theme: the theme their words are closest to (cosine of
+    the sentence's TF-IDF vector with the theme's terms), when that reaches
+    :data:`SENTENCE_MIN`; strongest first. A note mentions the themes of its sentences,
+    however many others it mentions too."""
     unit_vectors = components / np.maximum(np.linalg.norm(components, axis=1, keepdims=True), 1e-12)
-    scores = np.asarray(vectoriser.transform(frame["text"]) @ unit_vectors.T)
+    scores = np.asarray(matrix @ unit_vectors.T)
+    frame = split.copy()
     frame["theme"] = scores.argmax(axis=1)
     frame["score"] = scores.max(axis=1)
     frame = frame[frame["score"] >= SENTENCE_MIN]

@@ -34,7 +34,7 @@ PLANTED_THEMES: dict[str, dict] = {
         "key_terms": ("reconcile", "spreadsheets", "manual", "contractors", "hours"),
         "sentences": (
             "They pay two contractors to reconcile spreadsheets by hand.",
-            "Finance spends {n} hours a week reconciling spreadsheets manually.",
+            "Finance spends {n} hours each close reconciling spreadsheets manually.",
             "Currently paying contractors to reconcile the spreadsheet exports manually.",
             "Manual spreadsheet reconciliation costs them a full-time hire.",
             "Analysts lose {n} hours every close reconciling spreadsheets by hand.",
