@@ -7,7 +7,8 @@ For each seed: simulate 3,000 accounts, build with their notes, and check what t
   planted theme's key terms among its top terms; a noise theme is *reported* when any theme
   that holds (either direction) has two of a noise theme's key terms;
 - competitor: the defending competitor is named when an anti-ICP entry that takes in
-  Government lists it under ``defended_by``;
+  Government lists it under ``defended_by``, or the competitors' strongholds name it on
+  Government;
 - shuffled: the same notes with won/lost shuffled among the closed deals must give "not enough
   evidence" (no theme holds);
 - scale: a corpus of at least 10,000 notes, timed through reading, linking and themes.
@@ -66,7 +67,12 @@ def defended_named(winloss: dict, truth: dict) -> bool:
         )
         if takes_in and any(d["competitor"] == defender for d in entry["defended_by"]):
             return True
-    return False
+    return any(
+        s["attribute"] == "industry"
+        and s["value"] == industry
+        and any(d["competitor"] == defender for d in s["defended_by"])
+        for s in winloss["competitors"]["strongholds"]
+    )
 
 
 def shuffled_holds(crm, seed: int) -> bool:

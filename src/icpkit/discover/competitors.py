@@ -7,7 +7,8 @@ see :func:`~icpkit.discover.losses.competitor_in_text`. For each competitor name
 against the deals where it was not named, Holm-corrected over the competitors (and, per ICP
 tier, over every tier x competitor). A competitor *defends* a segment (an anti-ICP entry) when
 it is named on a significantly larger share of the segment's lost deals than of the lost deals
-elsewhere (Holm over every segment x competitor), on at least a fifth of them.
+elsewhere (Holm over every segment x competitor), on at least a fifth of them and at least
+twice as often as elsewhere.
 """
 
 from __future__ import annotations
@@ -120,7 +121,7 @@ def defended_segments(
             if (
                 p < ALPHA
                 and row["share_of_losses"] >= MIN_DEFENDED_SHARE
-                and row["share_of_losses"] > row["share_of_losses_elsewhere"]
+                and row["share_of_losses"] >= 2 * row["share_of_losses_elsewhere"]
             ):
                 found[key].append(row)
     for rows in found.values():

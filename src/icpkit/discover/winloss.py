@@ -67,7 +67,13 @@ def why_we_win_and_lose(
 
     named = competitor_names(closed, reason_map)
     competitors = win_rates(named, won, tiers)
-    defended = defended_segments(named, won, {k: masks[k] for k in anti})
+    values = _category_values(labelled, accounts)
+    defended = defended_segments(named, won, {k: masks[k] for k in anti} | values)
+    competitors["strongholds"] = [
+        {"attribute": key.split("=", 1)[0], "value": key.split("=", 1)[1], "defended_by": rows}
+        for key, rows in defended.items()
+        if key in values and rows
+    ]
     cycles = _cycles(labelled["cycle_days"].to_numpy(dtype=float), masks)
 
     entries = []
@@ -108,6 +114,30 @@ def why_we_win_and_lose(
             "quarantined": notes.quarantined,
         }
     return result
+
+
+MAX_CATEGORY_VALUES = 30
+
+
+def _category_values(labelled: pd.DataFrame, accounts: pd.DataFrame) -> dict[str, np.ndarray]:
+    """One segment per value of each text company column with few values (industry, region):
+    where a competitor may hold a stronghold the anti-ICP search did not single out."""
+    segments = {}
+    for column in accounts.columns:
+        if column == "account_id" or column not in labelled.columns:
+            continue
+        values = labelled[column]
+        if values.dtype != object and not pd.api.types.is_string_dtype(values):
+            continue
+        present = values.dropna()
+        if present.map(lambda v: isinstance(v, (list, tuple, np.ndarray))).any():
+            continue  # a list column (technologies): its values are not one segment each
+        distinct = present.unique()
+        if not 2 <= len(distinct) <= MAX_CATEGORY_VALUES:
+            continue
+        for value in distinct:
+            segments[f"{column}={value}"] = (values == value).to_numpy(dtype=bool)
+    return segments
 
 
 def _closed_with_deal_fields(labelled: pd.DataFrame, deals: pd.DataFrame) -> pd.DataFrame:
