@@ -8,7 +8,8 @@ against the deals where it was not named, Holm-corrected over the competitors (a
 tier, over every tier x competitor). A competitor *defends* a segment (an anti-ICP entry) when
 it is named on a significantly larger share of the segment's lost deals than of the lost deals
 elsewhere (Holm over every segment x competitor), on at least a fifth of them and at least
-twice as often as elsewhere.
+twice as often as elsewhere, and we win at most half as often against it there as in the
+segment overall (a competitor merely crowded out of another's stronghold is not defending).
 """
 
 from __future__ import annotations
@@ -101,6 +102,7 @@ def defended_segments(
                 continue
             won_against = int((on & mask & ~lost).sum())
             faced = int((on & mask).sum())
+            segment_rate = float((mask & ~lost).sum() / max(int(mask.sum()), 1))
             low, high = wilson_interval(k_in, n_in)
             row = {
                 "competitor": name,
@@ -112,6 +114,7 @@ def defended_segments(
                 "deals_against": faced,
                 "won_against": won_against,
                 "win_rate_against": round(won_against / faced, 4) if faced else None,
+                "segment_win_rate": round(segment_rate, 4),
             }
             tests.append((key, row, proportion_test(k_in, n_in, k_out, n_out)))
     if tests:
@@ -122,6 +125,7 @@ def defended_segments(
                 p < ALPHA
                 and row["share_of_losses"] >= MIN_DEFENDED_SHARE
                 and row["share_of_losses"] >= 2 * row["share_of_losses_elsewhere"]
+                and row["win_rate_against"] <= 0.5 * row["segment_win_rate"]
             ):
                 found[key].append(row)
     for rows in found.values():
