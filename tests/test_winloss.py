@@ -204,3 +204,20 @@ def test_build_writes_winloss_and_fills_the_three_rows(tmp_path):
         line = next(line for line in text.splitlines() if line.startswith(f"| {row} |"))
         assert "\u201c" in line and "notes.csv:" in line, line
     assert "Defended by Fabrikam" in text
+
+
+def test_build_cli_names_a_bad_notes_file_in_one_line(tmp_path):
+    import subprocess
+    import sys
+
+    notes = tmp_path / "notes.csv"
+    notes.write_text("deal_id,comment\nD1,hi\n", encoding="utf-8")
+    run = subprocess.run(
+        [sys.executable, "-m", "icpkit", "build", "--from", str(tmp_path), "--notes", str(notes),
+         "--out", str(tmp_path / "out")],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert run.returncode != 0
+    assert "Traceback" not in run.stderr
+    message = (run.stderr + run.stdout).strip().splitlines()[-1]
+    assert "notes.csv" in message and "line 1" in message and "no text column" in message
