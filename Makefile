@@ -30,7 +30,7 @@ chromium:
 # The demo needs no browser and no network beyond the package install.
 demo: $(STAMP)
 	$(BIN)/icpkit simulate --accounts 3000 --seed 7 --out icp-out/sample-crm
-	$(BIN)/icpkit build --from icp-out/sample-crm --out icp-out
+	$(BIN)/icpkit build --from icp-out/sample-crm --notes icp-out/sample-crm/notes.csv --out icp-out
 	$(BIN)/icpkit score --scorecard icp-out/scorecard.toml --input icp-out/sample-crm/accounts.csv --out icp-out/scored-accounts.csv
 	@echo
 	@echo "Everything is in icp-out/: icp.md, report.html, scorecard.toml, validation.json, segments.json, scored-accounts.csv"

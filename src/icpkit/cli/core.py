@@ -191,6 +191,14 @@ def build(
             "in --mapping does the same).",
         ),
     ] = None,
+    notes: Annotated[
+        Path | None,
+        typer.Option(
+            help="Call notes, win/loss notes or interview write-ups: a folder of .txt/.md files "
+            "named by deal id, account id or domain, or a CSV with a text column and deal_id, "
+            "account_id or domain. Fills use case, pain and trigger from their themes.",
+        ),
+    ] = None,
 ) -> None:
     """Find the ICP and anti-ICP, learn the scorecard, prove it on held-out deals and write the
     ICP document.
@@ -201,6 +209,7 @@ def build(
     - `icpkit build --accounts deals.csv --outcome Status --positive Won --out icp-out`
     - `icpkit build --from crm --half-life 180 --out icp-recent`
     - `icpkit build --accounts leads.csv --outcome won --positive yes --role lead_no=id`
+    - `icpkit build --from crm --notes interviews/ --out icp-out`
 
     Before learning, every column gets a role, shown with its reason: only company attributes
     enter the card; deal attributes become qualification insights; engagement, ids, constants,
@@ -208,6 +217,7 @@ def build(
     """
     if (outcome is None) != (positive is None):
         raise IcpkitError("flat mode needs both --outcome COLUMN and --positive VALUE")
+    read_notes_files, loss_reasons = _notes_and_loss_reasons(notes, mapping)
     with progress_bar() as bar:
         result = _load(
             accounts,
@@ -271,6 +281,8 @@ def build(
             seed=seed,
             source=source,
             step=step,
+            notes=read_notes_files,
+            loss_reasons=loss_reasons,
         )
         if universe is not None:
             from icpkit.size import size_universe
@@ -533,6 +545,25 @@ def _flat_hint(error: IcpkitError, accounts: Path | None) -> str | None:
                 f"--outcome {column!r} --positive {won[0]!r}"
             )
     return None
+
+
+def _notes_and_loss_reasons(notes: Path | None, mapping: Path | None):
+    """--notes read and the mapping's [loss_reasons] checked before the long build starts."""
+    from icpkit.discover.losses import load_reason_map
+    from icpkit.discover.notes import read_notes
+
+    extra = None
+    if mapping is not None:
+        from icpkit.ingest.generic import mapping_loss_reasons
+
+        extra = mapping_loss_reasons(mapping)
+        load_reason_map(extra, str(mapping))
+    read = read_notes(notes) if notes is not None else None
+    if read is not None:
+        console.print(
+            f"Notes: {read.read:,} read from {notes}, {len(read.quarantined):,} quarantined"
+        )
+    return read, extra
 
 
 def _role_overrides(options: list[str], mapping: Path | None) -> dict[str, str]:

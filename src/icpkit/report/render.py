@@ -183,7 +183,11 @@ def _markdown_build(c: dict[str, Any], level: int) -> list[str]:
     out += ["", f"{hh} Anti-ICP: who not to pursue", ""]
     if c["anti"]:
         out += ["| Who | Evidence | Action |", "|---|---|---|"]
-        out += [f"| {_md(r['who'])} | {_md(r['evidence'])} | {r['action']} |" for r in c["anti"]]
+        out += [
+            f"| {_md(r['who'] + (' (' + r['why'] + ')' if r.get('why') else ''))} | "
+            f"{_md(r['evidence'])} | {r['action']} |"
+            for r in c["anti"]
+        ]
     else:
         out.append("No group loses more often than chance explains.")
     t = c["tiers"]
