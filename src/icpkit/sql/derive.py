@@ -14,7 +14,6 @@ and runs of more than 128 spaces inside a label are not squeezed to one.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable
 
 from sqlglot import exp
@@ -40,7 +39,7 @@ def _replace(value: exp.Expression, old: exp.Expression, new: str) -> exp.Expres
 
 
 # REPLACE steps per nesting of a key: deeper trees overflow parsers (sqlglot's included).
-STEPS_PER_STAGE = 24
+STEPS_PER_STAGE = 12
 
 
 def key_stages(dialect: str) -> list[Callable[[exp.Expression], exp.Expression]]:
@@ -91,19 +90,14 @@ def _lowered(column: exp.Expression, dialect: str) -> exp.Expression:
 
 
 def lookup(key_value: exp.Expression, table: dict[str, str], dialect: str) -> exp.Expression:
-    """CASE WHEN key IN (...) THEN value ... END (NULL when not found); values as the card's
-    category bins compare them (case-folded)."""
-    by_value: dict[str, list[str]] = defaultdict(list)
-    for k, value in table.items():
-        by_value[value.casefold()].append(k)
+    """CASE key WHEN 'k' THEN value ... END (NULL when not found), values as the card's
+    category bins compare them (case-folded). The simple CASE names the key once, so an
+    engine that inlines it does not copy it into a thousand tests."""
     branches = [
-        exp.If(
-            this=exp.In(this=key_value, expressions=[literal(k, dialect) for k in sorted(keys)]),
-            true=literal(value, dialect),
-        )
-        for value, keys in sorted(by_value.items())
+        exp.If(this=literal(k, dialect), true=literal(value.casefold(), dialect))
+        for k, value in sorted(table.items())
     ]
-    return exp.Case(ifs=branches)
+    return exp.Case(this=key_value, ifs=branches)
 
 
 def _country_regions() -> dict[str, str]:
@@ -133,24 +127,27 @@ def derived_value(column: str, keys: dict[str, exp.Expression], dialect: str) ->
 
 def _industry(key_value: exp.Expression, dialect: str) -> exp.Expression:
     """Label table, then keywords in the ingest's order, then 'other' (a blank key: NULL)."""
-    found = lookup(key_value, inputs.industry_table(), dialect)
     padded = exp.DPipe(
         this=exp.DPipe(this=text(" "), expression=key_value, safe=True),
         expression=text(" "),
         safe=True,
     )
-    empty = exp.or_(
-        exp.Is(this=key_value, expression=exp.Null()), exp.EQ(this=key_value, expression=text(""))
-    )
-    branches = [exp.If(this=empty, true=exp.Null())]
-    branches += found.args["ifs"]
+    keywords = []
     for industry, words in inputs.industry_words():
         tests = [
             exp.GT(
-                this=exp.StrPosition(this=padded, substr=text(f" {word} ")),
+                this=exp.StrPosition(this=padded.copy(), substr=text(f" {word} ")),
                 expression=exp.Literal.number(0),
             )
             for word in words
         ]
-        branches.append(exp.If(this=exp.or_(*tests), true=literal(industry.casefold(), dialect)))
-    return exp.Case(ifs=branches, default=text("other"))
+        keywords.append(exp.If(this=exp.or_(*tests), true=literal(industry.casefold(), dialect)))
+    found = exp.Coalesce(
+        this=lookup(key_value, inputs.industry_table(), dialect),
+        expressions=[exp.Case(ifs=keywords, default=text("other"))],
+    )
+    empty = exp.or_(
+        exp.Is(this=key_value.copy(), expression=exp.Null()),
+        exp.EQ(this=key_value.copy(), expression=text("")),
+    )
+    return exp.Case(ifs=[exp.If(this=empty, true=exp.Null())], default=found)

@@ -168,6 +168,15 @@ def _reasons(
     return _concat(*parts)
 
 
+def _derived_table(select: exp.Select, alias: str, dialect: str) -> exp.Subquery:
+    """``(select) AS alias``. PostgreSQL's planner would pull each step into the next,
+    copying a label's key (hundreds of REPLACEs) into every test that reads it and taking
+    minutes to plan; OFFSET 0 keeps each step its own."""
+    if dialect in ("postgres", "redshift"):
+        select = select.offset(0, copy=False)
+    return select.subquery(name(alias))
+
+
 def _bounded(value: exp.Expression, column: str) -> tuple[exp.Expression, exp.Expression]:
     """A number out of its column's range (icpkit.bounds) as NULL, and the reason text."""
     low, high = bounds.limits(column)
@@ -181,11 +190,15 @@ def _bounded(value: exp.Expression, column: str) -> tuple[exp.Expression, exp.Ex
 
 def _source(
     card: Scorecard, table: exp.Table, id_column: str, dialect: str, present: list[str]
-) -> tuple[exp.Select, dict[str, exp.Expression], dict[str, exp.Expression]]:
+) -> tuple[
+    exp.Select, list[tuple[str, exp.Select]], dict[str, exp.Expression], dict[str, exp.Expression]
+]:
     """Step 0, ``_icp_source``: the id, each raw column the card reads as it is, and the key
-    of each raw column a lookup reads (icpkit.inputs), built over a few nested SELECTs
-    (icpkit.sql.derive.key_stages). Returns the SELECT and, per raw column, a reference to
-    its value and to its key."""
+    of each raw column a lookup reads (icpkit.inputs), built over a chain of common table
+    expressions ``_icp_key_stage1``, ... (icpkit.sql.derive.key_stages): flat, where nested
+    SELECTs would overflow SQLite's parser. Returns the SELECT (its WITH is added by
+    :func:`build_select`, at the top) and, per raw column, a reference to its value and to
+    its key."""
     raw: dict[str, str] = {}
     keys: dict[str, str] = {}
     for item in (*card.attributes, *card.disqualifiers):
@@ -197,17 +210,20 @@ def _source(
             raw[item.column] = f"_icp_c{len(raw)}"
     source = exp.select(ref(id_column).as_(name("_icp_id"), quoted=True)).from_(table)
     for column, alias in raw.items():
-        source = source.select(ref(column).as_(name(alias), quoted=True))
+        source = source.select(ref(column).as_(name(alias), quoted=True), copy=False)
     stages = derive.key_stages(dialect) if keys else []
     for column, alias in keys.items():
-        source = source.select(stages[0](ref(column)).as_(name(alias), quoted=True))
+        source = source.select(stages[0](ref(column)).as_(name(alias), quoted=True), copy=False)
+    ctes: list[tuple[str, exp.Select]] = []
     for depth, stage in enumerate(stages[1:], start=1):
-        inner = source.subquery(name(f"_icp_key_stage{depth}"))
+        ctes.append((f"_icp_key_stage{depth}", source))
+        inner = exp.Table(this=name(ctes[-1][0]))
         source = exp.select(ref("_icp_id"), *(ref(a) for a in raw.values())).from_(inner)
         for alias in keys.values():
-            source = source.select(stage(ref(alias)).as_(name(alias), quoted=True))
+            source = source.select(stage(ref(alias)).as_(name(alias), quoted=True), copy=False)
     return (
         source,
+        ctes,
         {column: ref(alias) for column, alias in raw.items()},
         {column: ref(alias) for column, alias in keys.items()},
     )
@@ -228,8 +244,8 @@ def build_select(
     """The scoring SELECT over ``table`` (see the module docstring for its steps).
     ``columns``: the table's columns (None: exactly those the card reads)."""
     present = list(card.columns if columns is None else columns)
-    source, raw, keys = _source(card, table, id_column, dialect, present)
-    read = exp.select(ref("_icp_id")).from_(source.subquery(name("_icp_source")))
+    source, ctes, raw, keys = _source(card, table, id_column, dialect, present)
+    read = exp.select(ref("_icp_id")).from_(_derived_table(source, "_icp_source", dialect))
     aliases: dict[tuple[str, str], str] = {}
     notes: dict[str, str] = {}
     for item in (*card.attributes, *card.disqualifiers):
@@ -250,25 +266,29 @@ def build_select(
                 value, note = _bounded(value, column)
                 if column not in notes:
                     notes[column] = f"_icp_n{len(notes)}"
-                    read = read.select(note.as_(name(notes[column]), quoted=True))
+                    read = read.select(note.as_(name(notes[column]), quoted=True), copy=False)
         else:
             value = exp.Null()
-        read = read.select(value.as_(name(alias), quoted=True))
+        read = read.select(value.as_(name(alias), quoted=True), copy=False)
     value_of = {key: ref(alias) for key, alias in aliases.items()}
     # the reasons' order: the card's columns, as Python's ScoredFrame.notes
     note_refs = [ref(notes[c]) for c in card.columns if c in notes]
 
     n = len(card.attributes)
-    points = exp.select(ref("_icp_id"), *note_refs).from_(read.subquery(name("_icp_read")))
+    points = exp.select(ref("_icp_id"), *note_refs).from_(
+        _derived_table(read, "_icp_read", dialect)
+    )
     for j, attribute in enumerate(card.attributes):
         p, reason = _attribute_columns(attribute, value_of[(attribute.column, attribute.kind)])
-        points = points.select(p.as_(name(f"_icp_p{j}")), reason.as_(name(f"_icp_t{j}")))
-    points = points.select(_disqualifier(card, value_of).as_(name("_icp_dq")))
+        points = points.select(
+            p.as_(name(f"_icp_p{j}")), reason.as_(name(f"_icp_t{j}")), copy=False
+        )
+    points = points.select(_disqualifier(card, value_of).as_(name("_icp_dq")), copy=False)
 
     p_refs = [ref(f"_icp_p{j}") for j in range(n)]
     ranked = exp.select(
         ref("_icp_id"), ref("_icp_dq"), *note_refs, _sum(p_refs).as_(name("_icp_raw"))
-    ).from_(points.subquery(name("_icp_points")))
+    ).from_(_derived_table(points, "_icp_points", dialect))
     for j in range(n):
         ranked = ranked.select(
             p_refs[j], ref(f"_icp_t{j}"), _rank(p_refs, j).as_(name(f"_icp_k{j}"))
@@ -280,7 +300,7 @@ def build_select(
         *note_refs,
         ref("_icp_raw"),
         _score(card, ref("_icp_raw")).as_(name("_icp_score")),
-    ).from_(ranked.subquery(name("_icp_ranked")))
+    ).from_(_derived_table(ranked, "_icp_ranked", dialect))
     for r in range(min(TOP_REASONS, n)):
         branches = [
             exp.If(
@@ -292,7 +312,7 @@ def build_select(
             )
             for j in range(n)
         ]
-        scored = scored.select(_case(branches, text("")).as_(name(f"_icp_r{r}")))
+        scored = scored.select(_case(branches, text("")).as_(name(f"_icp_r{r}")), copy=False)
 
     dq = ref("_icp_dq")
     disqualified = _not_blank(dq)
@@ -304,10 +324,13 @@ def build_select(
             to=exp.DataType.build("boolean"),
         )
     places = [ref(f"_icp_r{r}") for r in range(min(TOP_REASONS, n))]
-    return exp.select(
+    final = exp.select(
         ref("_icp_id").as_(name(id_column)),
         ref("_icp_score").as_(name("icp_score")),
         _tier(card, basis, disqualified).as_(name("icp_tier")),
         flag.as_(name("icp_disqualified")),
         _reasons(dq, places, note_refs).as_(name("icp_reasons")),
-    ).from_(scored.subquery(name("_icp_scored")))
+    ).from_(_derived_table(scored, "_icp_scored", dialect))
+    for alias, stage in ctes:
+        final = final.with_(name(alias), as_=stage, copy=False)
+    return final
