@@ -403,14 +403,19 @@ def inspect(
     scorecard: Annotated[Path, typer.Argument(help="The scorecard file (TOML).")],
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """Show a scorecard: attributes, points, disqualifiers, tiers and the data behind it.
+    """Show a scorecard: attributes, points, disqualifiers, tiers and the data behind it, and
+    the raw columns it reads with how each is normalised (`inputs` in the JSON: a card with
+    `region` also reads `country`, to fill in a blank region).
 
     Example: `icpkit inspect icp-out/scorecard.toml --json`
     """
+    from icpkit.inputs import card_inputs, raw_columns
     from icpkit.scorecard.io import load_scorecard, scorecard_to_dict
 
     card = load_scorecard(scorecard)
     data = scorecard_to_dict(card)
+    data["inputs"] = card_inputs(card)
+    data["raw_columns"] = raw_columns(card.columns)
     if as_json:
         sys.stdout.write(json.dumps(data, indent=2) + "\n")
         return
@@ -433,6 +438,9 @@ def inspect(
         console.print(f"Disqualifier: {rule.reason}")
     t = card.tiers
     console.print(f"Tiers on the {t.unit}: A {t.a:g}+, B {t.b:g}+, C {t.c:g}+, D below")
+    for item in data["inputs"]:
+        reads = " or ".join(item["reads"])
+        console.print(f"Reads {reads} for {item['attribute']}: {item['normalisation']}")
 
 
 def parse_tiers(text: str) -> Tiers:

@@ -14,11 +14,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from icpkit.conditions import Condition, matches, read_column
+from icpkit import bounds
+from icpkit.conditions import Condition, first_match, matches, out_of_range, read_column
 from icpkit.plain import plain, plain_integer, plain_number, plain_text
 
 KINDS = ("numeric", "category", "list", "boolean")
 TIER_NAMES = ("A", "B", "C", "D")
+NO_BIN = "no matching bin"  # the label of a value no bin takes (it scores 0)
 
 
 @dataclass(frozen=True)
@@ -194,7 +196,15 @@ class Scorecard:
             dq_reason[hit] = f"DQ: {rule.reason}"
             disqualified |= hit
         tiers[disqualified] = "D"
-        return ScoredFrame(self, points, labels, raw, score, tiers, disqualified, dq_reason)
+        outside = np.zeros((n, len(self.columns)), dtype=bool)
+        kinds = {(item.column, item.kind) for item in (*self.attributes, *self.disqualifiers)}
+        for k, column in enumerate(self.columns):
+            for kind in sorted(kind for c, kind in kinds if c == column):
+                outside[:, k] |= out_of_range(frame, column, kind)
+        return ScoredFrame(
+            self, points, labels, raw, score, tiers, disqualified, dq_reason,
+            notes=range_notes(self.columns, outside),
+        )  # fmt: skip
 
     def _repr_html_(self) -> str:
         """The card as a table in Jupyter: one row per bin with its points and the accounts
@@ -252,6 +262,8 @@ class ScoredFrame:
     tier: np.ndarray
     disqualified: np.ndarray
     disqualifier_reason: np.ndarray
+    # per row, what was read as unknown because it was out of range ("" when nothing was)
+    notes: np.ndarray | None = None
 
     def reasons(self, top: int = 3) -> list[str]:
         """Short text per row: the attributes that added or removed most points."""
@@ -266,6 +278,8 @@ class ScoredFrame:
                 p = int(self.points[i, j])
                 if p:
                     parts.append(f"{names[j]}: {self.bin_labels[j][i]} ({p:+d})")
+            if self.notes is not None and self.notes[i]:
+                parts.append(self.notes[i])
             out.append("; ".join(parts))
         return out
 
@@ -285,6 +299,18 @@ class ScoredFrame:
         if ids is not None:
             out.insert(0, id_name, ids.to_numpy())
         return out
+
+
+def range_notes(columns: list[str], outside: np.ndarray) -> np.ndarray:
+    """Per row, the reasons for the values read as unknown because out of range
+    (``outside[i, k]``: row i's value of ``columns[k]``), in card column order."""
+    notes = np.full(outside.shape[0], "", dtype=object)
+    for k, column in enumerate(columns):
+        hit = outside[:, k]
+        if hit.any():
+            text = bounds.note(column)
+            notes[hit] = np.where(notes[hit] == "", text, notes[hit] + "; " + text)
+    return notes
 
 
 def _coerce(item: Any, convert: Any, *names: str) -> None:
@@ -325,13 +351,7 @@ def _span(c: Condition) -> tuple[float, float]:
 
 
 def _bin_points(values: pd.Series, attribute: Attribute) -> tuple[np.ndarray, np.ndarray]:
-    n = len(values)
-    points = np.zeros(n, dtype=np.int64)
-    taken = np.zeros(n, dtype=bool)
-    labels = np.full(n, "no matching bin", dtype=object)
-    for b in attribute.bins:
-        hit = matches(values, attribute.kind, b.condition) & ~taken
-        points[hit] = b.points
-        labels[hit] = b.label
-        taken |= hit
-    return points, labels
+    chosen = first_match(values, attribute.kind, [b.condition for b in attribute.bins])
+    points = np.array([b.points for b in attribute.bins] + [0], dtype=np.int64)
+    labels = np.array([b.label for b in attribute.bins] + [NO_BIN], dtype=object)
+    return points[chosen], labels[chosen]
