@@ -26,7 +26,9 @@ from __future__ import annotations
 import sys
 import types
 from importlib import import_module
-from typing import TYPE_CHECKING, Any
+
+# `typing` alone would cost more than the rest of this file: the checkers' idiom instead.
+TYPE_CHECKING = False
 
 __version__ = "0.1.0"
 
@@ -69,6 +71,8 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
+    from typing import Any
+
     from icpkit.api import build, evaluate, read_crm, score, simulate, to_sql
     from icpkit.build import BuildResult
     from icpkit.errors import IcpkitError
