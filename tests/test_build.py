@@ -88,6 +88,7 @@ def test_outputs_follow_the_public_contract(demo_build, tmp_path):
     assert "<svg" in page and "http://" not in page.replace("http://www.w3.org/2000/svg", "")
 
 
+@pytest.mark.slow
 def test_no_signal_is_reported_as_no_signal(demo_crm):
     deals = demo_crm.deals.copy()
     closed = deals["outcome"].isin(["won", "lost"])

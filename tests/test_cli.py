@@ -52,6 +52,7 @@ def workspace(tmp_path_factory) -> Path:
     return root
 
 
+@pytest.mark.slow
 def test_build_writes_the_contract_files(workspace):
     out = workspace / "out"
     for name in (
@@ -71,6 +72,7 @@ def test_build_writes_the_contract_files(workspace):
         assert info["rows_read"] == info["accepted"] + info["quarantined"]
 
 
+@pytest.mark.slow
 def test_score_keeps_every_row_in_order(workspace):
     out = workspace / "scored.csv"
     result = icpkit(
@@ -99,6 +101,7 @@ def test_score_keeps_every_row_in_order(workspace):
     assert scored.loc[scored["icp_disqualified"], "icp_reasons"].str.startswith("DQ: ").all()
 
 
+@pytest.mark.slow
 def test_score_parquet_matches_csv(workspace):
     card = workspace / "out" / "scorecard.toml"
     source = workspace / "crm" / "accounts.csv"
@@ -119,6 +122,7 @@ def test_score_parquet_matches_csv(workspace):
     assert parquet["icp_score"].tolist() == csv["icp_score"].tolist()
 
 
+@pytest.mark.slow
 def test_inspect_json_has_the_contract_keys(workspace):
     result = icpkit("inspect", workspace / "out" / "scorecard.toml", "--json")
     assert result.returncode == 0, result.stderr
@@ -129,6 +133,7 @@ def test_inspect_json_has_the_contract_keys(workspace):
     assert data["trained_on"]["closed_deals"] > 0
 
 
+@pytest.mark.slow
 def test_flat_mode_on_real_won_lost_deals(tmp_path, shared_data):
     source = shared_data / "salvirt_b2b_sales" / "Salvirt_B2B_ML_dataset_HF.csv"
     result = icpkit(

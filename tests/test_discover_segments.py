@@ -156,6 +156,7 @@ def test_demo_segments_recover_the_planted_profile(demo_build, demo_crm):
         assert s.p_adjusted >= s.p_value
 
 
+@pytest.mark.slow
 def test_single_conditions_are_called_on_noise_no_more_often_than_alpha():
     """The correction of single conditions, measured: 30 CRMs of 300 deals whose outcome
     follows nothing, each with numbers, categories of many values and a yes/no column. An
@@ -199,6 +200,7 @@ def test_numeric_bins_are_runs_of_prebins_drawn_without_the_outcome():
     assert len(np.unique(cands[0].levels)) == 12  # 600 deals: one pre-bin per 50
 
 
+@pytest.mark.slow
 def test_column_tests_call_noise_no_more_often_than_alpha():
     """The omnibus test per column, measured: 400 outcomes that follow nothing on one table
     of 300 deals with numbers, categories of 3 to 14 values, a yes/no column and technologies.

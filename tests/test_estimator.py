@@ -162,6 +162,7 @@ def test_bad_targets_are_clear_errors():
         icpkit.ScorecardClassifier().fit(X, [0.5, 1.5, 2.5, 0.1, 0.2, 0.3])
 
 
+@pytest.mark.slow
 def test_passes_scikit_learns_estimator_checks():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

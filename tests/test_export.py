@@ -202,6 +202,7 @@ def test_table_has_a_stable_unique_key_and_the_same_bytes_each_run(accounts, tmp
 # Errors
 
 
+@pytest.mark.slow
 def test_user_mistakes_get_one_line_and_exit_2(accounts, tmp_path):
     input_path = tmp_path / "accounts.csv"
     accounts.head(5).to_csv(input_path, index=False)

@@ -20,6 +20,7 @@ def labelled(demo_crm):
     return rows.drop(columns="won"), rows["won"].to_numpy()
 
 
+@pytest.mark.slow
 def test_learning_twice_gives_the_same_card_and_the_same_scores(labelled):
     accounts, won = labelled
     first = ScorecardLearner(seed=3).fit(accounts, won)
@@ -41,6 +42,7 @@ def test_fixed_tiers_are_kept(labelled):
     assert (card.tiers.a, card.tiers.b, card.tiers.c) == (80, 55, 30)
 
 
+@pytest.mark.slow
 def test_twenty_won_and_twenty_lost_beat_the_base_rate_in_most_samples(labelled):
     accounts, won = labelled
     beats = 0
@@ -85,6 +87,7 @@ def test_ordered_labels_bin_as_ranges_not_arbitrary_groups():
     assert points == sorted(points)
 
 
+@pytest.mark.slow
 def test_deal_and_engagement_columns_never_enter_the_fit(demo_crm):
     accounts = demo_crm.accounts.assign(
         lead_source=np.where(demo_crm.accounts.index % 2 == 0, "Referral", "Outbound"),
@@ -136,6 +139,7 @@ def _synthetic(rows: int, seed: int) -> tuple[pd.DataFrame, np.ndarray]:
 NOISE = {f"code_{k}" for k in range(5)} | {f"noise_{k}" for k in range(5)}
 
 
+@pytest.mark.slow
 def test_noise_columns_stay_off_the_card_and_one_signal_counts_once():
     cards_with_noise = 0
     for seed in range(6):
@@ -148,6 +152,7 @@ def test_noise_columns_stay_off_the_card_and_one_signal_counts_once():
     assert cards_with_noise <= 1
 
 
+@pytest.mark.slow
 def test_a_card_of_pure_noise_stays_at_one_row():
     """Noise binned to fit the outcome looks useful on the rows it was fitted to; judged on
     rows each fold's weights of evidence never saw, and past the omnibus test, it does not."""

@@ -149,6 +149,7 @@ def test_read_crm_mistakes_are_one_line_errors(small_crm):
         icpkit.read_crm(small_crm / "missing.csv")
 
 
+@pytest.mark.slow
 def test_build_from_read_crm_writes_what_the_command_writes(small_crm, tmp_path):
     crm = icpkit.read_crm(small_crm)
     result = icpkit.build(crm, out=tmp_path, max_attributes=4)

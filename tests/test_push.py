@@ -955,6 +955,7 @@ def test_a_missing_property_stops_at_once_and_says_what_to_create(accounts, tmp_
     assert (summary.requests, summary.failed) == (1, 250)
 
 
+@pytest.mark.slow
 def test_a_batch_refused_record_by_record_stops_the_run(accounts, tmp_path):
     ids = hubspot_ids(250)
     input_path = write_input(accounts, tmp_path, 250, ids=("hs_object_id", ids))

@@ -286,6 +286,7 @@ def test_olist_leads_joined_to_their_deals_show_every_leak(shared_data):
 # ---- the command line ----------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_build_shows_roles_warns_of_leaks_and_takes_overrides(crm, tmp_path):
     frame, won, _ = crm
     source = tmp_path / "deals.csv"

@@ -311,6 +311,7 @@ def test_metrics_count_requests_and_companies(server, client):
     assert "icpkit_scorecard_version" in text
 
 
+@pytest.mark.slow
 def test_a_new_version_goes_live_without_dropping_requests(server, build_dir, tmp_path):
     """Requests keep flowing while a separate workspace handle (as `icpkit versions activate`
     from another terminal) activates a new version."""

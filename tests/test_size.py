@@ -200,6 +200,7 @@ def test_build_universe_keeps_the_scored_universe(tmp_path, shared_data):
     assert set(facts) >= {"universe", "companies", "tiers", "primary_icp_accounts", "advice"}
 
 
+@pytest.mark.slow
 def test_cli_size_prints_json_and_fails_in_one_line(tmp_path, shared_data):
     source = shared_data / "yc_companies" / "yc_companies.csv"
     run = subprocess.run(

@@ -249,6 +249,7 @@ def duck():
     con.close()
 
 
+@pytest.mark.slow
 @PROPERTY
 @given(case=cards_and_tables())
 def test_duckdb_and_sqlite_score_like_python(duck, case):

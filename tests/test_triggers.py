@@ -341,6 +341,7 @@ def _icpkit(*args):
     )
 
 
+@pytest.mark.slow
 def test_score_with_signals_end_to_end(tmp_path):
     crm, out = tmp_path / "crm", tmp_path / "out"
     assert _icpkit("simulate", "--accounts", 800, "--seed", 5, "--out", crm).returncode == 0

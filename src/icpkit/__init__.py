@@ -21,12 +21,10 @@ it calls the function of the same name in :mod:`icpkit.api`, so ``icpkit.build(c
 whether or not something imported ``icpkit.build`` before.
 """
 
-from __future__ import annotations
-
 import sys
-import types
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+
+# `typing` alone would cost more than the rest of this file: the checkers' idiom instead.
+TYPE_CHECKING = False
 
 __version__ = "0.1.0"
 
@@ -69,6 +67,9 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
+    from types import ModuleType
+    from typing import Any
+
     from icpkit.api import build, evaluate, read_crm, score, simulate, to_sql
     from icpkit.build import BuildResult
     from icpkit.errors import IcpkitError
@@ -79,21 +80,31 @@ if TYPE_CHECKING:
     from icpkit.simulate.generator import SimulatedCRM
 
 
-class _CallableModule(types.ModuleType):
+# The type of a module, without importing `types` (sys is a module).
+_Module = type(sys)
+
+
+def _import(name: str) -> "ModuleType":
+    """``importlib.import_module`` for absolute names, without importing importlib."""
+    __import__(name)
+    return sys.modules[name]
+
+
+class _CallableModule(_Module):
     """A submodule named like an API function: calling it calls :mod:`icpkit.api`'s function
     of that name; every attribute stays the module's own."""
 
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        function = getattr(import_module("icpkit.api"), self.__name__.rpartition(".")[2])
+    def __call__(self, *args: "Any", **kwargs: "Any") -> "Any":
+        function = getattr(_import("icpkit.api"), self.__name__.rpartition(".")[2])
         return function(*args, **kwargs)
 
 
-class _Package(types.ModuleType):
+class _Package(_Module):
     """The ``icpkit`` package. The import system binds a submodule to its package with
     ``setattr`` once loaded; binding ``build``, ``score`` or ``simulate`` makes it callable."""
 
-    def __setattr__(self, name: str, value: Any) -> None:
-        if name in _CALLABLE_SUBMODULES and type(value) is types.ModuleType:
+    def __setattr__(self, name: str, value: "Any") -> None:
+        if name in _CALLABLE_SUBMODULES and type(value) is _Module:
             value.__class__ = _CallableModule
         super().__setattr__(name, value)
 
@@ -101,14 +112,14 @@ class _Package(types.ModuleType):
 sys.modules[__name__].__class__ = _Package
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> "Any":
     if name in _CALLABLE_SUBMODULES:
         # Importing the submodule binds it here, callable (see _Package).
-        return import_module(f"{__name__}.{name}")
+        return _import(f"{__name__}.{name}")
     home = _LAZY.get(name)
     if home is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(home), name)
+    value = getattr(_import(home), name)
     globals()[name] = value  # found once; later lookups skip __getattr__
     return value
 
