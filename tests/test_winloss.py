@@ -204,6 +204,11 @@ def test_build_writes_winloss_and_fills_the_three_rows(tmp_path):
         line = next(line for line in text.splitlines() if line.startswith(f"| {row} |"))
         assert "\u201c" in line and "notes.csv:" in line, line
     assert "Defended by Fabrikam" in text
+    competitors = {r["competitor"]: r for r in winloss["competitors"]["overall"]}
+    assert competitors["Fabrikam"]["significant"]
+    assert competitors["Fabrikam"]["ci"][1] < competitors["Fabrikam"]["win_rate_without"]
+    assert not any(competitors[n]["significant"] for n in ("Northwind", "Globex", "Initech"))
+    assert "| Fabrikam |" in text
 
 
 def test_build_cli_names_a_bad_notes_file_in_one_line(tmp_path):

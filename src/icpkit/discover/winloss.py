@@ -124,8 +124,8 @@ def _category_values(labelled: pd.DataFrame, accounts: pd.DataFrame) -> dict[str
     where a competitor may hold a stronghold the anti-ICP search did not single out."""
     segments = {}
     for column in accounts.columns:
-        if column == "account_id" or column not in labelled.columns:
-            continue
+        if column == "account_id" or column.endswith("_raw") or column not in labelled.columns:
+            continue  # ingest's raw copies (industry_raw) would repeat their column
         values = labelled[column]
         if values.dtype != object and not pd.api.types.is_string_dtype(values):
             continue

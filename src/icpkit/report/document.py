@@ -26,7 +26,7 @@ from icpkit.report.paragraph import (
     winning_personas,
     winning_triggers,
 )
-from icpkit.report.winloss import annotate_anti, theme_row, with_note_trigger
+from icpkit.report.winloss import annotate_anti, competitor_rows, theme_row, with_note_trigger
 from icpkit.stats import wilson_interval
 
 if TYPE_CHECKING:
@@ -83,6 +83,7 @@ def document_content(source: BuildResult | ReportInputs) -> dict[str, Any]:
         else "This scorecard did no better than chance on held-out deals: do not use it to "
         "rank accounts until a rebuild on more deals finds a reliable signal.",
         "who_buys": _who_buys(inputs),
+        "competitors": competitor_rows(inputs.winloss),
         "target_list": _target_list(inputs),
         "validation": _validation_rows(validation),
         "segments": _segments(inputs, words),

@@ -305,6 +305,20 @@ def _markdown_who_buys(c: dict[str, Any], hh: str) -> list[str]:
         ]
     else:
         out.append("Triggers: no signal types in the data.")
+    return out + _markdown_competitors(c.get("competitors"))
+
+
+def _markdown_competitors(rows: list[dict[str, str]] | None) -> list[str]:
+    """Win rate against each competitor (from winloss.json), when there are any."""
+    if not rows:
+        return []
+    out = ["", "| Competitor | Deals | Win rate | 95% CI | Without it | Significant |"]
+    out.append("|---|---:|---:|---|---:|---|")
+    out += [
+        f"| {_md(r['competitor'])} | {r['deals']} | {r['win_rate']} | {r['ci']} | "
+        f"{r['without']} | {r['significant']} |"
+        for r in rows
+    ]
     return out
 
 

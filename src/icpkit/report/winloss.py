@@ -144,3 +144,23 @@ def _ci(ci: list | None) -> str:
     if not ci or ci[0] is None or ci[1] is None:
         return "n/a"
     return f"{pct(ci[0])}-{pct(ci[1])}"
+
+
+def competitor_rows(winloss: dict[str, Any] | None) -> list[dict[str, str]] | None:
+    """Our win rate against each competitor named on enough deals (None: no winloss.json)."""
+    if not winloss:
+        return None
+    rows = []
+    overall = winloss.get("competitors", {}).get("overall", [])
+    for r in sorted(overall, key=lambda r: r["win_rate"]):
+        rows.append(
+            {
+                "competitor": r["competitor"],
+                "deals": f"{r['deals']:,}",
+                "win_rate": pct(r["win_rate"]),
+                "ci": _ci(r["ci"]),
+                "without": pct(r["win_rate_without"]),
+                "significant": "yes" if r.get("significant") else "no",
+            }
+        )
+    return rows
