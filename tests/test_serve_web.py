@@ -4,6 +4,7 @@ no open redirect, editor input errors, versions, and what shows without a build 
 from __future__ import annotations
 
 import html
+import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -81,13 +82,25 @@ def test_a_form_posted_from_another_site_is_refused(site):
         assert same.status_code == 200 and 'id="result-score"' in same.text
 
 
-def test_pages_forbid_scripts_and_outside_resources(site):
+def test_pages_allow_only_their_own_scripts_and_styles(site):
+    import re
+
     with _signed_in(site) as client:
         page = client.get("/score")
         policy = page.headers["content-security-policy"]
-        assert "default-src 'none'" in policy and "script" not in policy
+        assert "default-src 'none'" in policy
+        assert "script-src 'self';" in policy and "style-src 'self';" in policy
+        assert "unsafe" not in policy
         assert page.headers["x-content-type-options"] == "nosniff"
-        assert "<script" not in page.text
+        # No inline script or style: every script is a file of the app's own /static.
+        scripts = re.findall(r"<script([^>]*)>", page.text)
+        assert scripts and all('src="/static/' in s for s in scripts)
+        assert "<style" not in page.text and " style=" not in page.text
+        htmx = client.get("/static/htmx.min.js")
+        assert htmx.status_code == 200 and htmx.headers["content-type"].startswith(
+            "text/javascript"
+        )
+        assert client.get("/static/..%2Fweb.py").status_code == 404
 
 
 def test_editor_explains_bad_input_and_works_without_history(site):
@@ -117,6 +130,7 @@ def test_editor_saves_a_version_that_goes_live(site):
 
     card = load_scorecard(SEED)
     form = editor.unchanged_form(card) | {"points-0-0": "3", "author": "Bo", "reason": "bigger"}
+    form["version-name"] = "Mid-size worth more"
     with _signed_in(site) as client:
         saved = client.post("/editor", data={**form, "action": "save"})
         assert saved.status_code == 303 and saved.headers["location"].startswith("/versions?saved=")
@@ -125,9 +139,19 @@ def test_editor_saves_a_version_that_goes_live(site):
         stored = site["workspace"].get(version)
         assert stored.attributes[0].bins[0].points == 3
         assert len(stored.disqualifiers) == len(card.disqualifiers)  # kept: boxes ticked
+        assert stored.name == "Mid-size worth more"
         diff = client.get("/versions/diff", params={"a": 1, "b": version})
-        assert "points = 2" in diff.text and "points = 3" in diff.text
-        back = client.post("/versions/1/activate")
+        # Side by side, bin by bin: Company size 50-200 went from +2 to +3.
+        assert re.search(r"<td>50-200</td>\s*<td[^>]*>\+2</td>\s*<td[^>]*>\+3</td>", diff.text)
+        assert "[[attributes]]" not in diff.text  # not TOML
+        unconfirmed = client.post("/versions/1/activate")
+        assert unconfirmed.headers["location"] == "/versions/1/activate"
+        assert httpx.get(site["url"] + "/healthz").json()["scorecard_version"] == version
+        confirm = client.get("/versions/1/activate")
+        assert "web-user" in confirm.text  # the API keys it changes scores for are named
+        back = client.post(
+            "/versions/1/activate", data={"confirm": "yes", "live-version": str(version)}
+        )
         assert back.status_code == 303
         assert httpx.get(site["url"] + "/healthz").json()["scorecard_version"] == 1
 

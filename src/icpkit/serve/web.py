@@ -563,4 +563,8 @@ async def api_reference(request: Request) -> HTMLResponse:
         for path, methods in schema["paths"].items()
         for method, spec in methods.items()
     ]
-    return page(request, "api.html.j2", operations=operations)
+    # Public, but a signed-in person keeps the app's navigation here too.
+    service = service_of(request)
+    key_id = sessions.verify(service.session_secret, request.cookies.get(sessions.COOKIE))
+    user = service.state.keys.by_id(key_id) if key_id else None
+    return page(request, "api.html.j2", operations=operations, user=user)
