@@ -95,15 +95,19 @@ def page(site, browser):
     context.close()
 
 
-def shoot(page, name: str) -> None:
-    """Full-page screenshots at 1280 px and 375 px wide; the page ends at 1280 px."""
+def shoot(page, name: str, *, wide_content: bool = False) -> None:
+    """Full-page screenshots at 1280 px and 375 px wide; the page ends at 1280 px.
+    ``wide_content``: the page's own content may scroll sideways (the ICP document's tables,
+    laid out by the report, not the app); the app bar must still fit."""
     ARTIFACTS.mkdir(exist_ok=True)
     for width in (375, 1280):
         page.set_viewport_size({"width": width, "height": 900})
         page.screenshot(path=str(ARTIFACTS / f"web-{name}-{width}.png"), full_page=True)
         # Nothing wider than the screen: no sideways scrolling of the page itself.
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-        assert overflow <= 1, f"{name} is {overflow}px wider than {width}px"
+        assert wide_content or overflow <= 1, f"{name} is {overflow}px wider than {width}px"
+        bar = page.locator("header").first.bounding_box()
+        assert bar["width"] <= width + 1 and bar["height"] < 100, (name, width, bar)
 
 
 def _api(site, path: str, **kwargs) -> httpx.Response:
@@ -327,13 +331,16 @@ def test_7_every_page_has_the_navigation_even_the_icp_document(site, page):
     assert len(page.inner_text("#figures").split("\n")) <= 12  # a few figures, no essay
     shoot(page, "home")
     page.goto(site["url"] + "/icp")
-    shoot(page, "icp")
+    shoot(page, "icp", wide_content=True)
 
 
 def test_8_no_serious_accessibility_violation_on_any_page(site, browser, page):
     """axe-core on every page, injected in a context that lets the test add its script."""
     context = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True)
     tab = context.new_page()
+    # The check can fail: a field without a label is a critical violation.
+    tab.set_content("<html lang='en'><title>t</title><main><input id='x'></main></html>")
+    assert any(v.startswith("label (critical)") for v in _axe(tab))
     tab.goto(site["url"] + "/login")
     found = _axe(tab)
     tab.fill("#key", site["key"])
