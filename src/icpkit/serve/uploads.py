@@ -41,8 +41,9 @@ BATCH_ROWS = 20_000
 KEPT = 20
 KEEP_SECONDS = 3600.0
 SHOWN_QUARANTINE = 50  # rows listed on the summary page; the file has them all
-# The share of the progress bar each step takes (reading, scoring; writing is the rest).
-READ_SHARE, SCORE_SHARE = 0.25, 0.65
+# The share of the progress bar each step takes: reading, then scoring and writing the rows
+# kept (the quarantine file and the summary are the rest).
+READ_SHARE, SCORE_SHARE = 0.25, 0.73
 
 
 @dataclass
@@ -185,27 +186,23 @@ def score_upload(job: UploadJob, card: Scorecard) -> list[dict[str, Any]]:
         )
     started = job.started
     job.phase = "scoring"
-    scores, reasons = _score(job, card, frame, sources, table.row_errors)
+    kept, reasons, tiers, disqualified = _score_and_write(
+        job, card, frame, sources, table.row_errors
+    )
     job.phase = "writing"
-    job.fraction = READ_SHARE + SCORE_SHARE
     lines = np.asarray(table.lines, dtype=np.int64)
-    kept = np.array([r is None for r in reasons], dtype=bool)
-    out = frame.drop(columns=[c for c in SCORE_COLUMNS if c in frame.columns])
-    out = pd.concat([out.reset_index(drop=True), scores], axis=1)
-    write_safe_csv(out[kept], job.path(job.scored_name))
-    set_aside = [Quarantined(int(lines[i]), reasons[i]) for i in np.flatnonzero(~kept)]
+    set_aside = [Quarantined(int(lines[i]), reasons[i] or "") for i in np.flatnonzero(~kept)]
     quarantine = frame[~kept].copy()
     quarantine.insert(0, "icp_quarantine_reason", [q.reason for q in set_aside])
     quarantine.insert(0, "line", [q.line for q in set_aside])
     write_safe_csv(quarantine, job.path(job.quarantine_name))
-    tiers = Counter(scores["icp_tier"][kept])
     grouped = Counter(re.sub(r'"[^"]*"', "a value", q.reason) for q in set_aside)
     job.scored = int(kept.sum())
     job.summary = Summary(
         rows=job.rows,
         scored=job.scored,
         tiers={t: int(tiers.get(t, 0)) for t in TIER_NAMES},
-        disqualified=int(scores["icp_disqualified"][kept].sum()),
+        disqualified=disqualified,
         quarantined=set_aside[:SHOWN_QUARANTINE],
         quarantined_rows=len(set_aside),
         reasons=grouped.most_common(),
@@ -217,34 +214,59 @@ def score_upload(job: UploadJob, card: Scorecard) -> list[dict[str, Any]]:
     return frame.loc[kept, named].to_dict("records")
 
 
-def _score(
+def _score_and_write(
     job: UploadJob,
     card: Scorecard,
     frame: pd.DataFrame,
     sources: dict[str, str],
     row_errors: list[str | None],
-) -> tuple[pd.DataFrame, list[str | None]]:
-    """The four score columns for every row, and each row's quarantine reason (or None)."""
-    from icpkit.score import BatchScorer
+) -> tuple[np.ndarray, list[str | None], Counter, int]:
+    """Score batch by batch and write the rows kept, with the four score columns, as the CLI
+    writes its CSV (formula-safe, by Arrow). Returns which rows were kept, each row's
+    quarantine reason (or None), rows per tier and disqualified rows among those kept."""
+    from icpkit.score import BatchScorer, _Writer
 
     scorer = BatchScorer(card, sources)
-    parts: list[pd.DataFrame] = []
     reasons: list[str | None] = list(row_errors) if row_errors else [None] * len(frame)
     columns = list(dict.fromkeys(sources.values()))
-    for start in range(0, len(frame), BATCH_ROWS):
-        chunk = frame.iloc[start : start + BATCH_ROWS][columns]
-        batch = pa.RecordBatch.from_pandas(chunk, preserve_index=False)
-        arrays = scorer.score(batch)
-        parts.append(pd.DataFrame({c: _plain(arrays[c]) for c in SCORE_COLUMNS}))
-        for offset, why in _unreadable(card, chunk, scorer.number_formats).items():
-            i = start + offset
-            reasons[i] = why if reasons[i] is None else f"{reasons[i]}; {why}"
-        job.scored = min(start + BATCH_ROWS, len(frame))
-        job.fraction = READ_SHARE + SCORE_SHARE * job.scored / len(frame)
-    scores = pd.concat(parts, ignore_index=True)
-    scores["icp_tier"] = scores["icp_tier"].astype(str)
-    scores["icp_reasons"] = scores["icp_reasons"].astype(str)
-    return scores, reasons
+    schema = pa.Schema.from_pandas(frame, preserve_index=False)
+    writer = _Writer(job.path(job.scored_name))
+    tiers: Counter = Counter()
+    disqualified = 0
+    try:
+        for start in range(0, len(frame), BATCH_ROWS):
+            chunk = frame.iloc[start : start + BATCH_ROWS]
+            read = pa.Table.from_pandas(chunk[columns], preserve_index=False)
+            # One record batch (a big file read by Arrow comes as chunked columns).
+            arrays = scorer.score(read.combine_chunks().to_batches()[0])
+            for offset, why in _unreadable(card, chunk[columns], scorer.number_formats).items():
+                i = start + offset
+                reasons[i] = why if reasons[i] is None else f"{reasons[i]}; {why}"
+            keep = np.array([r is None for r in reasons[start : start + len(chunk)]], bool)
+            rows = _text_columns(pa.Table.from_pandas(chunk, schema=schema, preserve_index=False))
+            for column in SCORE_COLUMNS:
+                rows = rows.append_column(column, arrays[column])
+            rows = rows.filter(pa.array(keep))
+            writer.write(rows)
+            tiers.update(_plain(arrays["icp_tier"])[keep].tolist())
+            disqualified += int(_plain(arrays["icp_disqualified"])[keep].sum())
+            job.scored = start + len(chunk)
+            job.fraction = READ_SHARE + SCORE_SHARE * job.scored / len(frame)
+    finally:
+        writer.close()
+    kept = np.array([r is None for r in reasons], dtype=bool)
+    return kept, reasons, tiers, disqualified
+
+
+def _text_columns(table: pa.Table) -> pa.Table:
+    """List columns (a Parquet upload's technologies) as "a;b" text, as a CSV holds them."""
+    import pyarrow.compute as pc
+
+    for i, column in enumerate(table.columns):
+        if pa.types.is_list(column.type) or pa.types.is_large_list(column.type):
+            text = pc.binary_join(pc.cast(column, pa.list_(pa.string())), ";")
+            table = table.set_column(i, table.column_names[i], text)
+    return table
 
 
 def _plain(array: pa.Array) -> Any:

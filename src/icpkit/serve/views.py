@@ -60,9 +60,8 @@ def form_fields(card: Scorecard) -> list[FormField]:
         kind = (attributes or rules)[0].kind
         help_parts = [KIND_HINTS.get(kind, "a value").capitalize() + "."]
         for attribute in attributes:
-            bins = "; ".join(f"{b.label} {b.points:+d}" for b in attribute.bins)
-            prefix = f"{attribute.name}: " if len(attributes) > 1 else "Points: "
-            help_parts.append(prefix + bins + ".")
+            prefix = f"{attribute.name}: " if len(attributes) > 1 else ""
+            help_parts.append(prefix + _points_in_brief(attribute) + ".")
         if rules:
             help_parts.append("Disqualified: " + "; ".join(r.reason for r in rules) + ".")
         conditions = [b.condition for a in attributes for b in a.bins]
@@ -78,6 +77,18 @@ def form_fields(card: Scorecard) -> list[FormField]:
             )
         )
     return fields
+
+
+def _points_in_brief(attribute: Attribute) -> str:
+    """'262+ adds 10 points, 6-15 takes 30 away' rather than every bin of a long list."""
+    if len(attribute.bins) <= 3:
+        return "; ".join(f"{b.label} {b.points:+d}" for b in attribute.bins)
+    best = max(attribute.bins, key=lambda b: b.points)
+    worst = min(attribute.bins, key=lambda b: b.points)
+    return (
+        f"from {worst.points:+d} ({worst.label}) to {best.points:+d} ({best.label}) "
+        f"in {len(attribute.bins)} bins"
+    )
 
 
 def _readable(column: str) -> str:

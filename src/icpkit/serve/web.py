@@ -303,7 +303,11 @@ async def upload(request: Request, user: User, file: Annotated[UploadFile, File(
         card=live.card,
         on_done=done,
     )
-    return RedirectResponse(f"/uploads/{job.id}", status_code=303)
+    target = f"/uploads/{job.id}"
+    if request.headers.get("hx-request") == "true":
+        # htmx sent the file (showing "Uploading…" meanwhile): it moves the page itself.
+        return Response(status_code=204, headers={"HX-Redirect": target})
+    return RedirectResponse(target, status_code=303)
 
 
 def _job(request: Request, user: ApiKey, job_id: str) -> uploads.UploadJob:
