@@ -3,7 +3,9 @@ no open redirect, editor input errors, versions, and what shows without a build 
 
 from __future__ import annotations
 
+import csv
 import html
+import io
 import re
 import time
 from collections.abc import Iterator
@@ -16,6 +18,7 @@ import pytest
 from icpkit.scorecard.io import load_scorecard
 from icpkit.serve import Settings, create_app
 from icpkit.serve.testing import running_server
+from icpkit.serve.uploads import SCORE_COLUMNS
 from icpkit.workspace import Workspace
 
 SEED = Path(__file__).resolve().parents[1] / "examples" / "seed-scorecard.toml"
@@ -177,3 +180,35 @@ def test_revoking_a_key_ends_its_sessions(site):
             assert time.monotonic() < deadline
             time.sleep(0.1)
         assert client.get("/score").headers["location"] == "/login?next=/score"
+
+
+def test_an_upload_is_a_job_only_its_key_can_follow(site):
+    with _signed_in(site) as client:
+        wrong = client.post("/upload", files={"file": ("leads.txt", b"employees\n120\n")})
+        assert wrong.status_code == 400 and "Upload a .csv or .parquet file." in wrong.text
+        started = client.post(
+            "/upload",
+            files={"file": ("leads.csv", b"name,employees\nAcme,120\nBeta,fifty\n")},
+            headers={"HX-Request": "true"},
+        )
+        assert started.status_code == 204  # htmx moves the page to the job
+        job = started.headers["hx-redirect"]
+        assert re.fullmatch(r"/uploads/[\w-]+", job)
+        deadline = time.monotonic() + 20
+        while 'id="job-done"' not in (status := client.get(job + "/status").text):
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        assert "1 of 2 rows scored" in status and "1 set aside" in status
+        scored = list(csv.reader(io.StringIO(client.get(job + "/scored.csv").text)))
+        assert scored[0] == ["name", "employees", *SCORE_COLUMNS]
+        assert scored[1][:2] == ["Acme", "120"] and len(scored) == 2
+        aside = list(csv.reader(io.StringIO(client.get(job + "/quarantine.csv").text)))
+        assert aside[0] == ["line", "icp_quarantine_reason", "name", "employees"]
+        assert aside[1] == ["3", 'employees: cannot read "fifty" as a number', "Beta", "fifty"]
+    other = site["workspace"].create_key("someone-else")
+    deadline = time.monotonic() + 20
+    while httpx.post(site["url"] + "/login", data={"key": other}).status_code != 303:
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    with _signed_in(site, other) as client:
+        assert client.get(job).status_code == 404  # another key cannot see it

@@ -246,8 +246,9 @@ def _score_and_write(
             rows = _text_columns(pa.Table.from_pandas(chunk, schema=schema, preserve_index=False))
             for column in SCORE_COLUMNS:
                 rows = rows.append_column(column, arrays[column])
-            rows = rows.filter(pa.array(keep))
-            writer.write(rows)
+            # Filtered as one batch: a table filtered down to no row would have no chunk left.
+            kept_rows = rows.combine_chunks().to_batches()[0].filter(pa.array(keep))
+            writer.write(pa.Table.from_batches([kept_rows]))
             tiers.update(_plain(arrays["icp_tier"])[keep].tolist())
             disqualified += int(_plain(arrays["icp_disqualified"])[keep].sum())
             job.scored = start + len(chunk)
