@@ -171,8 +171,10 @@ def score_upload(job: UploadJob, card: Scorecard) -> list[dict[str, Any]]:
     def reading(_stage: str, done: int, total: int) -> None:
         job.fraction = READ_SHARE * done / max(total, 1)
 
-    table = read_table(job.path(job.filename), progress=reading)
+    upload = job.path(job.filename)
+    table = read_table(upload, progress=reading)
     frame = table.frame
+    upload.unlink(missing_ok=True)  # read whole: the uploaded file itself is not kept
     job.rows = len(frame)
     if job.rows == 0:
         raise IcpkitError("no data rows", file=job.filename)
