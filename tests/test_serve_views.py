@@ -113,3 +113,15 @@ def test_form_fields_speak_the_cards_language():
     assert "over 1,000 employees" in fields["employees"].help
     assert fields["hiring_revops_60d"].kind == "boolean"
     assert fields["name"].kind == "identifier" and "Not scored" in fields["name"].help
+
+
+def test_the_time_left_is_a_straight_line_guess():
+    import time
+
+    job = uploads.UploadJob("job", "key", "leads.csv", 1, 10)
+    job.phase, job.fraction = "scoring", 0.05
+    assert job.seconds_left is None  # too early to say
+    job.started, job.fraction = time.monotonic() - 10, 0.25
+    assert job.seconds_left == 30
+    job.phase = "done"
+    assert job.seconds_left is None and job.percent == 100

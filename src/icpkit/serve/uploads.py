@@ -91,6 +91,14 @@ class UploadJob:
         return 100 if self.phase == "done" else int(100 * min(self.fraction, 0.99))
 
     @property
+    def seconds_left(self) -> int | None:
+        """A straight-line guess from the time so far; None until a tenth is done."""
+        if self.finished or self.fraction < 0.1:
+            return None
+        elapsed = time.monotonic() - self.started
+        return max(1, round(elapsed * (1 - self.fraction) / self.fraction))
+
+    @property
     def scored_name(self) -> str:
         return f"{Path(self.filename).stem}-scored-v{self.version}.csv"
 
