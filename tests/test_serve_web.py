@@ -212,3 +212,16 @@ def test_an_upload_is_a_job_only_its_key_can_follow(site):
         time.sleep(0.1)
     with _signed_in(site, other) as client:
         assert client.get(job).status_code == 404  # another key cannot see it
+
+
+def test_make_live_refuses_a_confirmation_given_on_another_live_version(site):
+    live = httpx.get(site["url"] + "/healthz").json()["scorecard_version"]
+    with _signed_in(site) as client:
+        stale = client.post(
+            f"/versions/{live}/activate", data={"confirm": "yes", "live-version": "999"}
+        )
+        assert stale.status_code == 200
+        assert f"Version {live} went live meanwhile" in stale.text
+        assert 'id="confirm-activate"' in stale.text  # asked again, with the callers named
+        assert "went live meanwhile" not in client.get(f"/versions/{live}/activate").text
+        assert client.get("/versions/999/activate").status_code == 404

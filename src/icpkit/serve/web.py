@@ -488,10 +488,14 @@ AUDIT_READ = 5000
 
 
 @router.get("/versions/{version}/activate")
-async def confirm_activate(
-    request: Request, user: User, version: int, message: str | None = None
-) -> HTMLResponse:
+async def confirm_activate(request: Request, user: User, version: int) -> HTMLResponse:
     """Before a version goes live: what changes, and every API caller it changes it for."""
+    return await _confirmation(request, user, version, None)
+
+
+async def _confirmation(
+    request: Request, user: ApiKey, version: int, message: str | None
+) -> HTMLResponse:
     service = service_of(request)
     live = service.state.live
     listed = {v.version: v for v in await run_in_threadpool(service.workspace.versions)}
@@ -519,11 +523,11 @@ async def activate(request: Request, user: User, version: int) -> Response:
     if form.get("confirm") != "yes":
         return RedirectResponse(f"/versions/{version}/activate", status_code=303)
     if str(form.get("live-version", live.version)) != str(live.version):
-        return await confirm_activate(
+        return await _confirmation(
             request,
             user,
             version,
-            message=f"Version {live.version} went live meanwhile; check the change again.",
+            f"Version {live.version} went live meanwhile; check the change again.",
         )
     await run_in_threadpool(service.workspace.activate, version, author=f"key {user.name}")
     service.state.swap(version)
