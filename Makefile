@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install chromium demo test lint clean bench-deps bench-accuracy
+.PHONY: install chromium demo test test-fast lint clean bench-deps bench-accuracy
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,14 +30,21 @@ chromium:
 # The demo needs no browser and no network beyond the package install.
 demo: $(STAMP)
 	$(BIN)/icpkit simulate --accounts 3000 --seed 7 --out icp-out/sample-crm
-	$(BIN)/icpkit build --from icp-out/sample-crm --out icp-out
+	$(BIN)/icpkit build --from icp-out/sample-crm --notes icp-out/sample-crm/notes.csv --out icp-out
 	$(BIN)/icpkit score --scorecard icp-out/scorecard.toml --input icp-out/sample-crm/accounts.csv --out icp-out/scored-accounts.csv
 	@echo
 	@echo "Everything is in icp-out/: icp.md, report.html, scorecard.toml, validation.json, segments.json, scored-accounts.csv"
 
+# Everything, browser and Spark tests included; the slowest tests are listed at the end.
 test: install
 	$(BIN)/ruff check src tests
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q --durations=15
+
+# The quick loop while working (under 3 minutes on 2 cores): without the tests marked slow
+# (full builds, cross-validations), browser (Chromium) or spark (a JVM). `make test` runs them.
+test-fast: $(STAMP)
+	$(BIN)/ruff check src tests
+	$(BIN)/python -m pytest -q -m "not slow and not browser and not spark" --durations=10
 
 lint: install
 	$(BIN)/ruff check src tests

@@ -69,3 +69,11 @@ def build_dir(tmp_path_factory, demo_crm, demo_build) -> Path:
     demo_crm.accounts.to_parquet(out / "accounts.parquet")
     demo_crm.deals.to_parquet(out / "deals.parquet")
     return out
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests live in ``test_*_browser.py`` files: mark them ``browser`` by that name,
+    so `make test-fast` leaves them out (a new browser test file is marked without asking)."""
+    for item in items:
+        if item.path.name.endswith("_browser.py"):
+            item.add_marker(pytest.mark.browser)

@@ -99,6 +99,7 @@ def test_no_signal_is_reported_as_no_signal(demo_crm):
     assert document_content(result)["paragraph"].startswith("No reliable ICP signal")
 
 
+@pytest.mark.slow
 def test_maven_crm_is_a_null_test(maven):
     result = build_icp(maven.accounts, maven.deals)
     assert result.validation["split"]["method"] == "out-of-time"

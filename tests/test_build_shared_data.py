@@ -103,7 +103,11 @@ def icpkit_build(args: list[str], out: Path) -> subprocess.CompletedProcess:
     )
 
 
-@pytest.mark.parametrize("name", list(CASES))
+# A case that builds learns a card from thousands of rows: slow. One that stops must stop fast.
+@pytest.mark.parametrize(
+    "name",
+    [pytest.param(n, marks=pytest.mark.slow) if c.builds else n for n, c in CASES.items()],
+)
 def test_build_succeeds_or_stops_in_one_line(shared_data, tmp_path, name):
     case = CASES[name]
     mqls = mqls_won(shared_data, tmp_path) if "{mqls_won}" in case.args else None

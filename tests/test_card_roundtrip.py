@@ -27,7 +27,13 @@ from icpkit.scorecard import (
     Scorecard,
     Tiers,
 )
-from icpkit.scorecard.io import dump_scorecard, load_scorecard, parse_scorecard, save_scorecard
+from icpkit.scorecard.io import (
+    MAX_POINTS,
+    dump_scorecard,
+    load_scorecard,
+    parse_scorecard,
+    save_scorecard,
+)
 from icpkit.scorecard.learn import ScorecardLearner
 
 # Text a label meets in real CRMs and in hand-edited cards.
@@ -89,9 +95,11 @@ NUMBER = st.one_of(
     FINITE.map(Decimal),
     st.decimals(-(10**20), 10**20, allow_nan=False, allow_infinity=False),
 )
+# Points as a card may hold them (a file refuses more than MAX_POINTS either way).
 POINTS = st.one_of(
-    st.integers(-(2**63), 2**63 - 1),
-    st.integers(-(2**63), 2**63 - 1).map(np.int64),
+    st.integers(-MAX_POINTS, MAX_POINTS),
+    st.sampled_from([-MAX_POINTS, MAX_POINTS]),
+    st.integers(-MAX_POINTS, MAX_POINTS).map(np.int64),
     st.integers(-100, 100).map(lambda p: np.float64(p)),
 )
 RATE = st.one_of(st.integers(0, 10_000).map(lambda k: k / 10_000), st.just(math.nan))
@@ -177,14 +185,20 @@ def cards(draw) -> Scorecard:
         for a in attributes
         if draw(st.booleans())
     )
-    bounds = sorted((draw(NUMBER) for _ in range(3)), key=float, reverse=True)
+    unit = draw(st.sampled_from(["score", "points"]))
+    # tier bounds as a file may hold them: within the 0-100 score, or within the points the
+    # card's attributes can add up to
+    reach = 100 if unit == "score" else MAX_POINTS * len(attributes)
+    bound = NUMBER.filter(lambda n: 0 <= float(n) <= 100) if unit == "score" else NUMBER
+    bound = st.one_of(bound.filter(lambda n: abs(float(n)) <= reach), st.sampled_from([0, reach]))
+    bounds = sorted((draw(bound) for _ in range(3)), key=float, reverse=True)
     calibration = None
     if draw(st.booleans()):
         calibration = Calibration(draw(NUMBER), draw(NUMBER))
     return Scorecard(
         name=draw(TEXT),
         attributes=attributes,
-        tiers=Tiers(*bounds, unit=draw(st.sampled_from(["score", "points"]))),
+        tiers=Tiers(*bounds, unit=unit),
         disqualifiers=disqualifiers,
         calibration=calibration,
         version=draw(st.integers(1, 2**63 - 1)),

@@ -282,6 +282,7 @@ def test_cli_diff_and_explain(tmp_path: Path) -> None:
 # ---- two real builds of the demo data ------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_diff_of_two_demo_builds_a_year_apart(demo_crm, demo_build) -> None:
     deals = demo_crm.deals
     cut = pd.Timestamp("2024-12-31")

@@ -278,6 +278,7 @@ def test_salvirt_finds_size_and_keeps_the_relationship_and_deal_attributes_apart
     assert new_client["significant"] and new_client["win_rate"] < 0.25
 
 
+@pytest.mark.slow
 def test_maven_shows_no_icp_beyond_the_win_rate_either(maven):
     from icpkit.build import build_icp
 

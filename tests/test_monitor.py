@@ -369,6 +369,7 @@ def test_simulated_move_upmarket_changes_who_wins() -> None:
     assert drift["win_rate_new_icp_after"] > drift["win_rate_new_icp_before"] + 0.1
 
 
+@pytest.mark.slow
 def test_monitor_alarms_within_100_deals_after_the_move(moved_upmarket) -> None:
     crm, built = moved_upmarket
     after = crm.deals[crm.deals["closed_at"] >= SHIFT].sort_values("closed_at")
@@ -379,6 +380,7 @@ def test_monitor_alarms_within_100_deals_after_the_move(moved_upmarket) -> None:
     assert "top_tiers" in {c.name for c in report.alarms}
 
 
+@pytest.mark.slow
 def test_monitor_is_quiet_before_the_move(moved_upmarket) -> None:
     crm, built = moved_upmarket
     # The same card on the last 100 deals it learned from, judged as if they were new.
@@ -404,6 +406,7 @@ def test_recency_weights_halve_every_half_life() -> None:
         recency_weights(pd.Series([pd.NaT, pd.NaT]), 30)
 
 
+@pytest.mark.slow
 def test_a_half_life_follows_the_move_upmarket() -> None:
     crm = simulate(3000, seed=4, upmarket_from=SHIFT.date())
     closed = closed_deals(crm.deals).merge(crm.accounts, on="account_id")
@@ -425,6 +428,7 @@ def test_a_half_life_follows_the_move_upmarket() -> None:
     assert recent > equal + 10
 
 
+@pytest.mark.slow
 def test_build_records_the_half_life_and_what_it_changed(moved_upmarket) -> None:
     built = moved_upmarket[1]
     card = built.scorecard

@@ -67,6 +67,7 @@ def test_readme_shows_the_quick_start():
     assert re.search(r"```console\nmake demo\nmake test\n```", quick)
 
 
+@pytest.mark.slow
 def test_every_readme_example_runs_as_written(repository):
     commands = readme_commands()
     assert len(commands) >= 20

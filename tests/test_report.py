@@ -72,6 +72,7 @@ def test_profile_table_fills_what_the_data_holds_and_asks_for_the_rest(demo_cont
         "Firmographic",
         "Technographic",
         "Behavioural",
+        "Use case",
         "Triggering event",
         "Decision-making unit",
         "Existing pain proof",
@@ -82,12 +83,18 @@ def test_profile_table_fills_what_the_data_holds_and_asks_for_the_rest(demo_cont
     )
     assert rows["Technographic"]["status"] == "data"
     assert rows["Technographic"]["profile"].startswith("Wins more with Snowflake (45% of 408")
-    # The demo build passes no contacts or signals to the pipeline: those rows ask for them.
-    for dimension in ("Triggering event", "Decision-making unit", "Existing pain proof"):
+    # The demo build passes no contacts, signals or notes to the pipeline: those rows ask.
+    for dimension in (
+        "Use case",
+        "Triggering event",
+        "Decision-making unit",
+        "Existing pain proof",
+    ):
         assert rows[dimension]["status"] == "input"
         assert rows[dimension]["profile"].startswith("Needs input: ")
     assert "signals table" in rows["Triggering event"]["profile"]
     assert "titles and buying roles" in rows["Decision-making unit"]["profile"]
+    assert "--notes" in rows["Use case"]["profile"]
 
 
 def test_anti_icp_and_scorecard_show_the_counts_behind_every_rule(demo_content):
@@ -172,6 +179,7 @@ def test_gains_from_calibration_reads_groups_best_first():
     assert gains_from_calibration({"groups": []}) == []
 
 
+@pytest.mark.slow
 def test_maven_crm_says_plainly_that_no_reliable_icp_was_found_and_why(maven_content):
     text = maven_content["paragraph"]
     assert text.startswith("No reliable ICP signal yet: this data does not show which companies")
@@ -327,6 +335,7 @@ def test_a_folder_that_is_not_a_build_is_a_one_line_error(tmp_path, demo_folder)
     )
 
 
+@pytest.mark.slow
 def test_motion_build_gives_a_comparison_and_a_section_per_motion(demo_crm, demo_build, tmp_path):
     from icpkit.cli.report import build_motions
 

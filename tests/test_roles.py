@@ -365,6 +365,7 @@ def test_an_account_repeated_on_its_deals_does_not_look_like_a_leak():
     )
 
 
+@pytest.mark.slow
 def test_a_messy_crm_export_shows_its_lost_reason_field_as_a_leak(tmp_path):
     from icpkit.ingest import load_dir
     from icpkit.simulate import simulate, write_crm

@@ -379,7 +379,12 @@ def test_a_postgresql_workspace_serves_and_swaps(tmp_path):
         seed = load_scorecard(SEED)
         workspace.save_version(seed, author="test", reason="seed", activate=True)
         key = workspace.create_key("pg")
-        settings = Settings(workspace=url, refresh_seconds=0.2, audit_seconds=0.2)
+        settings = Settings(
+            workspace=url,
+            refresh_seconds=0.2,
+            audit_seconds=0.2,
+            audit_journal=tmp_path / "audit.journal",  # else one in the current folder
+        )
         with running_server(create_app(settings)) as server_url:
             headers = {"Authorization": f"Bearer {key}"}
             lead = {"employees": 120, "region": "North America"}

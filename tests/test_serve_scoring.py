@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -70,7 +71,12 @@ def test_row_scorer_matches_score_frame_on_random_mixes(cards, name):
 
 def test_a_scorer_that_disagrees_falls_back_to_score_frame(cards, monkeypatch):
     card = cards["seed"]
-    monkeypatch.setattr(scoring, "_matches", lambda value, kind, condition: False)
+    # the row path's copy of the matcher, made wrong: the self-check must notice
+    monkeypatch.setattr(
+        scoring,
+        "first_match",
+        lambda values, kind, conditions: np.full(len(values), len(conditions)),
+    )
     scorer = CardScorer(card)
     assert not scorer.fast
     assert "score_frame" in scorer.mismatch

@@ -110,12 +110,16 @@ def test_editor_explains_bad_input_and_works_without_history(site):
     with _signed_in(site) as client:
         page = client.get("/editor")
         assert "No history to replay" in page.text  # no --build: no backtest, said plainly
-        bad_points = client.post("/editor", data={"points-0-0": "two", "action": "preview"})
+        bad_points = client.post(
+            "/editor", data={"points-0-0": "two", "action": "preview", "base-version": "1"}
+        )
         assert bad_points.status_code == 400
         message = html.unescape(bad_points.text)
         assert "Company size, bin '50-200': points must be a whole number" in message
         bad_tiers = client.post(
-            "/editor", data={"tier-A": "1", "tier-B": "3", "tier-C": "1", "action": "preview"}
+            "/editor",
+            data={"tier-A": "1", "tier-B": "3", "tier-C": "1", "action": "preview"}
+            | {"base-version": "1"},
         )
         assert bad_tiers.status_code == 400 and "A &gt;= B &gt;= C" in bad_tiers.text
 
@@ -134,6 +138,7 @@ def test_editor_saves_a_version_that_goes_live(site):
     card = load_scorecard(SEED)
     form = editor.unchanged_form(card) | {"points-0-0": "3", "author": "Bo", "reason": "bigger"}
     form["version-name"] = "Mid-size worth more"
+    form["base-version"] = "1"
     with _signed_in(site) as client:
         saved = client.post("/editor", data={**form, "action": "save"})
         assert saved.status_code == 303 and saved.headers["location"].startswith("/versions?saved=")

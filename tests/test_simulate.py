@@ -423,7 +423,7 @@ def test_world_tables_match_the_canonical_schema() -> None:
 
 def test_clean_files_are_canonical(crm: SimulatedCRM, tmp_path) -> None:
     paths = write_crm(crm, tmp_path)
-    assert set(paths) == {"accounts", "deals", "contacts", "signals", "customers", "truth"}
+    assert set(paths) == {"accounts", "deals", "contacts", "signals", "customers", "notes", "truth"}
     assert json.loads(paths["truth"].read_text()) == crm.truth
 
     accounts = pd.read_csv(paths["accounts"], dtype=str, keep_default_na=False)

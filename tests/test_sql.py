@@ -358,6 +358,7 @@ def test_seed_card_in_duckdb_matches_the_playbook_numbers():
     assert rows[1][4].startswith("DQ: over 1,000 employees; ")
 
 
+@pytest.mark.slow
 def test_cli_sql_scores_a_simulated_crm_like_icpkit_score(tmp_path):
     """End to end as a data team would: a card learned from a simulated CRM, `icpkit sql` run
     in DuckDB over the accounts file, compared row for row with `icpkit score`."""

@@ -6,8 +6,10 @@ import pytest
 from icpkit.stats import (
     bootstrap_ratio_interval,
     holm_adjust,
+    independence_test,
     proportion_test,
     shrunk_rate,
+    trend_test,
     wilson_interval,
 )
 
@@ -50,3 +52,45 @@ def test_bootstrap_ratio_interval_covers_the_true_ratio():
     low, high = bootstrap_ratio_interval(inside, outside)
     assert low < 3.0 < high
     assert high - low < 1.5
+
+
+def test_trend_test_is_agrestis_linear_by_linear_statistic():
+    # Agresti (2007), section 2.5: M^2 = (n - 1) r^2 on 1 degree of freedom. Here a 3-level
+    # column with win counts 1/10, 5/10, 9/10: r = 0.6532, M^2 = 29 * 0.4267 = 12.37.
+    order = np.repeat([0.0, 1.0, 2.0], 10)
+    won = np.concatenate(
+        [np.eye(1, 10, 0)[0], np.r_[np.ones(5), np.zeros(5)], np.r_[np.ones(9), 0]]
+    )
+    r = np.corrcoef(order, won)[0, 1]
+    assert trend_test(order, won) == pytest.approx(float(sps_chi2_sf(29 * r * r)), rel=1e-12)
+    assert trend_test(order, won) == pytest.approx(4.36e-4, rel=0.01)
+    # Unknown places are left out, and a column with one place tells nothing.
+    assert trend_test(np.r_[order, np.nan, np.nan], np.r_[won, 1, 0]) == trend_test(order, won)
+    assert trend_test(np.zeros(30), won) == 1.0
+
+
+def test_trend_test_finds_a_steady_climb_the_omnibus_test_misses():
+    rng = np.random.default_rng(3)
+    found_by_trend = found_by_omnibus = 0
+    for _ in range(40):
+        level = rng.integers(0, 10, 300)
+        won = rng.random(300) < 0.10 + 0.03 * level  # 10% rising to 37% over ten sizes
+        found_by_trend += trend_test(level.astype(float), won) < 0.01
+        found_by_omnibus += independence_test(level, won) < 0.01
+    assert found_by_trend >= 26  # 31 of 40 with this seed
+    assert found_by_omnibus <= found_by_trend - 10  # 14 of 40
+
+
+def test_trend_test_holds_its_level_on_noise():
+    rng = np.random.default_rng(4)
+    p = [
+        trend_test(rng.integers(0, 10, 200).astype(float), rng.random(200) < 0.3)
+        for _ in range(400)
+    ]
+    assert 0.02 <= np.mean(np.array(p) < 0.05) <= 0.08
+
+
+def sps_chi2_sf(statistic: float) -> float:
+    from scipy.stats import chi2
+
+    return chi2.sf(statistic, 1)

@@ -23,11 +23,14 @@ from icpkit.discover.best_worst import best_vs_worst, success_table
 from icpkit.discover.binning import AttributeBinner
 from icpkit.discover.clusters import cluster_won_accounts
 from icpkit.discover.intersection import icp_intersection
+from icpkit.discover.losses import load_reason_map
+from icpkit.discover.notes import Notes
 from icpkit.discover.outcomes import customer_table, outcome_tables, profile_outcomes
 from icpkit.discover.personas import find_personas, icp_segment_per_deal, no_contacts
 from icpkit.discover.roles import ColumnRoles, decide_roles
 from icpkit.discover.segments import SegmentSearch
 from icpkit.discover.triggers import add_priority_matrix, find_triggers, no_signals
+from icpkit.discover.winloss import why_we_win_and_lose
 from icpkit.errors import IcpkitError
 from icpkit.jsonsafe import finite
 from icpkit.outcomes import closed_deals, deal_attribute_columns
@@ -69,6 +72,8 @@ class BuildResult:
     roles: ColumnRoles = field(default_factory=ColumnRoles)
     # The engagement score, learned apart from fit (None without engagement columns).
     engagement: Scorecard | None = None
+    # Why we win and lose (winloss.json): loss reasons, competitors, cycles, note themes.
+    winloss: dict[str, Any] | None = None
 
 
 def build_icp(
@@ -87,6 +92,8 @@ def build_icp(
     seed: int = 0,
     source: str = "",
     step: Callable[[str], None] = lambda _: None,
+    notes: Notes | None = None,
+    loss_reasons: dict | None = None,
 ) -> BuildResult:
     """Learn, validate and describe the ICP from canonical accounts and deals.
 
@@ -101,7 +108,9 @@ def build_icp(
     the newest decision, so the card follows a market that moved. ``contacts`` and
     ``signals`` (canonical tables, optional) add buyer personas and trigger events;
     ``customers`` (optional) adds retention, expansion and lifetime value to the outcomes the
-    ICP is judged on.
+    ICP is judged on. ``notes`` (from :func:`~icpkit.discover.notes.read_notes`) adds the
+    themes of call notes and interviews; ``loss_reasons`` (a mapping file's [loss_reasons]
+    table) extends the loss-reason mapping.
     """
     step("Joining deals to accounts")
     labelled, won = _labelled(accounts, deals, source)
@@ -225,6 +234,16 @@ def build_icp(
     result.engagement = None if engagement is None else engagement.scorecard
     result.roles = decided_roles
     _beyond_win_rate(result, labelled, list(features.columns), final.candidates_, customers, seed)
+    result.winloss = why_we_win_and_lose(
+        labelled,
+        deals,
+        accounts,
+        segments,
+        card.apply(features).tier,
+        notes=notes,
+        reason_map=load_reason_map(loss_reasons, source),
+        seed=seed,
+    )
     return result
 
 
@@ -403,6 +422,9 @@ def write_outputs(result: BuildResult, out_dir: Path) -> dict[str, Path]:
     if result.triggers and result.triggers.get("timing_model"):
         files["timing"] = out_dir / "timing.toml"
         save_timing(timing_from_dict(result.triggers["timing_model"]), files["timing"])
+    if result.winloss is not None:
+        files["winloss"] = out_dir / "winloss.json"
+        _write_json(files["winloss"], result.winloss)
     files |= write_reports(result, out_dir)
     result.files = files
     return files

@@ -7,12 +7,14 @@ disqualifiers are conditions with points or a reason).
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from icpkit import bounds
 from icpkit.plain import plain_number, plain_text
 
 TRUE_STRINGS = frozenset({"true", "t", "yes", "y", "1", "1.0"})
@@ -104,17 +106,33 @@ def _is_integral(x: float) -> bool:
 
 
 def read_column(frame: pd.DataFrame, column: str, kind: str) -> pd.Series:
-    """The column typed for its kind; absent columns are all-missing."""
+    """The column typed for its kind; absent columns are all-missing. A number out of the
+    column's range (:mod:`icpkit.bounds`) reads as missing."""
     if column not in frame.columns:
         return pd.Series([None] * len(frame), index=frame.index, dtype=object)
     values = frame[column]
     if kind == "numeric":
-        return _to_number(values)
+        numbers = _to_number(values)
+        return numbers.where(~_outside(numbers, column))
     if kind == "list":
         return values.map(to_list)
     if kind == "boolean":
         return values.map(to_bool_text)
     return values.map(to_text)
+
+
+def out_of_range(frame: pd.DataFrame, column: str, kind: str) -> np.ndarray:
+    """Rows whose ``column`` holds a number out of its range (it then reads as missing)."""
+    if kind != "numeric" or column not in frame.columns:
+        return np.zeros(len(frame), dtype=bool)
+    return _outside(_to_number(frame[column]), column)
+
+
+def _outside(numbers: pd.Series, column: str) -> np.ndarray:
+    low, high = bounds.limits(column)
+    x = numbers.to_numpy(dtype=float, na_value=np.nan)
+    with np.errstate(invalid="ignore"):
+        return (x < low) | (x > high)
 
 
 def _to_number(values: pd.Series) -> pd.Series:
@@ -186,3 +204,18 @@ def matches(values: pd.Series, kind: str, condition: Condition) -> np.ndarray:
         if condition.less_than is not None:
             hit &= x < condition.less_than
     return hit
+
+
+def first_match(values: pd.Series, kind: str, conditions: Sequence[Condition]) -> np.ndarray:
+    """Index of the first condition each value matches, ``len(conditions)`` when none does.
+
+    The one way a value finds its bin: ``Scorecard.apply``, ``icpkit score``'s batches and the
+    API's row scorer all call it (first match wins, as a card's bins are read top down)."""
+    none = len(conditions)
+    chosen = np.full(len(values), none, dtype=np.int64)
+    for index, condition in enumerate(conditions):
+        free = chosen == none
+        if not free.any():
+            break
+        chosen[free & matches(values, kind, condition)] = index
+    return chosen

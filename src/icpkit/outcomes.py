@@ -19,6 +19,7 @@ LEAKY_DEAL_COLUMNS = frozenset(
         "closed_at",
         "created_at",
         "lost_reason",
+        "lost_reason_detail",
         "amount",
         "probability",
         "forecast_category",

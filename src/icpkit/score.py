@@ -40,10 +40,12 @@ import pyarrow.compute as pc
 import pyarrow.csv as pv
 import pyarrow.parquet as pq
 
-from icpkit.conditions import Condition, matches, read_column
+from icpkit import inputs
+from icpkit.conditions import first_match, out_of_range, read_column
 from icpkit.csvsafe import FORMULA_STARTS, escape_formula
 from icpkit.errors import IcpkitError
 from icpkit.ingest import formats, normalise
+from icpkit.ingest.containers import container_of
 from icpkit.ingest.readers import (  # the ingest reader's own rules for CSV files
     _refuse_binary,
     _unique_headers,
@@ -84,14 +86,15 @@ NUMBER_PARSERS: dict[str, Callable[..., Any]] = {
     "total_funding": _size_amount("total_funding"),
 }
 
-# Canonical columns whose text needs the ingest normaliser before bins can compare it:
-# "51-200" employees, "$2.5M" revenue, "USA" as a country, "Computer Software" as an industry.
+# Canonical columns whose text needs reading before bins can compare it: "51-200" employees,
+# "$2.5M" revenue, "USA" as a country, "Computer Software" as an industry. The text ones are
+# the lookups of icpkit.inputs, which SQL compiles to the same tables.
 PARSERS: dict[str, Callable[[str], Any]] = {
     **NUMBER_PARSERS,
-    "country": normalise.parse_country,
-    "region": normalise.parse_region,
-    "industry": normalise.parse_industry,
-    "funding_stage": normalise.parse_funding_stage,
+    "country": inputs.country_code,
+    "region": inputs.region_label,
+    "industry": inputs.industry_of,
+    "funding_stage": inputs.funding_stage_of,
     "founded_year": normalise.parse_year,
 }
 
@@ -122,19 +125,36 @@ def prepare_columns(
     columns: list[str],
     number_formats: dict[str, formats.NumberFormat] | None = None,
 ) -> pd.DataFrame:
-    """:func:`prepare` for the named columns."""
+    """:func:`prepare` for the named columns; a derived column (``region``) is filled in from
+    its source (``country``) where it is blank, unreadable or absent (see icpkit.inputs)."""
     prepared = pd.DataFrame(index=frame.index)
     for column in columns:
-        if column not in frame.columns:
-            continue
-        values = frame[column]
-        parser = PARSERS.get(column)
-        if parser is not None and (values.dtype == object or pd.api.types.is_string_dtype(values)):
-            if number_formats is not None and column in NUMBER_PARSERS:
-                parser = _parser_for_column(column, values, number_formats)
-            values = _parse_unique(values, parser)
-        prepared[column] = values
+        if column in frame.columns:
+            prepared[column] = _prepared(frame, column, number_formats)
+        if column == "region" and "country" in frame.columns:
+            countries = frame["country"].astype(object)
+            if column in prepared.columns:
+                blank = prepared[column].isna().to_numpy()
+                countries = countries.where(blank, None)
+            derived = _parse_unique(countries, inputs.region_of_country)
+            prepared[column] = (
+                derived.where(derived.notna(), prepared[column])
+                if column in prepared.columns
+                else derived
+            )
     return prepared
+
+
+def _prepared(
+    frame: pd.DataFrame, column: str, number_formats: dict[str, formats.NumberFormat] | None
+) -> pd.Series:
+    values = frame[column]
+    parser = PARSERS.get(column)
+    if parser is not None and (values.dtype == object or pd.api.types.is_string_dtype(values)):
+        if number_formats is not None and column in NUMBER_PARSERS:
+            parser = _parser_for_column(column, values, number_formats)
+        values = _parse_unique(values, parser)
+    return values
 
 
 def _parser_for_column(
@@ -225,15 +245,6 @@ def _distinct_lists(array: pa.Array) -> tuple[np.ndarray, pd.Series]:
     return codes, pd.Series(lists, dtype=object)
 
 
-def _first_bin(values: pd.Series, kind: str, conditions: list[Condition]) -> np.ndarray:
-    """Index of the first condition each value matches; len(conditions) when none does."""
-    chosen = np.full(len(values), len(conditions), dtype=np.int64)
-    for index, condition in enumerate(conditions):
-        free = chosen == len(conditions)
-        chosen[free & matches(values, kind, condition)] = index
-    return chosen
-
-
 def _combine(key: np.ndarray, part: np.ndarray, size: int) -> np.ndarray:
     """Mixed-radix key; renumbered densely when it grows, so it never overflows."""
     key = key * size + part
@@ -279,8 +290,11 @@ class BatchScorer:
             if (column, kind) not in counted:
                 counted.add((column, kind))
                 self._count_unreadable(column, kind, col, values)
-            chosen = _first_bin(values, kind, conditions)
+            chosen = first_match(values, kind, conditions)
             key = _combine(key, chosen[col.codes], len(conditions) + 1)
+            if kind == "numeric":  # out of range reads as unknown, with its own reason
+                outside = out_of_range(col.prepared, column, kind)
+                key = _combine(key, outside.astype(np.int64)[col.codes], 2)
         codes, _ = pd.factorize(key)
         # factorize numbers keys in order of first appearance: a key's first row is where
         # the running maximum of the codes grows (one row per distinct key, in O(n)).
@@ -327,6 +341,9 @@ class BatchScorer:
     def _column(
         self, batch: pa.RecordBatch, column: str, n: int, source: str | None = None
     ) -> _Column:
+        derived_from = [r for r in inputs.derivation(column, "").reads[1:] if r in self.sources]
+        if source is None and derived_from:
+            return self._derived_column(batch, column, n, derived_from)
         source = source or self.sources.get(column)
         array = batch.column(source) if source is not None else None
         codes, distinct = _distinct(array, n)
@@ -336,6 +353,28 @@ class BatchScorer:
             prepared[column] = pd.to_numeric(prepared[column], errors="coerce") * self.scale[column]
         counts = np.bincount(codes, minlength=len(distinct))
         return _Column(codes, distinct, prepared, counts)
+
+    def _derived_column(
+        self, batch: pa.RecordBatch, column: str, n: int, derived_from: list[str]
+    ) -> _Column:
+        """A column filled in from others (region from country): one value per distinct
+        combination of the columns it reads."""
+        reads = [r for r in (column, *derived_from) if r in self.sources]
+        parts = [_distinct(batch.column(self.sources[r]), n) for r in reads]
+        key = np.zeros(n, dtype=np.int64)
+        for codes, distinct in parts:
+            key = _combine(key, codes, len(distinct))
+        codes, _ = pd.factorize(key)
+        first = np.flatnonzero(np.maximum.accumulate(np.concatenate([[-1], codes[:-1]])) < codes)
+        frame = pd.DataFrame(
+            {
+                r: distinct.iloc[part_codes[first]].reset_index(drop=True)
+                for r, (part_codes, distinct) in zip(reads, parts, strict=True)
+            }
+        )
+        prepared = prepare_columns(frame, [column], self.number_formats)
+        counts = np.bincount(codes, minlength=len(frame))
+        return _Column(codes.astype(np.int64), frame[reads[0]], prepared, counts)
 
     def _count_unreadable(self, column: str, kind: str, col: _Column, values: pd.Series) -> None:
         """Rows with a value that reads as missing: text in a numeric column, say."""
@@ -376,6 +415,8 @@ def open_input(path: Path) -> _Input:
         raise IcpkitError("file is empty (no data rows)", file=label)
     if head[:4] == b"PAR1" or path.suffix.lower() in (".parquet", ".pq"):
         return _open_parquet([path], label)
+    if container_of(head, path) is not None:  # .xlsx, .csv.gz: the ingest reader opens them
+        return _open_careful(path, label)
     return _open_csv(path, head, label)
 
 
@@ -616,7 +657,7 @@ def score_file(
     card = scorecard if isinstance(scorecard, Scorecard) else load_scorecard(scorecard)
     source = open_input(Path(input_path))
     label = str(input_path)
-    sources = find_columns(source.headers, card.columns, mapping)
+    sources = find_columns(source.headers, inputs.raw_columns(card.columns), mapping)
     if not sources:
         raise IcpkitError(
             "none of the columns the scorecard reads are here (it reads "
@@ -649,12 +690,19 @@ def score_file(
         "rows": rows,
         "tiers": {t: scorer.tiers.get(t, 0) for t in TIER_NAMES},
         "columns_used": sources,
-        "columns_missing": [c for c in card.columns if c not in sources],
+        "columns_missing": _missing(card, sources),
         "unreadable": dict(scorer.unreadable),
         "formats": stated,
         "notes": notes,
         "warnings": warnings,
     }
+
+
+def _missing(card: Scorecard, sources: dict[str, str]) -> list[str]:
+    """The card's columns neither in the input nor derivable from it (region from country)."""
+    return [
+        c for c in card.columns if not any(r in sources for r in inputs.derivation(c, "").reads)
+    ]
 
 
 # Read together to check each other's unit (revenue per employee).

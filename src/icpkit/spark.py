@@ -12,8 +12,10 @@ computes it in the JVM on every executor, with no Python on the workers; the sam
 
 Before the SQL runs, columns are brought to the types it reads (as ``icpkit score`` does in
 Python): a list stored as an array becomes ``;``-joined text, a number stored as text is read
-with thousands separators removed (unreadable text becomes missing), and a column the card
-reads but the data lacks is added as all-missing. PySpark is imported only when used.
+with thousands separators removed (unreadable text becomes missing). A column the card reads
+but the data lacks is derived from the raw columns it has (``region`` from ``country``, see
+:mod:`icpkit.inputs`) or else scored as unknown, by the SQL itself. PySpark is imported only
+when used.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import uuid
 import warnings
 from typing import TYPE_CHECKING
 
+from icpkit import inputs
 from icpkit.errors import IcpkitError
 from icpkit.scorecard.model import Scorecard
 from icpkit.sql import to_sql
@@ -44,14 +47,19 @@ def score_dataframe(
     """Score every row of a Spark DataFrame; returns ``id_column`` and the four icp_ columns."""
     if id_column not in frame.columns:
         raise IcpkitError(f"no column {id_column!r} to use as the id")
-    present = [c for c in card.columns if c in frame.columns]
+    wanted = inputs.raw_columns(card.columns)
+    present = [c for c in wanted if c in frame.columns]
     if not present:
         raise IcpkitError(
             "none of the columns the scorecard reads are here (it reads "
             + ", ".join(card.columns)
             + ")"
         )
-    missing = [c for c in card.columns if c not in frame.columns]
+    missing = [
+        c
+        for c in card.columns
+        if not any(r in frame.columns for r in inputs.derivation(c, "").reads)
+    ]
     if missing:  # the rule of `icpkit score`: score them as unknown, and say so
         warnings.warn(
             "not in the data, scored as unknown: " + ", ".join(missing), UserWarning, stacklevel=2
@@ -59,7 +67,8 @@ def score_dataframe(
     frame = _typed_for_sql(card, frame)
     view = f"icpkit_score_{uuid.uuid4().hex}"
     frame.createOrReplaceTempView(view)
-    return spark.sql(to_sql(card, view, "spark", id_column=id_column, pretty=False))
+    sql = to_sql(card, view, "spark", id_column=id_column, pretty=False, columns=frame.columns)
+    return spark.sql(sql)
 
 
 def _typed_for_sql(card: Scorecard, frame: DataFrame) -> DataFrame:
@@ -67,11 +76,11 @@ def _typed_for_sql(card: Scorecard, frame: DataFrame) -> DataFrame:
     from pyspark.sql import types as T
 
     kinds = {item.column: item.kind for item in (*card.attributes, *card.disqualifiers)}
+    for column in inputs.raw_columns(card.columns):
+        kinds.setdefault(column, "category")  # read to derive another (country for region)
     for column, kind in kinds.items():
         if column not in frame.columns:
-            missing_type = T.DoubleType() if kind == "numeric" else T.StringType()
-            frame = frame.withColumn(column, F.lit(None).cast(missing_type))
-            continue
+            continue  # the SQL reads it as unknown, or derives it (region from country)
         spark_type = frame.schema[column].dataType
         if kind == "list" and isinstance(spark_type, T.ArrayType):
             text = _column(column).cast(T.ArrayType(T.StringType()))

@@ -407,12 +407,15 @@ class Workspace:
 
     def sync(self, audit_entries: Sequence[AuditEntry] = ()) -> Snapshot:
         """Write pending audit entries and read the live version and keys, in one transaction:
-        the server's periodic refresh in a single round trip."""
+        the server's periodic refresh in a single round trip.
+
+        An entry identical to one already in the log (same time to the microsecond, key,
+        version, route, count and hash) is not written again: a server that died after
+        writing its journal here, before deleting it, copies it again on restart."""
         with self._backend.transaction() as db:
-            if audit_entries:
-                db.executemany(
-                    "INSERT INTO audit_log VALUES (?, ?, ?, ?, ?, ?)", _audit_rows(audit_entries)
-                )
+            new = _not_yet_recorded(db, audit_entries)
+            if new:
+                db.executemany("INSERT INTO audit_log VALUES (?, ?, ?, ?, ?, ?)", _audit_rows(new))
             rows = db.execute("SELECT version FROM scorecard_versions WHERE active")
             keys = db.execute(_KEYS_QUERY + " WHERE revoked_at IS NULL")
         return Snapshot(int(rows[0][0]) if rows else None, KeyRing(_stored_key(r) for r in keys))
@@ -428,7 +431,8 @@ class Workspace:
             with self._backend.transaction() as db:
                 rows = db.execute("SELECT value FROM workspace_meta WHERE key = 'audit_secret'")
             self._audit_secret = bytes.fromhex(rows[0][0])
-        message = "\n".join(str(i) for i in identifiers).encode("utf-8")
+        # surrogatepass: a lone surrogate (JSON allows "\ud800") hashes like any other text.
+        message = "\n".join(str(i) for i in identifiers).encode("utf-8", "surrogatepass")
         return hmac.new(self._audit_secret, message, hashlib.sha256).hexdigest()
 
     def audit_entry(
@@ -494,6 +498,18 @@ _KEYS_QUERY = (
 def _stored_key(row: Sequence[Any]) -> _StoredKey:
     rate = None if row[4] is None else float(row[4])
     return _StoredKey(ApiKey(row[1], row[0], row[5], row[6], rate), bytes.fromhex(row[2]), row[3])
+
+
+def _not_yet_recorded(db: _Session, entries: Sequence[AuditEntry]) -> list[AuditEntry]:
+    if not entries:
+        return []
+    rows = db.execute(
+        "SELECT scored_at, key_name, scorecard_version, route, accounts, identifiers_hash "
+        "FROM audit_log WHERE scored_at BETWEEN ? AND ?",
+        (min(e.at for e in entries), max(e.at for e in entries)),
+    )
+    seen = {(r[0], r[1], int(r[2]), r[3], int(r[4]), r[5]) for r in rows}
+    return [e for e in entries if _audit_rows([e])[0] not in seen]
 
 
 def _audit_rows(entries: Sequence[AuditEntry]) -> list[tuple]:

@@ -20,6 +20,7 @@ from icpkit.cli import (
 )
 from icpkit.cli.app import app, errors
 from icpkit.errors import IcpkitError
+from icpkit.extras import missing_extra
 
 
 def main() -> None:
@@ -27,6 +28,12 @@ def main() -> None:
         app()
     except IcpkitError as error:
         errors.print(f"error: {error}", markup=False, highlight=False, soft_wrap=True)
+        sys.exit(2)
+    except ModuleNotFoundError as error:
+        problem = missing_extra(error)
+        if problem is None:
+            raise
+        errors.print(f"error: {problem}", markup=False, highlight=False, soft_wrap=True)
         sys.exit(2)
     except KeyboardInterrupt:
         errors.print("interrupted")

@@ -191,6 +191,14 @@ def build(
             "in --mapping does the same).",
         ),
     ] = None,
+    notes: Annotated[
+        Path | None,
+        typer.Option(
+            help="Call notes, win/loss notes or interview write-ups: a folder of .txt/.md files "
+            "named by deal id, account id or domain, or a CSV with a text column and deal_id, "
+            "account_id or domain. Fills use case, pain and trigger from their themes.",
+        ),
+    ] = None,
 ) -> None:
     """Find the ICP and anti-ICP, learn the scorecard, prove it on held-out deals and write the
     ICP document.
@@ -201,6 +209,7 @@ def build(
     - `icpkit build --accounts deals.csv --outcome Status --positive Won --out icp-out`
     - `icpkit build --from crm --half-life 180 --out icp-recent`
     - `icpkit build --accounts leads.csv --outcome won --positive yes --role lead_no=id`
+    - `icpkit build --from crm --notes interviews/ --out icp-out`
 
     Before learning, every column gets a role, shown with its reason: only company attributes
     enter the card; deal attributes become qualification insights; engagement, ids, constants,
@@ -208,6 +217,7 @@ def build(
     """
     if (outcome is None) != (positive is None):
         raise IcpkitError("flat mode needs both --outcome COLUMN and --positive VALUE")
+    read_notes_files, loss_reasons = _notes_and_loss_reasons(notes, mapping)
     with progress_bar() as bar:
         result = _load(
             accounts,
@@ -271,6 +281,8 @@ def build(
             seed=seed,
             source=source,
             step=step,
+            notes=read_notes_files,
+            loss_reasons=loss_reasons,
         )
         if universe is not None:
             from icpkit.size import size_universe
@@ -391,14 +403,19 @@ def inspect(
     scorecard: Annotated[Path, typer.Argument(help="The scorecard file (TOML).")],
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """Show a scorecard: attributes, points, disqualifiers, tiers and the data behind it.
+    """Show a scorecard: attributes, points, disqualifiers, tiers and the data behind it, and
+    the raw columns it reads with how each is normalised (`inputs` in the JSON: a card with
+    `region` also reads `country`, to fill in a blank region).
 
     Example: `icpkit inspect icp-out/scorecard.toml --json`
     """
+    from icpkit.inputs import card_inputs, raw_columns
     from icpkit.scorecard.io import load_scorecard, scorecard_to_dict
 
     card = load_scorecard(scorecard)
     data = scorecard_to_dict(card)
+    data["inputs"] = card_inputs(card)
+    data["raw_columns"] = raw_columns(card.columns)
     if as_json:
         sys.stdout.write(json.dumps(data, indent=2) + "\n")
         return
@@ -421,6 +438,9 @@ def inspect(
         console.print(f"Disqualifier: {rule.reason}")
     t = card.tiers
     console.print(f"Tiers on the {t.unit}: A {t.a:g}+, B {t.b:g}+, C {t.c:g}+, D below")
+    for item in data["inputs"]:
+        reads = " or ".join(item["reads"])
+        console.print(f"Reads {reads} for {item['attribute']}: {item['normalisation']}")
 
 
 def parse_tiers(text: str) -> Tiers:
@@ -471,6 +491,11 @@ def _load(
         return ingest_module.load_dir(from_dir, units=factors)
     if accounts is None:
         raise IcpkitError("no input: give --from DIR or --accounts FILE")
+    if id_column is not None and outcome is None:
+        raise IcpkitError(
+            f"--id {id_column} applies to a flat table (with --outcome and --positive); "
+            "otherwise rows are matched by account_id: name that column in --mapping"
+        )
     sources = {
         "accounts": accounts,
         "deals": deals,
@@ -491,9 +516,62 @@ def _load(
             progress=progress,
             units=factors,
         )
-    return ingest_module.load_tables(
-        **sources, mapping=mapping, format=format, progress=progress, units=factors
-    )
+    try:
+        return ingest_module.load_tables(
+            **sources, mapping=mapping, format=format, progress=progress, units=factors
+        )
+    except IcpkitError as error:
+        hint = _flat_hint(error, Path(error.file) if db is None and error.file else None)
+        if hint is None:
+            raise
+        raise IcpkitError(error.message + hint, file=error.file, column=error.column) from None
+
+
+def _flat_hint(error: IcpkitError, accounts: Path | None) -> str | None:
+    """When the file without account_id (``accounts``) holds a won/lost column, the user most
+    likely has one row per account with its outcome: say how to build from it (flat mode)."""
+    if error.column != "account_id" or accounts is None or "missing" not in error.message:
+        return None
+    from icpkit.ingest.normalise import parse_outcome
+    from icpkit.ingest.readers import read_table
+
+    try:
+        frame = read_table(accounts).frame
+    except IcpkitError:
+        return None
+    for column in frame.columns:
+        values = frame[column].dropna().astype(str).str.strip()
+        values = values[values != ""]
+        distinct = values.unique()
+        if not 2 <= len(distinct) <= 10:
+            continue
+        outcomes = {value: parse_outcome(value) for value in distinct}
+        won = [v for v, o in outcomes.items() if o == "won"]
+        if won and any(o == "lost" for o in outcomes.values()):
+            return (
+                f"; for one row per account with its outcome, use flat mode: "
+                f"--outcome {column!r} --positive {won[0]!r}"
+            )
+    return None
+
+
+def _notes_and_loss_reasons(notes: Path | None, mapping: Path | None):
+    """--notes read and the mapping's [loss_reasons] checked before the long build starts."""
+    from icpkit.discover.losses import load_reason_map
+    from icpkit.discover.notes import read_notes
+
+    extra = None
+    if mapping is not None:
+        from icpkit.ingest.generic import mapping_loss_reasons
+
+        extra = mapping_loss_reasons(mapping)
+        load_reason_map(extra, str(mapping))
+    read = read_notes(notes) if notes is not None else None
+    if read is not None:
+        console.print(
+            f"Notes: {read.read:,} read from {notes}, {len(read.quarantined):,} quarantined"
+        )
+    return read, extra
 
 
 def _role_overrides(options: list[str], mapping: Path | None) -> dict[str, str]:

@@ -80,13 +80,25 @@ def export(
     if to == "hubspot" and by is None:
         destination = _hubspot_for_file(scored, destination, id_column)
     summary = export_file(to, scored, out, key_column=id_column, destination=destination)
+    if summary.written == 0:
+        # an import file of no records would load nothing and look like success
+        raise IcpkitError(
+            f"wrote none of the {summary.rows:,} records: no row has a usable key in column "
+            f"{summary.key_column!r} (each row's reason is in {summary.skipped_file})",
+            file=input,
+        )
     tiers = ", ".join(f"{k} {v:,}" for k, v in summary.tiers.items())
     console.print(
         f"Wrote {summary.written:,} of {summary.rows:,} records to {out} "
-        f"(key from column {summary.key_column!r}; tiers: {tiers})."
+        f"(key from column {summary.key_column!r}; tiers of the records written: {tiers})."
     )
     if summary.skipped_file is not None:
-        console.print(f"{summary.skipped:,} rows could not be written: see {summary.skipped_file}")
+        errors.print(
+            f"warning: {summary.skipped:,} rows could not be written: see {summary.skipped_file}",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
 
 
 @app.command()

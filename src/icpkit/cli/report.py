@@ -71,8 +71,13 @@ def _deals_since_build(build_dir: Path, crm: Path) -> dict[str, Any]:
 
     last = load_build_folder(build_dir).facts.get("last_decision")
     tables = load_dir(crm).tables
-    if "deals" not in tables:
-        raise IcpkitError("no deals table in this folder", file=crm)
+    if "deals" not in tables or tables["deals"].empty:
+        # counting the deals of a folder with none would say "0 closed since the build"
+        raise IcpkitError(
+            "no deals in this folder (deals.csv or deals.parquet): nothing closed since the "
+            "build can be counted",
+            file=crm,
+        )
     closed = closed_deals(tables["deals"])
     decided = pd.to_datetime(closed["decided_at"], errors="coerce")
     since = closed[decided > pd.Timestamp(last)] if last else closed.iloc[0:0]

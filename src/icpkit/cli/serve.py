@@ -73,7 +73,7 @@ def serve(
     ] = 2_000_000,
     max_upload: Annotated[
         int, typer.Option(help="Largest CSV upload in bytes.", min=1024)
-    ] = 50_000_000,
+    ] = 20_000_000,
     cors_origin: Annotated[
         list[str] | None,
         typer.Option(help="A web origin allowed to call the API from a browser (repeatable)."),
@@ -81,6 +81,13 @@ def serve(
     secure_cookies: Annotated[
         bool, typer.Option(help="Mark the sign-in cookie Secure (when served over HTTPS).")
     ] = False,
+    audit_journal: Annotated[
+        Path | None,
+        typer.Option(
+            help="The file each scoring call's audit entry is fsync-ed to before it is "
+            "answered. Default: beside a DuckDB workspace; for PostgreSQL, in this folder."
+        ),
+    ] = None,
 ) -> None:
     """Serve the scoring API and the web app: the ICP document, a form to score one company,
     CSV in and scored CSV out, and the scorecard editor.
@@ -117,6 +124,7 @@ def serve(
         max_upload_bytes=max_upload,
         cors_origins=tuple(cors_origin or ()),
         secure_cookies=secure_cookies,
+        audit_journal=audit_journal,
     )
     run(settings, host=host, port=port)
 

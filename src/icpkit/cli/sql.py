@@ -36,10 +36,21 @@ def sql(
     out: Annotated[
         Path | None, typer.Option(help="Write the SQL to this file instead of printing it.")
     ] = None,
+    columns: Annotated[
+        str | None,
+        typer.Option(
+            help="The table's columns, comma-separated, when they are not exactly the card's: "
+            "a card column the table lacks is derived from the ones it has (region from "
+            "country) or scored as unknown."
+        ),
+    ] = None,
 ) -> None:
     """Print one SELECT that scores every row of a table: the id, icp_score, icp_tier,
     icp_disqualified and icp_reasons, with the same numbers and reasons as `icpkit score`.
-    Every identifier is quoted, so any column name is safe. Numeric attributes need numeric
+    Every identifier is quoted, so any column name is safe. Country, region, industry and
+    funding stage are read from raw labels ("USA", "APAC", "Computer Software", "Series B") by
+    the lookups `icpkit score` uses, and region from country where it is blank or absent
+    (`icpkit inspect --json` lists what a card reads). Numeric attributes need numeric
     columns; lists are text joined by ";" (see docs/scoring-at-scale.md).
 
     Examples:
@@ -48,12 +59,14 @@ def sql(
     - `icpkit sql --scorecard scorecard.toml --dialect snowflake --table crm.accounts --out s.sql`
     - `icpkit sql --scorecard scorecard.toml --dialect postgres --table accounts | psql -d crm`
     - `icpkit sql --scorecard card.toml --dialect duckdb --table accounts --lists array`
+    - `icpkit sql --scorecard card.toml --dialect duckdb --table raw --columns id,country,employees`
     """
     from icpkit.scorecard.io import load_scorecard
     from icpkit.sql import to_sql
 
     card = load_scorecard(scorecard)
-    text = to_sql(card, table, dialect, id_column=id_column, lists=lists) + ";\n"
+    present = None if columns is None else [c.strip() for c in columns.split(",") if c.strip()]
+    text = to_sql(card, table, dialect, id_column=id_column, lists=lists, columns=present) + ";\n"
     if out is None:
         sys.stdout.write(text)
         return

@@ -61,6 +61,9 @@ class Candidate:
     # Segment search measures its multiplicity on it (see discover.segments).
     levels: np.ndarray | None = None
     ordered: bool = False  # levels are ranges in order (numbers; -1 unknown): bins are runs
+    # Each row's place in the column's own order (pre-bin of a number, rank of an ordered
+    # label; NaN unknown), for a test of a trend in the win rate; None for an unordered column.
+    order: np.ndarray | None = None
 
 
 class AttributeBinner:
@@ -160,6 +163,7 @@ class AttributeBinner:
             NICE_NAMES.get(column, _title(column)), column, "numeric", conditions, labels, unit
         )
         cand.levels, cand.ordered = levels, True
+        cand.order = np.where(levels >= 0, levels, np.nan).astype(float)
         return self._finish(cand, index, y)
 
     def _known_or_not(
@@ -211,6 +215,7 @@ class AttributeBinner:
             NICE_NAMES.get(column, _title(column)), column, "category", conditions, labels
         )
         cand.levels = _codes(text.fillna("\x00missing").astype(str).to_numpy())
+        cand.order = rank
         return self._finish(cand, index, y)
 
     def _optimal_splits(

@@ -230,7 +230,7 @@ class _Counts:
         self.atoms, self.y = atoms, y
         self.n, self.k = len(y), int(y.sum())
         self.base = self.k / self.n if self.n else 0.0
-        self.matrix = np.array([a.mask for a in atoms], dtype=bool).reshape(len(atoms), -1)
+        self.matrix = np.array([a.mask for a in atoms], dtype=bool).reshape(len(atoms), len(y))
         self.deals = np.count_nonzero(self.matrix, axis=1).astype(np.int64)
         self.wins = np.count_nonzero(self.matrix & (y == 1), axis=1).astype(np.int64)
         self.attribute = np.array([a.attribute for a in atoms], dtype=object)

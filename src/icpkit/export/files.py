@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from icpkit.csvsafe import write_safe_csv
@@ -26,6 +27,9 @@ TARGETS = ("hubspot", "salesforce", "table")
 
 @dataclass(frozen=True)
 class ExportSummary:
+    """What an export wrote: ``rows`` scored, ``written`` into ``out``, ``skipped`` (listed in
+    ``skipped_file``), and ``tiers``, the written records per tier."""
+
     out: Path
     rows: int
     written: int
@@ -82,7 +86,9 @@ def export_file(
     else:
         write_safe_csv(frame, out)
     skipped_file = _write_skipped(skipped, out, column)
-    tiers = scored.scores["icp_tier"].astype(str).value_counts()
+    # tiers of the records written: a row set aside is in no CRM, so in no tier count
+    written = ~np.isin(np.asarray(scored.lines), [s.line for s in skipped])
+    tiers = scored.scores["icp_tier"][written].astype(str).value_counts()
     return ExportSummary(
         out=out,
         rows=len(scored),

@@ -609,11 +609,15 @@ def _type_int_like(
     name: str,
     digits_are_values: bool = True,
     decimal_mark: bool = False,
+    fast_digits: int = 15,
 ) -> ColumnResult:
     """``decimal_mark``: the column decides whether it writes ``1.234,5`` (see
-    :mod:`icpkit.ingest.formats`); ``parse`` then takes ``decimal_comma``."""
+    :mod:`icpkit.ingest.formats`); ``parse`` then takes ``decimal_comma``. ``fast_digits``:
+    plain digits up to this many are read without ``parse`` (longer ones go through it, and
+    through its range check)."""
     if pd.api.types.is_numeric_dtype(text.dtype) and not pd.api.types.is_bool_dtype(text.dtype):
-        return ColumnResult(text.round().astype("Int64"))
+        limit = nz.MAX_EMPLOYEES if parse is nz.parse_employees else nz.MAX_AMOUNT
+        return _typed_numbers(text, limit, integers=True)
     text = _to_text(text)
     n = len(text)
     number_format: formats.NumberFormat | None = None
@@ -622,7 +626,11 @@ def _type_int_like(
     reasons = np.full(n, None, dtype=object)
     plain = np.ones(n, dtype=bool)
     # digits only (a headcount, a count): Arrow reads them as parse would, without Python
-    fast = arrowtext.full_match(text, r"\d{1,15}") if digits_are_values else np.zeros(n, bool)
+    fast = (
+        arrowtext.full_match(text, rf"\d{{1,{fast_digits}}}")
+        if digits_are_values
+        else np.zeros(n, bool)
+    )
     if fast.any():
         values[fast] = arrowtext.to_arrow(text).filter(pa.array(fast)).cast(pa.int64())
         known[fast] = True
@@ -650,6 +658,22 @@ def _type_int_like(
     if number_format is not None:
         _state_number_format(result, name, number_format)
     return result
+
+
+def _typed_numbers(numbers: pd.Series, limit: float, *, integers: bool) -> ColumnResult:
+    """A column already numeric (Parquet, a database, a workbook): a value that is infinite
+    or beyond ``limit`` is left blank with its reason, as the same text would be."""
+    floats = numbers.astype("float64")
+    bad = (~np.isfinite(floats) | (floats.abs() > limit)) & numbers.notna()
+    reasons = None
+    if bad.any():
+        reasons = np.full(len(numbers), None, dtype=object)
+        for i in np.flatnonzero(bad.to_numpy()):
+            value = floats.iloc[i]
+            reasons[i] = f'"{nz.show(value)}" is out of range (at most {limit:,.0f})'
+        floats = floats.where(~bad)
+    values = floats.round().astype("Int64") if integers else floats
+    return ColumnResult(values, reasons)
 
 
 def _with_mark(parse: Callable[..., Any], decimal_comma: bool) -> Callable[[str], Any]:
@@ -680,7 +704,7 @@ _GROUPED_DOT = r"-?[1-9]\d{0,2}\.\d{3}"
 
 def _type_money(text: pd.Series, name: str) -> ColumnResult:
     if pd.api.types.is_numeric_dtype(text.dtype) and not pd.api.types.is_bool_dtype(text.dtype):
-        return ColumnResult(text.astype("float64"))
+        return _typed_numbers(text, nz.MAX_AMOUNT, integers=False)
     text = _to_text(text)
     n = len(text)
     amounts = np.full(n, np.nan)
@@ -935,7 +959,12 @@ def type_column(kind: str, series: pd.Series, name: str, **context: Any) -> Colu
         return _type_text(series)
     if kind == "employees":
         return _type_int_like(
-            series, nz.parse_employees, raw_when_not_plain=True, name=name, decimal_mark=True
+            series,
+            nz.parse_employees,
+            raw_when_not_plain=True,
+            name=name,
+            decimal_mark=True,
+            fast_digits=len(str(nz.MAX_EMPLOYEES)) - 1,  # below the bound: no check needed
         )
     if kind == "int":
         return _type_int_like(series, nz.parse_int, raw_when_not_plain=False, name=name)
@@ -1109,6 +1138,7 @@ def build_table(
         reasons=_row_errors(raw),
         reason_columns=np.full(n, "", dtype=object),
         notes=list(raw.notes),
+        warnings=list(raw.warnings),
         adapter=conventions.name,
     )
     header_keys = {nz.header_key(h) for h in headers}

@@ -48,6 +48,7 @@ CONVENTIONS = Conventions(name="generic")
 
 _SECTIONS = ("outcome_values", "values", "scale")
 ROLES_SECTION = "roles"  # column roles for the build; ingest itself ignores them
+LOSS_REASONS_SECTION = "loss_reasons"
 
 
 def read_mapping(path: Path | str) -> dict[str, dict[str, Any]]:
@@ -67,9 +68,12 @@ def read_mapping(path: Path | str) -> dict[str, dict[str, Any]]:
         if table == ROLES_SECTION:
             _check_roles(section, label)
             continue
+        if table == LOSS_REASONS_SECTION:
+            continue  # checked where it is read (icpkit.discover.losses.load_reason_map)
         if table not in schema.TABLES:
             raise IcpkitError(
-                f'unknown table "{table}" (expected {", ".join(schema.TABLES)} or roles)',
+                f'unknown table "{table}" (expected {", ".join(schema.TABLES)}, roles or '
+                "loss_reasons)",
                 file=label,
             )
         if not isinstance(section, dict):
@@ -80,6 +84,11 @@ def read_mapping(path: Path | str) -> dict[str, dict[str, Any]]:
             elif not isinstance(value, str):
                 raise IcpkitError(f'[{table}] "{key}" must map to a column name (text)', file=label)
     return data
+
+
+def mapping_loss_reasons(path: Path | str) -> dict[str, Any] | None:
+    """The ``[loss_reasons]`` table of a mapping file (extra loss reasons), if any."""
+    return read_mapping(path).get(LOSS_REASONS_SECTION)
 
 
 def mapping_roles(path: Path | str) -> dict[str, str]:

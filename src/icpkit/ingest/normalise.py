@@ -158,6 +158,22 @@ def is_plain_number(text: str) -> bool:
     return _PLAIN_NUMBER.fullmatch(text.strip()) is not None
 
 
+# The range every number read must fall in, checked in one place (:func:`bounded`): no company
+# has more employees than MAX_EMPLOYEES (the largest employers have about two million), and no
+# amount in any currency reaches MAX_AMOUNT (10^18: above the world's yearly product written
+# in Vietnamese dong). Past them a cell is a typo or an attack, and its reason says so.
+MAX_EMPLOYEES = 10_000_000
+MAX_AMOUNT = 1e18
+
+
+def bounded(value: float, text: str, what: str = "a number", limit: float = MAX_AMOUNT) -> float:
+    """``value`` when it is finite and within ``limit`` either way; else a :class:`ParseError`
+    naming ``text`` (a float reads ``"1e400"`` and 309 nines as infinity)."""
+    if not math.isfinite(value) or abs(value) > limit:
+        raise ParseError(f'"{show(text)}" is out of range for {what} (at most {limit:,.0f})')
+    return value
+
+
 # Why a value of a column that writes 1.234,5 was refused: it is written another way.
 DECIMAL_COMMA_HINT = " written like the rest of its column (1.234,5: dots between thousands)"
 
@@ -178,7 +194,7 @@ def parse_decimal(text: str, *, decimal_comma: bool = False) -> float:
     if decimal_comma:
         if not re.fullmatch(r"\d+(?:,\d+)?|\d{1,3}(?:\.\d{3})+(?:,\d+)?", s):
             raise ParseError(f'cannot read "{show(text)}" as a number{DECIMAL_COMMA_HINT}')
-        return sign * float(s.replace(".", "").replace(",", "."))
+        return bounded(sign * float(s.replace(".", "").replace(",", ".")), text)
     if "," in s and "." in s:
         decimal = "," if s.rfind(",") > s.rfind(".") else "."
         thousands = "." if decimal == "," else ","
@@ -190,9 +206,10 @@ def parse_decimal(text: str, *, decimal_comma: bool = False) -> float:
             raise ParseError(f'cannot read "{show(text)}" as a number')
         s = s.replace(".", "")
     try:
-        return sign * float(s)
+        value = sign * float(s)
     except ValueError:
         raise ParseError(f'cannot read "{show(text)}" as a number') from None
+    return bounded(value, text)
 
 
 _AMOUNT = re.compile(r"(?P<num>[+-]?[\d][\d.,\s\u00a0']*|[+-]?\.\d+)\s*(?P<mult>[a-z]+)?")
@@ -207,7 +224,7 @@ def _amount(text: str, decimal_comma: bool = False) -> tuple[float, bool]:
     if mult is not None and mult not in _MULTIPLIERS:
         raise ParseError(f'cannot read "{show(text)}" as a number')
     value = parse_decimal(m.group("num"), decimal_comma=decimal_comma)
-    return value * (_MULTIPLIERS[mult] if mult else 1.0), mult is not None
+    return bounded(value * (_MULTIPLIERS[mult] if mult else 1.0), text), mult is not None
 
 
 _NUMBER_TOKEN = re.compile(r"[\d.,]*\d[\d.,]*")
@@ -324,7 +341,7 @@ def parse_employees(text: str, *, decimal_comma: bool = False) -> int:
     :func:`parse_decimal` (``"1.200"`` → 1200).
     """
     if not decimal_comma and _PLAIN_INTEGER.fullmatch(text) and not text.startswith("-"):
-        return int(float(text.replace(",", "")))
+        return int(_employees(float(text.replace(",", "")), text))
     s = text.strip().lower()
     if s in _SOLO:
         return 1
@@ -336,7 +353,11 @@ def parse_employees(text: str, *, decimal_comma: bool = False) -> int:
         raise ParseError(f'cannot read "{show(text)}" as a number of employees{hint}') from None
     if band.value < 0 or not math.isfinite(band.value):
         raise ParseError(f'"{show(text)}" is not a number of employees')
-    return _round_half_up(band.value)
+    return _round_half_up(_employees(band.value, text))
+
+
+def _employees(value: float, text: str) -> float:
+    return bounded(value, text, "a number of employees", MAX_EMPLOYEES)
 
 
 class Money(NamedTuple):
@@ -427,7 +448,7 @@ def parse_money(text: str, *, decimal_comma: bool = False) -> Money:
     ``decimal_comma``: the column writes ``€12.800`` for 12,800 (see :func:`parse_decimal`).
     """
     if not decimal_comma and _PLAIN_NUMBER.fullmatch(text):
-        return Money(float(text.replace(",", "")), "USD")
+        return Money(bounded(float(text.replace(",", "")), text, "an amount of money"), "USD")
     s = text.strip()
     negative = s.startswith("(") and s.endswith(")")
     if negative:
@@ -449,9 +470,7 @@ def parse_money(text: str, *, decimal_comma: bool = False) -> Money:
         hint = DECIMAL_COMMA_HINT if decimal_comma else ""
         raise ParseError(f'cannot read "{show(text)}" as an amount of money{hint}') from None
     value = -band.value if negative else band.value
-    if not math.isfinite(value):
-        raise ParseError(f'cannot read "{show(text)}" as an amount of money')
-    return Money(value, currency or "USD")
+    return Money(bounded(value, text, "an amount of money"), currency or "USD")
 
 
 def parse_int(text: str) -> int:
@@ -469,7 +488,7 @@ def parse_number(text: str) -> float:
     """A plain number (``"3.5"``, ``"-1,200"``): what custom columns are tested against."""
     if not is_plain_number(text):
         raise ParseError(f'cannot read "{show(text)}" as a number')
-    return float(text.strip().replace(",", ""))
+    return bounded(float(text.strip().replace(",", "")), text)
 
 
 def parse_year(text: str) -> int:

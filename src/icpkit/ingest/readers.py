@@ -1,10 +1,12 @@
 """Reading CSV and Parquet files as they really arrive, and writing canonical Parquet.
 
 A CSV is read whole, every cell as text (pandas never guesses a type here): UTF-8 with or
-without BOM, else Windows-1252; ``,`` ``;`` tab or ``|`` sniffed; CRLF; quoted fields holding
-new lines. Each record keeps the physical line it starts on (the header is line 1), so a
-rejected row can be found in the file. Anything that is not text (an Excel workbook, a ZIP
-renamed ``.csv``) is refused with a one-line :class:`IcpkitError`, never a traceback.
+without BOM, else Windows-1252, or UTF-16 with or without BOM; ``,`` ``;`` tab or ``|``
+sniffed; CRLF; quoted fields holding new lines; gzip-compressed (``.csv.gz``) as well. An Excel
+workbook (``.xlsx``) is read from its first sheet, every cell as the text it shows. Each record
+keeps the physical line (or sheet row) it starts on (the header is line 1), so a rejected row
+can be found in the file. Anything else that is not text (an old ``.xls``, a PDF, a ZIP) is
+refused with a one-line :class:`IcpkitError`, never a traceback.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import pyarrow.parquet as pq
 
 from icpkit.errors import IcpkitError
 from icpkit.ingest.arrowtext import STR_DTYPE, to_arrow
+from icpkit.ingest.containers import container_of, gunzip, workbook_rows
 
 csv.field_size_limit(2**31 - 1)
 
@@ -35,9 +38,9 @@ _DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 
 # Leading bytes of files people save with a .csv name by mistake.
 _MAGIC: tuple[tuple[bytes, str], ...] = (
-    (b"PK\x03\x04", "it looks like an Excel .xlsx workbook or a ZIP archive; save it as CSV"),
+    (b"PK\x03\x04", "it is a ZIP archive; unzip it, or save the sheet as CSV or .xlsx"),
     (b"\xd0\xcf\x11\xe0", "it looks like an old Excel .xls workbook; save it as CSV"),
-    (b"\x1f\x8b", "it is gzip-compressed; decompress it first"),
+    (b"\x1f\x8b", "it is gzip-compressed and could not be read as a .csv.gz"),
     (b"%PDF", "it is a PDF document"),
     (b"BZh", "it is bzip2-compressed; decompress it first"),
     (b"\x89PNG", "it is a PNG image"),
@@ -62,6 +65,8 @@ class RawTable:
     encoding: str | None = None
     delimiter: str | None = None
     notes: list[str] = field(default_factory=list)
+    # what the user should act on (a header that appears twice): printed, and in ingest.json
+    warnings: list[str] = field(default_factory=list)
     source: dict | None = None  # for a database: {"table": ...} or {"query": ...}
     _text_lines: Sequence[str] | None = None
     _end_lines: np.ndarray | None = None
@@ -150,15 +155,28 @@ def read_table(path: Path | str, *, progress: Progress | None = None) -> RawTabl
         raise IcpkitError(f"cannot read the file ({error.strerror})", file=label) from None
     if head[:4] == b"PAR1" or file.suffix.lower() in (".parquet", ".pq"):
         return _read_parquet(file, label)
-    if size >= ARROW_MIN_BYTES and file.suffix.lower() not in JSON_SUFFIXES:
+    container = container_of(head, file)
+    if container == "xlsx":
+        return _read_workbook(file, label)
+    data: bytes | None = None
+    if container == "gzip":
+        data = gunzip(file, label)
+        size, head = len(data), data[:_HEAD_BYTES]
+    if (
+        size >= ARROW_MIN_BYTES
+        and data is None
+        and file.suffix.lower() not in JSON_SUFFIXES
+        and _utf16_without_bom(head) is None
+    ):
         _refuse_binary(head, label)
         table = _read_csv_arrow(file, label, head, size, progress)
         if table is not None:
             return table
-    try:
-        data = file.read_bytes()
-    except OSError as error:
-        raise IcpkitError(f"cannot read the file ({error.strerror})", file=label) from None
+    if data is None:
+        try:
+            data = file.read_bytes()
+        except OSError as error:
+            raise IcpkitError(f"cannot read the file ({error.strerror})", file=label) from None
     if not data.strip():
         raise IcpkitError("file is empty (no data rows)", file=label)
     _refuse_binary(data, label)
@@ -166,6 +184,31 @@ def read_table(path: Path | str, *, progress: Progress | None = None) -> RawTabl
     if file.suffix.lower() in JSON_SUFFIXES or text.lstrip("\ufeff \t\r\n")[:1] in ("[", "{"):
         return read_json_text(text, label)
     return _read_csv_text(text, label, encoding)
+
+
+def _read_workbook(file: Path, label: str) -> RawTable:
+    """The first sheet with values, read as a CSV of it would be: every cell as text, each
+    record's line its row in the sheet."""
+    rows, numbers, sheet = workbook_rows(file, label)
+    if len(rows) == 1:
+        raise IcpkitError("no data rows (only a header)", file=label)
+    width = max(len(r) for r in rows)
+    rows = [r + [""] * (width - len(r)) for r in rows]
+    while width > 1 and not any(r[width - 1].strip() for r in rows):
+        width -= 1  # formatted but empty columns at the right of the sheet
+    header, notes = _unique_headers(rows[0][:width], label)
+    frame = pd.DataFrame(
+        {name: pd.Series([r[i] for r in rows[1:]], dtype=object) for i, name in enumerate(header)}
+    )
+    return RawTable(
+        label=label,
+        frame=frame,
+        lines=np.asarray(numbers[1:], dtype=np.int64),
+        row_errors=[None] * (len(rows) - 1),
+        kind="xlsx",
+        notes=[*notes, f"{label}: read sheet {sheet!r}"],
+        warnings=_duplicate_warnings(notes),
+    )
 
 
 def _read_csv_arrow(
@@ -206,6 +249,7 @@ def _read_csv_arrow(
         encoding=encoding,
         delimiter=delimiter,
         notes=notes,
+        warnings=_duplicate_warnings(notes),
         _file=file,
     )
 
@@ -253,7 +297,7 @@ def _refuse_binary(data: bytes, label: str) -> None:
     for magic, what in _MAGIC:
         if data.startswith(magic):
             raise IcpkitError(f"is not a CSV or Parquet file ({what})", file=label)
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or _utf16_without_bom(data):
         return
     nul = data.find(b"\x00")
     if nul >= 0:
@@ -264,12 +308,38 @@ def _refuse_binary(data: bytes, label: str) -> None:
         )
 
 
+def _utf16_without_bom(data: bytes) -> str | None:
+    """``"utf-16-be"`` or ``"utf-16-le"`` when the bytes are UTF-16 text saved without a byte
+    order mark (what some Windows and Mac exports write): in text that is mostly ASCII, one
+    byte of each pair is NUL. None otherwise."""
+    sample = data[:4096]
+    sample = sample[: len(sample) - len(sample) % 2]
+    if len(sample) < 4:
+        return None
+    even, odd = sample[0::2], sample[1::2]
+    for zeros, others, name in ((even, odd, "utf-16-be"), (odd, even, "utf-16-le")):
+        if zeros.count(0) >= 0.9 * len(zeros) and others.count(0) <= 0.1 * len(others):
+            try:
+                data[: len(data) - len(data) % 2].decode(name)
+            except UnicodeDecodeError:
+                return None
+            return name
+    return None
+
+
 def _decode(data: bytes, label: str) -> tuple[str, str]:
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
             return data.decode("utf-16"), "utf-16"
         except UnicodeDecodeError:
             raise IcpkitError("cannot decode the text as UTF-16", file=label) from None
+    bare = _utf16_without_bom(data)
+    if bare is not None:
+        if len(data) % 2:
+            raise IcpkitError(
+                "cannot decode the text as UTF-16 (an odd number of bytes)", file=label
+            )
+        return data.decode(bare), bare
     if data.startswith(codecs.BOM_UTF8):
         try:
             return data[3:].decode("utf-8"), "utf-8-sig"
@@ -357,6 +427,7 @@ def _read_csv_text(text: str, label: str, encoding: str) -> RawTable:
         encoding=encoding,
         delimiter=delimiter,
         notes=notes,
+        warnings=_duplicate_warnings(notes),
         _text_lines=lines,
         _end_lines=np.asarray(ends, dtype=np.int64),
     )
@@ -466,6 +537,12 @@ def _unique_headers(cells: Sequence[str], label: str) -> tuple[list[str], list[s
     return headers, notes
 
 
+def _duplicate_warnings(notes: list[str]) -> list[str]:
+    """The notes that say a header appears twice: a second column of the same name is read
+    under a new name, which the user should know before trusting either."""
+    return [note for note in notes if "appears twice" in note]
+
+
 def _nullable_dtype(arrow_type: pa.DataType) -> object:
     """Integers and booleans with missing values stay integers and booleans."""
     if pa.types.is_boolean(arrow_type):
@@ -512,6 +589,7 @@ def raw_from_arrow(table: pa.Table, label: str, kind: str) -> RawTable:
         row_errors=[None] * len(frame),
         kind=kind,
         notes=notes,
+        warnings=_duplicate_warnings(notes),
     )
 
 
@@ -559,6 +637,7 @@ def read_json_text(text: str, label: str) -> RawTable:
         kind="json",
         encoding="utf-8",
         notes=notes,
+        warnings=_duplicate_warnings(notes),
     )
 
 

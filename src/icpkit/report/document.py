@@ -26,6 +26,7 @@ from icpkit.report.paragraph import (
     winning_personas,
     winning_triggers,
 )
+from icpkit.report.winloss import annotate_anti, theme_row, with_note_trigger
 from icpkit.stats import wilson_interval
 
 if TYPE_CHECKING:
@@ -74,7 +75,7 @@ def document_content(source: BuildResult | ReportInputs) -> dict[str, Any]:
         ),
         "highlights": _highlights(inputs, reliable),
         "dimensions": _dimensions(inputs, words),
-        "anti": _anti(inputs, words),
+        "anti": annotate_anti(_anti(inputs, words), inputs.winloss, words),
         "scorecard": _scorecard_rows(inputs),
         "tiers": inputs.scorecard.tiers,
         "scorecard_warning": None
@@ -176,19 +177,27 @@ def _dimensions(inputs: ReportInputs, words: Vocabulary) -> list[dict[str, str]]
         _firmographic(inputs, words),
         _technographic(inputs, words),
         _behavioural(inputs),
-        _trigger_row(inputs),
+        theme_row("Use case", "use_case", inputs.winloss),
+        with_note_trigger(_trigger_row(inputs), inputs.winloss),
         _decision_unit_row(inputs),
-        {
-            "dimension": "Existing pain proof",
-            "profile": "Needs input: record evidence of the pain you solve on each account "
-            "(job posts for the work you automate, the tool you replace, support tickets, or a "
-            "pain field filled in on discovery calls), then rebuild.",
-            "status": "input",
-        },
+        _pain_row(inputs),
     ]
     for row in rows:
         row["profile"] = row["profile"][:1].upper() + row["profile"][1:]
     return rows
+
+
+def _pain_row(inputs: ReportInputs) -> dict[str, str]:
+    """From the notes' themes when notes were given; else what to record."""
+    if inputs.winloss and inputs.winloss.get("notes"):
+        return theme_row("Existing pain proof", "pain", inputs.winloss)
+    return {
+        "dimension": "Existing pain proof",
+        "profile": "Needs input: record evidence of the pain you solve on each account "
+        "(job posts for the work you automate, the tool you replace, support tickets, or "
+        "call notes and interviews given with --notes), then rebuild.",
+        "status": "input",
+    }
 
 
 def _firmographic(inputs: ReportInputs, words: Vocabulary) -> dict[str, str]:

@@ -47,6 +47,7 @@ class ReportInputs:
     motions: list[MotionInputs] = field(default_factory=list)  # a --motion build's parts
     motion_column: str | None = None
     new_deals: dict[str, Any] | None = None  # closed deals since the build (icpkit report --crm)
+    winloss: dict[str, Any] | None = None  # winloss.json: loss reasons, competitors, notes
 
     @property
     def facts(self) -> dict[str, Any]:
@@ -86,6 +87,7 @@ def from_build(result: BuildResult, folder: Path | None = None) -> ReportInputs:
     )
     for name in ("personas", "triggers"):
         _set_records(inputs, name, getattr(result, name, None))
+    inputs.winloss = plain(result.winloss) if getattr(result, "winloss", None) else None
     if folder is not None:
         _read_optional_files(inputs, Path(folder))
     return inputs
@@ -138,6 +140,8 @@ def _read_optional_files(inputs: ReportInputs, folder: Path) -> None:
         path = folder / f"{name}.json"
         if getattr(inputs, name) is None and path.is_file():
             _set_records(inputs, name, read_json(path, (dict, list)))
+    if inputs.winloss is None and (folder / "winloss.json").is_file():
+        inputs.winloss = read_json(folder / "winloss.json", dict)
     if (folder / MOTIONS_FILE).is_file():
         _read_motions(inputs, folder)
 

@@ -3,6 +3,7 @@ request to the network) and its Markdown twin `icp.md`, from one assembled conte
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -128,7 +129,24 @@ def _per_group(bars: list[charts.Bar], base_rate: float) -> list[str]:
 # ---- Markdown ----------------------------------------------------------------------------
 
 
+# Where an HTML tag or comment could start: "<img", "</script", "<!--", "<?". A "<" before a
+# digit, a space or "=" ("<50 employees") starts none and is left as written.
+_TAG_START = re.compile(r"<(?=[A-Za-z/!?])")
+
+
+def markdown_text(text: str) -> str:
+    """Markdown that renders no HTML: a "<" that could open a tag is backslash-escaped, which
+    every CommonMark renderer shows as a plain "<". The document's own Markdown has no HTML,
+    so this is applied to all of it, values from the data included."""
+    return _TAG_START.sub(r"\\<", text)
+
+
 def render_markdown(document: dict[str, Any]) -> str:
+    """icp.md: the document as Markdown, with nothing a viewer would run as HTML."""
+    return markdown_text(_markdown(document))
+
+
+def _markdown(document: dict[str, Any]) -> str:
     if document["kind"] == "single":
         return "\n".join(_markdown_build(document["main"], level=1)) + "\n"
     out = [f"# {document['title']}", "", document["summary"], ""]
@@ -165,7 +183,11 @@ def _markdown_build(c: dict[str, Any], level: int) -> list[str]:
     out += ["", f"{hh} Anti-ICP: who not to pursue", ""]
     if c["anti"]:
         out += ["| Who | Evidence | Action |", "|---|---|---|"]
-        out += [f"| {_md(r['who'])} | {_md(r['evidence'])} | {r['action']} |" for r in c["anti"]]
+        out += [
+            f"| {_md(r['who'] + (' (' + r['why'] + ')' if r.get('why') else ''))} | "
+            f"{_md(r['evidence'])} | {r['action']} |"
+            for r in c["anti"]
+        ]
     else:
         out.append("No group loses more often than chance explains.")
     t = c["tiers"]

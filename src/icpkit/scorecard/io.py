@@ -32,6 +32,16 @@ from icpkit.scorecard.model import (
 )
 
 FORMAT = "icpkit-scorecard/1"
+# Bounds a card must keep to load: whatever a file says, a card that loads scores, prints as
+# SQL (the points sum stays inside a 32-bit integer: 200 x MAX_ATTRIBUTES x MAX_POINTS x 2) and
+# inspects in moments. Cards people write or learn sit far inside them (a learned card's points
+# are tens, its attributes a handful, its bins a dozen).
+MAX_CARD_BYTES = 4 * 1024 * 1024
+MAX_ATTRIBUTES = 100
+MAX_DISQUALIFIERS = 100
+MAX_BINS = 1_000
+MAX_VALUES = 10_000
+MAX_POINTS = 10_000
 _CONDITION_KEYS = {"min", "max", "less_than", "values", "missing", "other"}
 _STAT_KEYS = {"accounts", "won", "win_rate", "ci"}
 
@@ -40,6 +50,9 @@ def load_scorecard(path: str | Path) -> Scorecard:
     path = Path(path)
     if not path.is_file():
         raise IcpkitError("scorecard file not found", file=path)
+    size = path.stat().st_size
+    if size > MAX_CARD_BYTES:
+        _too_big(size, path)
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -48,6 +61,10 @@ def load_scorecard(path: str | Path) -> Scorecard:
 
 
 def parse_scorecard(text: str, source: str = "<scorecard>") -> Scorecard:
+    """The card a TOML text describes, every number checked against the bounds above;
+    :class:`IcpkitError` naming ``source``, the line and the key at fault otherwise."""
+    if len(text) > MAX_CARD_BYTES:
+        _too_big(len(text.encode("utf-8", errors="replace")), source)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -55,6 +72,15 @@ def parse_scorecard(text: str, source: str = "<scorecard>") -> Scorecard:
         message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
         raise IcpkitError(f"not valid TOML: {message}", file=source, line=line) from exc
     return _Reader(data, text, source).scorecard()
+
+
+def _too_big(size: int, source: str | Path) -> NoReturn:
+    raise IcpkitError(
+        f"is {size / 1024 / 1024:.1f} MB; a scorecard file is at most "
+        f"{MAX_CARD_BYTES // 1024 // 1024} MB (at most {MAX_ATTRIBUTES} attributes of "
+        f"{MAX_BINS:,} bins each)",
+        file=source,
+    )
 
 
 class _Reader:
@@ -122,14 +148,33 @@ class _Reader:
         attributes = data.get("attributes", [])
         if not isinstance(attributes, list) or not attributes:
             self.fail("a scorecard needs at least one [[attributes]] block")
+        if len(attributes) > MAX_ATTRIBUTES:
+            self.fail(
+                f"has {len(attributes):,} attributes; a card holds at most {MAX_ATTRIBUTES:,}",
+                table="attributes",
+                index=MAX_ATTRIBUTES,
+            )
+        disqualifiers = data.get("disqualifiers", [])
+        if not isinstance(disqualifiers, list):
+            self.fail("disqualifiers must be [[disqualifiers]] blocks", key="disqualifiers")
+        if len(disqualifiers) > MAX_DISQUALIFIERS:
+            self.fail(
+                f"has {len(disqualifiers):,} disqualifiers; a card holds at most "
+                f"{MAX_DISQUALIFIERS:,}",
+                table="disqualifiers",
+                index=MAX_DISQUALIFIERS,
+            )
         parsed = tuple(self.attribute(a, i) for i, a in enumerate(attributes))
         names = [a.name for a in parsed]
         for i, name in enumerate(names):
             if name in names[:i]:
                 self.fail(f"attribute name {name!r} is used twice", table="attributes", index=i)
-        dq = tuple(self.disqualifier(d, i) for i, d in enumerate(data.get("disqualifiers", [])))
+        dq = tuple(self.disqualifier(d, i) for i, d in enumerate(disqualifiers))
+        trained_on = data.get("trained_on", {})
+        if not isinstance(trained_on, dict):
+            self.fail("[trained_on] must be a table", key="trained_on")
         version = data.get("version", 1)
-        if not isinstance(version, int) or version < 1:
+        if isinstance(version, bool) or not isinstance(version, int) or version < 1:
             self.fail("version must be a positive integer", key="version")
         return Scorecard(
             name=str(data.get("name", "ICP scorecard")),
@@ -137,9 +182,9 @@ class _Reader:
             description=str(data.get("description", "")),
             attributes=parsed,
             disqualifiers=dq,
-            tiers=self.tiers(data.get("tiers")),
+            tiers=self.tiers(data.get("tiers"), len(parsed)),
             calibration=self.calibration(data.get("calibration")),
-            trained_on=dict(data.get("trained_on", {})),
+            trained_on=dict(trained_on),
         )
 
     def attribute(self, raw: Any, index: int) -> Attribute:
@@ -155,6 +200,13 @@ class _Reader:
         bins = raw.get("bins")
         if not isinstance(bins, list) or not bins:
             self.fail(f"attribute {column!r} has no bins", **where)
+        if len(bins) > MAX_BINS:
+            self.fail(
+                f"attribute {column!r} has {len(bins):,} bins; an attribute holds at most "
+                f"{MAX_BINS:,}",
+                **where,
+                key="bins",
+            )
         extra = set(raw) - {"name", "column", "kind", "bins", "unit"}
         if extra:
             key = sorted(extra)[0]
@@ -172,6 +224,12 @@ class _Reader:
         points = raw.get("points")
         if isinstance(points, bool) or not isinstance(points, int):
             self.fail("every bin needs integer 'points'", **where, key="points")
+        if abs(points) > MAX_POINTS:
+            self.fail(
+                f"points {points} is outside -{MAX_POINTS:,} to {MAX_POINTS:,}",
+                **where,
+                key="points",
+            )
         extra = set(raw) - _CONDITION_KEYS - _STAT_KEYS - {"label", "points"}
         if extra:
             key = sorted(extra)[0]
@@ -206,6 +264,12 @@ class _Reader:
         if values is not None:
             if not isinstance(values, list) or not values:
                 self.fail("values must be a non-empty list", **where, key="values")
+            if len(values) > MAX_VALUES:
+                self.fail(
+                    f"values lists {len(values):,} items; a bin lists at most {MAX_VALUES:,}",
+                    **where,
+                    key="values",
+                )
             if kind == "numeric":
                 self.fail(
                     "values only apply to category, list or boolean attributes",
@@ -216,21 +280,34 @@ class _Reader:
         return Condition(low, high, below, values, bool(raw.get("missing")), bool(raw.get("other")))
 
     def stats(self, raw: dict[str, Any], where: dict[str, Any]) -> BinStats | None:
+        """The counts behind a bin: whole numbers of accounts, won no more than accounts,
+        rates between 0 and 1 (a rate left out, or nan, is unknown)."""
         if "accounts" not in raw:
             return None
+        accounts = self.count(raw, "accounts", where)
+        won = self.count(raw, "won", where) if "won" in raw else 0
+        if won > accounts:
+            self.fail(f"won {won} is more than accounts {accounts}", **where, key="won")
         ci = raw.get("ci", [math.nan, math.nan])
         if not (isinstance(ci, list) and len(ci) == 2):
             self.fail("ci must be [low, high]", **where, key="ci")
-        try:
-            return BinStats(
-                int(raw["accounts"]),
-                int(raw.get("won", 0)),
-                float(raw.get("win_rate", math.nan)),
-                float(ci[0]),
-                float(ci[1]),
-            )
-        except (TypeError, ValueError):
-            self.fail("accounts, won, win_rate and ci must be numbers", **where, key="accounts")
+        win_rate = self.rate(raw.get("win_rate", math.nan), "win_rate", where)
+        low, high = (self.rate(v, "ci", where) for v in ci)
+        return BinStats(accounts, won, win_rate, low, high)
+
+    def count(self, raw: dict[str, Any], key: str, where: dict[str, Any]) -> int:
+        value = raw[key]
+        whole = isinstance(value, int) or (isinstance(value, float) and value.is_integer())
+        if isinstance(value, bool) or not whole or not 0 <= value < INT64:
+            self.fail(f"{key} must be a whole number of accounts, not {value!r}", **where, key=key)
+        return int(value)
+
+    def rate(self, value: Any, key: str, where: dict[str, Any]) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            self.fail(f"{key} must be a number", **where, key=key)
+        if not (math.isnan(value) or 0 <= value <= 1):
+            self.fail(f"{key} must be a rate between 0 and 1, not {value}", **where, key=key)
+        return float(value)
 
     def disqualifier(self, raw: Any, index: int) -> Disqualifier:
         where = {"table": "disqualifiers", "index": index}
@@ -255,7 +332,9 @@ class _Reader:
             self.stats(raw, where),
         )
 
-    def tiers(self, raw: Any) -> Tiers:
+    def tiers(self, raw: Any, attributes: int = 1) -> Tiers:
+        """Lower bounds A >= B >= C: on the 0-100 score, between 0 and 100; on raw points,
+        within what the card's points could ever add up to."""
         if raw is None:
             return Tiers(70, 50, 30)
         if not isinstance(raw, dict):
@@ -263,6 +342,8 @@ class _Reader:
         unit = raw.get("unit", "score")
         if unit not in ("score", "points"):
             self.fail("tiers unit must be 'score' or 'points'", key="unit")
+        reach = MAX_POINTS * attributes
+        low, high = (0, 100) if unit == "score" else (-reach, reach)
         bounds = []
         for name in ("A", "B", "C"):
             value = raw.get(name)
@@ -270,6 +351,12 @@ class _Reader:
                 self.fail(f"tiers need a numeric lower bound for {name}", key=name)
             if not math.isfinite(value):
                 self.fail(f"tier {name} must be a finite number, not {value}", key=name)
+            if not low <= value <= high:
+                what = "the 0-100 score" if unit == "score" else "points the card can add up to"
+                self.fail(
+                    f"tier {name} must be between {low:,} and {high:,} ({what}), not {value:g}",
+                    key=name,
+                )
             bounds.append(float(value))
         if not bounds[0] >= bounds[1] >= bounds[2]:
             self.fail("tier bounds must satisfy A >= B >= C", key="A")

@@ -44,6 +44,7 @@ from icpkit.stats import (
     independence_test,
     proportion_test,
     shrunk_rate,
+    trend_test,
     wilson_interval,
 )
 
@@ -323,13 +324,22 @@ def _association(candidates: list[Candidate], y: np.ndarray) -> dict[int, float]
     :func:`icpkit.stats.independence_test`), on the levels it was binned from. Only a column
     related to winning beyond chance, after paying for every column tried, may enter the card:
     this is what keeps noise (a CRM code, a country) off it."""
-    raw = np.array(
-        [independence_test(c.levels if c.levels is not None else c.index, y) for c in candidates]
-    )
+    raw = np.array([_column_test(c, y) for c in candidates])
     if not len(raw):
         return {}
     adjusted = holm_adjust(raw)
     return {id(c): float(p) for c, p in zip(candidates, adjusted, strict=True)}
+
+
+def _column_test(cand: Candidate, y: np.ndarray) -> float:
+    """One p-value per column. An ordered column (a number, ranked labels) gets the better of
+    the omnibus test and the trend test, paid for by doubling it (Bonferroni over the two):
+    a steady climb in the win rate is found with a fraction of the deals the omnibus needs,
+    while a bump in the middle is still caught by the omnibus."""
+    omnibus = independence_test(cand.levels if cand.levels is not None else cand.index, y)
+    if cand.order is None:
+        return omnibus
+    return min(1.0, 2 * min(omnibus, trend_test(cand.order, y)))
 
 
 def _fold_woe(

@@ -14,11 +14,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from icpkit.conditions import Condition, matches, read_column
+from icpkit import bounds
+from icpkit.conditions import Condition, first_match, matches, out_of_range, read_column
 from icpkit.plain import plain, plain_integer, plain_number, plain_text
 
 KINDS = ("numeric", "category", "list", "boolean")
 TIER_NAMES = ("A", "B", "C", "D")
+NO_BIN = "no matching bin"  # the label of a value no bin takes (it scores 0)
 
 
 @dataclass(frozen=True)
@@ -194,7 +196,58 @@ class Scorecard:
             dq_reason[hit] = f"DQ: {rule.reason}"
             disqualified |= hit
         tiers[disqualified] = "D"
-        return ScoredFrame(self, points, labels, raw, score, tiers, disqualified, dq_reason)
+        outside = np.zeros((n, len(self.columns)), dtype=bool)
+        kinds = {(item.column, item.kind) for item in (*self.attributes, *self.disqualifiers)}
+        for k, column in enumerate(self.columns):
+            for kind in sorted(kind for c, kind in kinds if c == column):
+                outside[:, k] |= out_of_range(frame, column, kind)
+        return ScoredFrame(
+            self, points, labels, raw, score, tiers, disqualified, dq_reason,
+            notes=range_notes(self.columns, outside),
+        )  # fmt: skip
+
+    def _repr_html_(self) -> str:
+        """The card as a table in Jupyter: one row per bin with its points and the accounts
+        and win rate behind them, then the disqualifiers and the tier bounds. Every text is
+        escaped, so a label from a CRM cannot inject markup into the notebook."""
+        from html import escape
+
+        def counts(stats: BinStats | None) -> str:
+            if stats is None or not math.isfinite(stats.win_rate):
+                return "<td></td><td></td>"
+            rate = f"{stats.win_rate:.0%} ({stats.ci_low:.0%}-{stats.ci_high:.0%})"
+            return f'<td style="text-align:right">{stats.accounts:,}</td><td>{rate}</td>'
+
+        head = "<tr><th>Attribute</th><th>Bin</th><th>Points</th><th>Accounts</th>"
+        rows = [head + "<th>Win rate (95% CI)</th></tr>"]
+        for attribute in self.attributes:
+            for k, b in enumerate(attribute.bins):
+                first = ""
+                if k == 0:
+                    first = (
+                        f'<th rowspan="{len(attribute.bins)}" style="text-align:left">'
+                        f"{escape(attribute.name)}<br><code>{escape(attribute.column)}</code></th>"
+                    )
+                points = f'<td style="text-align:right">{b.points:+d}</td>'
+                rows.append(f"<tr>{first}<td>{escape(b.label)}</td>{points}{counts(b.stats)}</tr>")
+        for rule in self.disqualifiers:
+            rows.append(
+                f'<tr><th style="text-align:left">Disqualifier</th><td>{escape(rule.reason)}'
+                f"</td><td>tier D</td>{counts(rule.stats)}</tr>"
+            )
+        low, high = self.point_range()
+        unit = "points" if self.tiers.unit == "points" else "score"
+        tiers = " &middot; ".join(
+            f"{name} &ge; {bound:g}"
+            for name, bound in zip("ABC", (self.tiers.a, self.tiers.b, self.tiers.c), strict=True)
+        )
+        caption = (
+            f'<caption style="text-align:left"><b>{escape(self.name)}</b>: '
+            f"{len(self.attributes)} attribute{'' if len(self.attributes) == 1 else 's'}, "
+            f"points {low:+d} to {high:+d}, "
+            f"tiers by {unit}: {tiers} &middot; D below</caption>"
+        )
+        return f'<table class="icpkit-scorecard">{caption}{"".join(rows)}</table>'
 
 
 @dataclass
@@ -209,6 +262,8 @@ class ScoredFrame:
     tier: np.ndarray
     disqualified: np.ndarray
     disqualifier_reason: np.ndarray
+    # per row, what was read as unknown because it was out of range ("" when nothing was)
+    notes: np.ndarray | None = None
 
     def reasons(self, top: int = 3) -> list[str]:
         """Short text per row: the attributes that added or removed most points."""
@@ -223,6 +278,8 @@ class ScoredFrame:
                 p = int(self.points[i, j])
                 if p:
                     parts.append(f"{names[j]}: {self.bin_labels[j][i]} ({p:+d})")
+            if self.notes is not None and self.notes[i]:
+                parts.append(self.notes[i])
             out.append("; ".join(parts))
         return out
 
@@ -242,6 +299,18 @@ class ScoredFrame:
         if ids is not None:
             out.insert(0, id_name, ids.to_numpy())
         return out
+
+
+def range_notes(columns: list[str], outside: np.ndarray) -> np.ndarray:
+    """Per row, the reasons for the values read as unknown because out of range
+    (``outside[i, k]``: row i's value of ``columns[k]``), in card column order."""
+    notes = np.full(outside.shape[0], "", dtype=object)
+    for k, column in enumerate(columns):
+        hit = outside[:, k]
+        if hit.any():
+            text = bounds.note(column)
+            notes[hit] = np.where(notes[hit] == "", text, notes[hit] + "; " + text)
+    return notes
 
 
 def _coerce(item: Any, convert: Any, *names: str) -> None:
@@ -282,13 +351,7 @@ def _span(c: Condition) -> tuple[float, float]:
 
 
 def _bin_points(values: pd.Series, attribute: Attribute) -> tuple[np.ndarray, np.ndarray]:
-    n = len(values)
-    points = np.zeros(n, dtype=np.int64)
-    taken = np.zeros(n, dtype=bool)
-    labels = np.full(n, "no matching bin", dtype=object)
-    for b in attribute.bins:
-        hit = matches(values, attribute.kind, b.condition) & ~taken
-        points[hit] = b.points
-        labels[hit] = b.label
-        taken |= hit
-    return points, labels
+    chosen = first_match(values, attribute.kind, [b.condition for b in attribute.bins])
+    points = np.array([b.points for b in attribute.bins] + [0], dtype=np.int64)
+    labels = np.array([b.label for b in attribute.bins] + [NO_BIN], dtype=object)
+    return points[chosen], labels[chosen]

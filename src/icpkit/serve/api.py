@@ -3,33 +3,85 @@
 
 from __future__ import annotations
 
+import json
 import math
+from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import JSONResponse, Response
+from fastapi.routing import APIRoute
 
 from icpkit.scorecard.io import dump_scorecard, scorecard_to_dict
 from icpkit.scorecard.model import Scorecard
+from icpkit.serve.guard import KEY, rate_message
 from icpkit.serve.limits import retry_after_header
 from icpkit.serve.metrics import CONTENT_TYPE
 from icpkit.serve.models import BatchScore, Health, Problem, ScoreRequest, SingleScore
 from icpkit.serve.scoring import identifier
 from icpkit.serve.service import Service
+from icpkit.serve.state import LiveCard
 from icpkit.workspace import ApiKey
 
 # A batch of more than this many companies costs more than one request of the key's rate.
 ACCOUNTS_PER_TOKEN = 100
 
 ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"model": Problem, "description": "The body cannot be read as UTF-8 JSON text."},
+    400: {"model": Problem, "description": "The body is not UTF-8 text."},
     401: {"model": Problem, "description": "No key, or an unknown or revoked key."},
     413: {"model": Problem, "description": "The request body is too large."},
-    422: {"model": Problem, "description": "The body is not valid; the message names the field."},
+    422: {
+        "model": Problem,
+        "description": "The body is not valid JSON (or nested too deep, or holds a number of "
+        "more than 4,300 digits), or not a valid request; the message names the field.",
+    },
     429: {"model": Problem, "description": "Over the key's rate limit; see Retry-After."},
 }
 
-router = APIRouter()
+
+class StrictJSONRequest(Request):
+    """A request whose JSON body is read with clear answers for what ``json.loads`` chokes
+    on besides syntax: bytes that are not UTF-8 (400), nesting deeper than the parser's
+    recursion limit and integers of more than 4,300 digits (422)."""
+
+    async def json(self) -> Any:
+        if not hasattr(self, "_json"):
+            self._json = parse_json_body(await self.body())
+        return self._json
+
+
+def parse_json_body(body: bytes) -> Any:
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise HTTPException(
+            400, f"body: not UTF-8 text (byte {error.start} cannot be decoded)"
+        ) from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        raise  # FastAPI answers 422 "body: not valid JSON: ..." with the position
+    except RecursionError:
+        raise HTTPException(422, "body: nested too deeply to read") from None
+    except ValueError as error:  # int() refuses more than 4,300 digits
+        if "digits" in str(error):
+            raise HTTPException(422, "body: a number has more than 4,300 digits") from None
+        raise HTTPException(422, "body: cannot be read as JSON") from None
+
+
+class StrictJSONRoute(APIRoute):
+    """Routes of the API read their JSON bodies with :class:`StrictJSONRequest`."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def strict(request: Request) -> Response:
+            return await handler(StrictJSONRequest(request.scope, request.receive))
+
+        return strict
+
+
+router = APIRouter(route_class=StrictJSONRoute)
 
 
 def service_of(request: Request) -> Service:
@@ -37,37 +89,33 @@ def service_of(request: Request) -> Service:
 
 
 async def api_key(request: Request) -> ApiKey:
-    """The caller's key from ``Authorization: Bearer KEY``, after its rate limit."""
-    service = service_of(request)
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        service.metrics.refused.labels("no key").inc()
-        raise HTTPException(
-            401,
-            "missing API key: send the header 'Authorization: Bearer KEY' "
-            "(create one with `icpkit keys create --name NAME`)",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
-    key = service.state.keys.check(token.strip())
-    if key is None:
-        service.metrics.refused.labels("bad key").inc()
-        raise HTTPException(
-            401, "unknown or revoked API key", headers={"WWW-Authenticate": "Bearer"}
-        )
-    spend(service, key, 1)
+    """The caller's key, checked (and one token of its rate limit spent) by
+    :class:`~icpkit.serve.guard.Guard` before the body was read."""
+    key = request.scope.get(KEY)
+    if key is None:  # only if the guard is not in front of this app
+        raise HTTPException(401, "unknown or revoked API key", {"WWW-Authenticate": "Bearer"})
     return key
 
 
-def spend(service: Service, key: ApiKey, tokens: float) -> None:
-    """Take ``tokens`` from the key's bucket or refuse with 429 and Retry-After."""
-    wait = service.limiter.take(key.name, rate=key.rate_per_second, cost=tokens)
+def spend(service: Service, key: ApiKey, tokens: float, *, already: float = 1.0) -> None:
+    """Charge a request that costs ``tokens`` in all, of which the guard took ``already``:
+    both at once or neither, else refuse with 429 and the Retry-After after which this same
+    request would pass."""
+    if tokens <= already:
+        return
+    wait = service.limiter.take(key.name, rate=key.rate_per_second, cost=tokens, refund=already)
     if wait:
         service.metrics.refused.labels("rate limit").inc()
         raise HTTPException(
             429,
-            f"rate limit of key {key.name!r} exceeded; retry in {wait:.2f} s",
+            rate_message(key, wait),
             headers={"Retry-After": retry_after_header(wait)},
         )
+
+
+def cost_of(companies: int) -> int:
+    """Tokens a request scoring ``companies`` costs: one per started hundred."""
+    return max(1, math.ceil(companies / ACCOUNTS_PER_TOKEN))
 
 
 Key = Annotated[ApiKey, Depends(api_key)]
@@ -86,12 +134,10 @@ async def score(body: ScoreRequest, request: Request, key: Key) -> JSONResponse:
     A batch of more than 100 companies counts as one request per 100 against the rate limit."""
     service = service_of(request)
     accounts = [body.account] if body.account is not None else body.accounts or []
-    extra = math.ceil(len(accounts) / ACCOUNTS_PER_TOKEN) - 1
-    if extra > 0:
-        spend(service, key, extra)
+    spend(service, key, cost_of(len(accounts)))
     live = service.state.live  # taken once: a swap mid-request does not change this answer
     results = await service.queue.score(live, accounts)
-    service.state.audit(key.name, live.version, [identifier(a) for a in accounts], "api")
+    await service.state.audit(key.name, live.version, [identifier(a) for a in accounts], "api")
     service.metrics.scored.labels("api").inc(len(accounts))
     headers = {"X-Scorecard-Version": str(live.version)}
     if body.account is not None:
@@ -119,7 +165,9 @@ async def get_scorecard(request: Request, key: Key) -> dict[str, Any]:
 @router.get("/v1/icp", responses=ERRORS, tags=["scorecard"], summary="The ICP in brief")
 async def get_icp(request: Request, key: Key) -> dict[str, Any]:
     """Who the ICP is: per attribute the bins that add and remove most points, the
-    disqualifiers and tiers; with `--build`, the one-paragraph summary and held-out proof."""
+    disqualifiers and tiers; with `--build`, the one-paragraph summary and the held-out proof,
+    given only while the live version is the card the build learned (else ``proof`` is null
+    and ``proof_note`` says why)."""
     service = service_of(request)
     live = service.state.live
     answer: dict[str, Any] = {
@@ -127,11 +175,28 @@ async def get_icp(request: Request, key: Key) -> dict[str, Any]:
         **icp_summary(live.card),
         "summary": None,
         "proof": None,
+        "proof_note": None,
     }
     if service.build is not None:
         answer["summary"] = service.build.summary
-        answer["proof"] = proof_of(service.build.validation)
+        answer["proof"], answer["proof_note"] = proof_for(service, live)
     return answer
+
+
+def proof_for(service: Service, live: LiveCard) -> tuple[dict[str, Any] | None, str | None]:
+    """The build's held-out proof when the live version is the card that proof measured, else
+    no proof and a note saying why: a number beside the proof of another card would mislead.
+    """
+    build = service.build
+    if build is None:
+        return None, None
+    if not build.proves(live.card):
+        return None, (
+            f"The held-out proof of the build is of the card `icpkit build` learned; version "
+            f"{live.version} differs from it and has not been tested on held-out deals "
+            "(the editor replays it on the build's closed deals)."
+        )
+    return proof_of(build.validation), None
 
 
 def icp_summary(card: Scorecard) -> dict[str, Any]:

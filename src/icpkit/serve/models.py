@@ -3,7 +3,8 @@
 An account is a flat object of attributes: canonical ones (``employees``, ``industry``,
 ``country``, ``technologies``...) and any custom column a scorecard reads. A value is text, a
 number, true/false, null, or a list of those (``technologies``). Anything else (an object, a
-NaN, a 5,000-character string) is refused with 422 and a message naming the field.
+NaN, a number beyond 10^15, a 5,000-character string) is refused with 422 and a message
+naming the field.
 """
 
 from __future__ import annotations
@@ -25,21 +26,26 @@ MAX_BATCH = 1000
 MAX_ATTRIBUTES = 200
 MAX_TEXT = 2000
 MAX_LIST = 500
+# No company has more employees or dollars than this; a bigger number is a mistake (and one
+# of 400 digits would not even fit a float).
+MAX_NUMBER = 10**15
 
 _SCALAR_SCHEMA: list[dict[str, Any]] = [
     {"type": "string", "maxLength": MAX_TEXT},
-    {"type": "number"},
+    {"type": "number", "minimum": -MAX_NUMBER, "maximum": MAX_NUMBER},
     {"type": "boolean"},
     {"type": "null"},
 ]
 
 
 def _check_scalar(value: Any) -> None:
-    if value is None or isinstance(value, (bool, int)):
+    if value is None or isinstance(value, bool):
         return
-    if isinstance(value, float):
-        if not math.isfinite(value):
+    if isinstance(value, (int, float)):
+        if isinstance(value, float) and not math.isfinite(value):
             raise ValueError("numbers must be finite")
+        if abs(value) > MAX_NUMBER:
+            raise ValueError("numbers must be between -10^15 and 10^15")
         return
     if isinstance(value, str):
         if len(value) > MAX_TEXT:

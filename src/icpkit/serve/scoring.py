@@ -12,7 +12,6 @@ What the server adds is speed, without a second meaning: see :class:`CardScorer`
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
 import math
@@ -24,9 +23,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from icpkit.conditions import Condition, read_column, to_bool_text, to_list, to_text
-from icpkit.score import prepare, score_frame
-from icpkit.scorecard.model import Scorecard, ScoredFrame
+from icpkit import inputs
+from icpkit.conditions import first_match, out_of_range, read_column
+from icpkit.score import prepare_columns, score_frame
+from icpkit.scorecard.model import NO_BIN, Scorecard, ScoredFrame, range_notes
 
 log = logging.getLogger("icpkit.serve")
 
@@ -72,9 +72,8 @@ def cell_text(value: Any) -> str:
 
 def accounts_frame(accounts: Sequence[Mapping[str, Any]], card: Scorecard) -> pd.DataFrame:
     """The accounts as an all-text frame of the columns the card reads (absent: empty)."""
-    columns = card.columns
-    data = {c: [cell_text(a.get(c)) for a in accounts] for c in columns}
-    return pd.DataFrame(data, columns=columns, dtype=object)
+    columns = inputs.raw_columns(card.columns)
+    return pd.DataFrame(_texts(accounts, columns), columns=columns, dtype=object)
 
 
 def score_accounts(card: Scorecard, accounts: Sequence[Mapping[str, Any]]) -> list[ScoredAccount]:
@@ -90,38 +89,29 @@ class CardScorer:
 
     `icpkit score` pays a few milliseconds of pandas overhead per call whatever the number of
     rows, which is fine for a file and too slow for one lead at a time. This scorer gets the
-    same answers another way:
-
-    - each distinct cell text is parsed once, by the parsers `icpkit score` applies to
-      canonical columns, and remembered (``"$2.5M"`` -> 2500000.0). Before use they are
-      checked against :func:`icpkit.score.prepare` on messy CRM text; if they disagree, or
-      `icpkit.score` no longer names them, ``prepare`` itself does the parsing;
-    - bins and disqualifiers are then matched row by row in plain Python, with the typing
-      functions of :mod:`icpkit.conditions` and the card's own conditions; the reasons come
-      from the card's :class:`~icpkit.scorecard.model.ScoredFrame`.
+    same answers by remembering them: for each attribute and disqualifier, what a company's
+    cell texts (the column and any it is derived from: region from country) decide, which bin
+    and whether the value was out of range. A text met for the first time is decided by the
+    very code of `icpkit score` (:func:`icpkit.score.prepare_columns`, then
+    :func:`icpkit.conditions.read_column` and :func:`~icpkit.conditions.first_match`), all new
+    texts of a request in one call; the reasons come from the card's
+    :class:`~icpkit.scorecard.model.ScoredFrame`.
 
     Before a card is served, the scorer checks itself against :func:`icpkit.score.score_frame`
     on probe companies built from every bin edge, listed value and blank of the card. If any
-    answer differs (a card feature this scorer does not know), it logs why and scores every
-    request with the reference path instead: slower, never different.
+    answer differs, it logs why and scores every request with the reference path instead:
+    slower, never different.
     """
 
     def __init__(self, card: Scorecard, *, cache_size: int = 100_000, verify: bool = True):
         self.card = card
         self.cache_size = cache_size
-        self._prepared: dict[str, dict[str, Any]] = {c: {} for c in card.columns}
-        self._numbers: dict[str, float] = {}
-        self._decided: dict[tuple, dict[str, Any]] = {}
+        self._columns = inputs.raw_columns(card.columns)
+        self._decided: dict[tuple, dict[tuple, tuple[int, bool]]] = {}
         self._lock = threading.Lock()
         self._bounds = card.point_range()
-        self._parsers = _direct_parsers(card)
         self.fast = True
         self.mismatch: str | None = None
-        if verify and self._parsers is not None:
-            disagreement = self._check_parsers()
-            if disagreement:
-                self._parsers = None
-                log.warning("parsing with icpkit.score.prepare: %s", disagreement)
         if verify:
             self.mismatch = self._check_against_reference()
             if self.mismatch:
@@ -131,11 +121,11 @@ class CardScorer:
     def score(self, accounts: Sequence[Mapping[str, Any]]) -> list[ScoredAccount]:
         if not accounts:
             return []
-        texts = _texts(accounts, self.card)
+        texts = _texts(accounts, self._columns)
         with self._lock:
             if not self.fast:
-                frame = pd.DataFrame(self._prepare(texts), dtype=object)
-                return _results(self.card.apply(frame).to_frame())
+                frame = pd.DataFrame(texts, columns=self._columns, dtype=object)
+                return _results(score_frame(self.card, frame, None))
             return self._score_rows(texts, len(accounts))
 
     def try_score(self, accounts: Sequence[Mapping[str, Any]]) -> list[ScoredAccount] | None:
@@ -143,70 +133,29 @@ class CardScorer:
         if not self.fast or not self._lock.acquire(blocking=False):
             return None
         try:
-            return self._score_rows(_texts(accounts, self.card), len(accounts)) if accounts else []
+            if not accounts:
+                return []
+            return self._score_rows(_texts(accounts, self._columns), len(accounts))
         finally:
             self._lock.release()
 
-    # ---- prepared values, remembered ----------------------------------------------------
-
-    def _prepare(self, texts: dict[str, list[str]]) -> dict[str, list[Any]]:
-        for cache in self._prepared.values():
-            if len(cache) > self.cache_size:
-                cache.clear()
-        unseen = {
-            column: [t for t in dict.fromkeys(values) if t not in self._prepared[column]]
-            for column, values in texts.items()
-        }
-        if self._parsers is not None:
-            for column, values in unseen.items():
-                parser = self._parsers.get(column)
-                cache = self._prepared[column]
-                for text in values:
-                    cache[text] = text if parser is None else _parse_text(parser, text)
-            return {c: [self._prepared[c][t] for t in values] for c, values in texts.items()}
-        longest = max((len(v) for v in unseen.values()), default=0)
-        if longest:
-            # One prepare call for every new value of every column, padded with blanks.
-            padded = pd.DataFrame(
-                {c: v + [""] * (longest - len(v)) for c, v in unseen.items()}, dtype=object
-            )
-            fresh = prepare(padded, self.card)
-            for column, values in unseen.items():
-                self._prepared[column].update(
-                    zip(values, fresh[column].iloc[: len(values)], strict=True)
-                )
-        return {c: [self._prepared[c][t] for t in values] for c, values in texts.items()}
-
-    def _numbers_of(self, values: list[Any]) -> list[float]:
-        """Numbers as ``read_column`` reads them; text goes through it once per distinct text."""
-        unseen = [
-            v
-            for v in dict.fromkeys(v for v in values if isinstance(v, str))
-            if v not in self._numbers
-        ]
-        if unseen:
-            if len(self._numbers) > self.cache_size:
-                self._numbers.clear()
-            read = read_column(pd.DataFrame({"x": unseen}, dtype=object), "x", "numeric")
-            self._numbers.update(zip(unseen, read.tolist(), strict=True))
-        return [_number(v, self._numbers) for v in values]
-
     # ---- row-wise scoring ---------------------------------------------------------------
-
-    def _typed(self, values: list[Any], kind: str) -> list[Any]:
-        if kind == "numeric":
-            return self._numbers_of(values)
-        reader = {"list": to_list, "boolean": to_bool_text}.get(kind, to_text)
-        return [reader(v) for v in values]
 
     def _score_rows(self, texts: dict[str, list[str]], n: int) -> list[ScoredAccount]:
         card = self.card
         points = np.zeros((n, len(card.attributes)), dtype=np.int64)
         labels = []
+        out_of_range = np.zeros((n, len(card.columns)), dtype=bool)
+        place = {c: k for k, c in enumerate(card.columns)}
         for j, attribute in enumerate(card.attributes):
-            found = self._lookup(("bin", j), attribute, texts[attribute.column], _first_bin)
-            points[:, j] = [p for p, _ in found]
-            labels.append(np.array([label for _, label in found], dtype=object))
+            conditions = [b.condition for b in attribute.bins]
+            found = self._lookup(("bin", j), attribute, conditions, texts)
+            chosen = np.array([index for index, _ in found], dtype=np.int64)
+            table = [b.points for b in attribute.bins] + [0]
+            points[:, j] = np.asarray(table, dtype=np.int64)[chosen]
+            names = np.array([b.label for b in attribute.bins] + [NO_BIN], dtype=object)
+            labels.append(names[chosen])
+            out_of_range[:, place[attribute.column]] |= [flag for _, flag in found]
         raw = points.sum(axis=1)
         low, high = self._bounds
         span = max(high - low, 1)
@@ -215,66 +164,57 @@ class CardScorer:
         disqualified = np.zeros(n, dtype=bool)
         dq_reason = np.full(n, "", dtype=object)
         for k, rule in enumerate(card.disqualifiers):
-            hits = self._lookup(("dq", k), rule, texts[rule.column], _hits)
-            for i, hit in enumerate(hits):
-                if hit and not disqualified[i]:
+            found = self._lookup(("dq", k), rule, [rule.condition], texts)
+            for i, (index, flag) in enumerate(found):
+                out_of_range[i, place[rule.column]] |= flag
+                if index == 0 and not disqualified[i]:
                     disqualified[i] = True
                     dq_reason[i] = f"DQ: {rule.reason}"
         tiers[disqualified] = "D"
-        scored = ScoredFrame(card, points, labels, raw, score, tiers, disqualified, dq_reason)
+        scored = ScoredFrame(
+            card, points, labels, raw, score, tiers, disqualified, dq_reason,
+            notes=range_notes(card.columns, out_of_range),
+        )  # fmt: skip
         return [
             ScoredAccount(int(s), str(t), bool(d), r)
             for s, t, d, r in zip(score, tiers, disqualified, scored.reasons(), strict=True)
         ]
 
-    def _lookup(self, key: tuple, item: Any, texts: list[str], decide: Any) -> list[Any]:
-        """What ``decide`` says of each text for one attribute or disqualifier, worked out
-        once per distinct text (parse, type, match) and remembered."""
+    def _lookup(
+        self, key: tuple, item: Any, conditions: list, texts: dict[str, list[str]]
+    ) -> list[tuple[int, bool]]:
+        """(first condition matched, out of range) of each company for one attribute or
+        disqualifier, decided once per distinct combination of the texts it reads."""
+        reads = [r for r in inputs.derivation(item.column, item.kind).reads if r in texts]
+        rows = list(zip(*(texts[r] for r in reads), strict=True))
         memo = self._decided.setdefault(key, {})
         if len(memo) > self.cache_size:
             memo.clear()
-        unseen = [t for t in dict.fromkeys(texts) if t not in memo]
+        unseen = list(dict.fromkeys(row for row in rows if row not in memo))
         if unseen:
-            prepared = self._prepare({item.column: unseen})[item.column]
-            for text, value in zip(unseen, self._typed(prepared, item.kind), strict=True):
-                memo[text] = decide(item, value)
-        return [memo[t] for t in texts]
+            frame = pd.DataFrame(unseen, columns=reads, dtype=object)
+            prepared = prepare_columns(frame, [item.column])
+            values = read_column(prepared, item.column, item.kind)
+            chosen = first_match(values, item.kind, conditions)
+            flags = out_of_range(prepared, item.column, item.kind)
+            memo.update(zip(unseen, zip(chosen.tolist(), flags.tolist(), strict=True), strict=True))
+        return [memo[row] for row in rows]
 
     # ---- the self-check -----------------------------------------------------------------
-
-    def _check_parsers(self) -> str | None:
-        """None when calling the parsers directly gives what ``prepare`` gives."""
-        texts = {
-            c: list(dict.fromkeys(_MESSY + [v[c] for v in probe_accounts(self.card) if c in v]))
-            for c in self.card.columns
-        }
-        longest = max(len(v) for v in texts.values())
-        padded = pd.DataFrame(
-            {c: v + [""] * (longest - len(v)) for c, v in texts.items()}, dtype=object
-        )
-        reference = prepare(padded, self.card)
-        for column, values in texts.items():
-            parser = (self._parsers or {}).get(column)
-            for text, want in zip(values, reference[column].iloc[: len(values)], strict=True):
-                got = text if parser is None else _parse_text(parser, text)
-                if not _same_value(got, want):
-                    return f"{column} {text!r} prepares to {want!r}, not {got!r}"
-        return None
 
     def _check_against_reference(self) -> str | None:
         """None when this scorer and ``score_frame`` agree on every probe company."""
         probes = probe_accounts(self.card)
         reference = score_accounts(self.card, probes)
         with self._lock:
-            fast = self._score_rows(_texts(probes, self.card), len(probes))
+            fast = self._score_rows(_texts(probes, self._columns), len(probes))
         for account, want, got in zip(probes, reference, fast, strict=True):
             if want != got:
                 return f"{account} scores {got} row by row but {want} in score_frame"
         return None
 
 
-_NO_BIN = "no matching bin"
-# Cell texts as CRM exports write them, to check the parsers on.
+# Cell texts as CRM exports write them, for the probes.
 _MESSY = [
     "51-200",
     "1,000+",
@@ -286,6 +226,8 @@ _MESSY = [
     "(1,000)",
     "60000000",
     "4.5e7",
+    "99999999999999999999999",
+    "-12",
     "USA",
     "United States",
     "Deutschland",
@@ -301,96 +243,15 @@ _MESSY = [
 ]
 
 
-def _direct_parsers(card: Scorecard) -> dict[str, Any] | None:
-    """The canonical-column parsers `icpkit score` uses, if it still names them."""
-    from icpkit import score
-
-    parsers = getattr(score, "PARSERS", None)
-    if not isinstance(parsers, Mapping):
-        return None
-    return {c: parsers[c] for c in card.columns if c in parsers}
-
-
-def _parse_text(parser: Any, text: str) -> Any:
-    stripped = text.strip()
-    if not stripped:
-        return None
-    try:
-        return parser(stripped)
-    except ValueError:  # the normalisers' ParseError is a ValueError
-        return None
-
-
-def _same_value(a: Any, b: Any) -> bool:
-    def missing(x: Any) -> bool:
-        return x is None or (isinstance(x, float) and math.isnan(x)) or x is pd.NA
-
-    def number(x: Any) -> bool:
-        return isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, bool)
-
-    if missing(a) or missing(b):
-        return missing(a) and missing(b)
-    if number(a) and number(b):  # 101 and 101.0 read as the same number downstream
-        return float(a) == float(b)
-    return type(a) is type(b) and a == b
-
-
-def _texts(accounts: Sequence[Mapping[str, Any]], card: Scorecard) -> dict[str, list[str]]:
-    return {c: [cell_text(a.get(c)) for a in accounts] for c in card.columns}
-
-
-def _number(value: Any, read: dict[str, float]) -> float:
-    if value is None:
-        return math.nan
-    if isinstance(value, str):
-        return read[value]
-    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
-        return float(value)
-    return read_column(pd.DataFrame({"x": [value]}, dtype=object), "x", "numeric").iloc[0]
-
-
-def _first_bin(attribute: Any, value: Any) -> tuple[int, str]:
-    """Points and label of the first bin that takes the value (0 when none does)."""
-    for b in attribute.bins:
-        if _matches(value, attribute.kind, b.condition):
-            return b.points, b.label
-    return 0, _NO_BIN
-
-
-def _hits(rule: Any, value: Any) -> bool:
-    return _matches(value, rule.kind, rule.condition)
-
-
-def _matches(value: Any, kind: str, condition: Condition) -> bool:
-    """One value against one condition, as :func:`icpkit.conditions.matches` does a column."""
-    missing = math.isnan(value) if kind == "numeric" else value is None
-    if condition.missing:
-        return missing
-    if condition.other:
-        return True
-    if condition.values is not None:
-        wanted = _wanted(condition.values)
-        if kind == "list":
-            return bool(value) and not wanted.isdisjoint(value)
-        return value in wanted
-    if kind != "numeric" or missing:
-        return False
-    return (
-        (condition.min is None or value >= condition.min)
-        and (condition.max is None or value <= condition.max)
-        and (condition.less_than is None or value < condition.less_than)
-    )
-
-
-@functools.lru_cache(maxsize=4096)
-def _wanted(values: tuple[str, ...]) -> frozenset[str]:
-    return frozenset(str(v).strip().casefold() for v in values)
+def _texts(accounts: Sequence[Mapping[str, Any]], columns: list[str]) -> dict[str, list[str]]:
+    return {c: [cell_text(a.get(c)) for a in accounts] for c in columns}
 
 
 def probe_accounts(card: Scorecard, *, rows: int = 300, seed: int = 0) -> list[dict[str, str]]:
     """Companies that touch every edge of the card: each bin bound and its neighbours, each
     listed value in other cases and spacing, blanks and nonsense, in random combinations."""
-    candidates: dict[str, list[str]] = {c: ["", "n/a", "zzz unknown"] for c in card.columns}
+    columns = inputs.raw_columns(card.columns)
+    candidates: dict[str, list[str]] = {c: ["", "n/a", "zzz unknown"] for c in columns}
     for item in (*card.attributes, *card.disqualifiers):
         conditions = [b.condition for b in item.bins] if hasattr(item, "bins") else [item.condition]
         options = candidates[item.column]
@@ -402,6 +263,9 @@ def probe_accounts(card: Scorecard, *, rows: int = 300, seed: int = 0) -> list[d
             for value in condition.values or ():
                 options += [value, value.upper(), f" {value} ", f"{value};other", f"x,{value}"]
         options += ["true", "false", "yes", "0", "-5", "1e3", *_MESSY]
+    for column in columns:
+        if column not in card.columns:  # read to derive another (country for region)
+            candidates[column] += _MESSY
     rng = np.random.default_rng(seed)
     probes = [{c: v} for c, values in candidates.items() for v in values]
     for _ in range(rows):

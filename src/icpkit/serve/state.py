@@ -6,8 +6,12 @@ Replacing it is a single assignment, so a request that already took the old one 
 it (and says so in its answer), the next request takes the new one, and none is dropped.
 A background thread polls the workspace about once a second, so a version activated with
 ``icpkit versions activate`` in another terminal, or saved in the web editor, goes live within
-a second or two. The same poll refreshes the keys (a revoked key stops working) and writes the
-audit entries gathered every few seconds, off the request path.
+a second or two. The same poll refreshes the keys (a revoked key stops working) and copies the
+audit journal into the workspace every few seconds, off the request path.
+
+**Audit.** A scoring call is answered only once its audit entry is on disk, in the journal
+(:mod:`icpkit.serve.audit`): a server killed at any moment has lost no entry of a call it
+answered; the next start copies what the journal holds into the workspace.
 
 **Where scoring runs.** A lead takes about a tenth of a millisecond (see
 :class:`~icpkit.serve.scoring.CardScorer`), so it is scored on the event loop. Batches go to one
@@ -23,10 +27,13 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from icpkit.scorecard.model import Scorecard
+from icpkit.serve.audit import AuditJournal, read_segment
 from icpkit.serve.scoring import CardScorer, ScoredAccount
 from icpkit.workspace import AuditEntry, KeyRing, Workspace
 
@@ -126,6 +133,7 @@ class LiveState:
     def __init__(
         self,
         workspace: Workspace,
+        journal: AuditJournal,
         *,
         refresh_seconds: float = 1.0,
         full_poll_seconds: float = 15.0,
@@ -140,8 +148,9 @@ class LiveState:
         version, card = workspace.active()
         self.live = LiveCard.of(version, card)
         self.keys: KeyRing = workspace.key_ring()
-        self._audit: list[AuditEntry] = []
-        self._audit_lock = threading.Lock()
+        self.journal = journal
+        self._stamp_lock = threading.Lock()
+        self._last_stamp: datetime | None = None
         self._stop = threading.Event()
         self._revision = workspace.revision()
         self._last_poll = self._last_audit = time.monotonic()
@@ -162,20 +171,29 @@ class LiveState:
 
     # ---- audit ------------------------------------------------------------------------------
 
-    def audit(self, key_name: str, version: int, identifiers: Sequence[str], route: str) -> None:
-        """Queue an audit entry; it is written with the next refresh."""
+    async def audit(
+        self, key_name: str, version: int, identifiers: Sequence[str], route: str
+    ) -> None:
+        """Record a scoring call; returns once the entry is on disk (the journal)."""
         entry = self.workspace.audit_entry(key_name, version, identifiers, route=route)
-        with self._audit_lock:
-            self._audit.append(entry)
+        with self._stamp_lock:
+            # Stamps strictly increase, so an entry copied twice is recognised as one.
+            if self._last_stamp is not None and entry.at <= self._last_stamp:
+                entry = replace(entry, at=self._last_stamp + timedelta(microseconds=1))
+            self._last_stamp = entry.at
+        await self.journal.append(entry)
 
-    def _take_audit(self) -> list[AuditEntry]:
-        with self._audit_lock:
-            entries, self._audit = self._audit, []
-        return entries
+    def _take_audit(self) -> tuple[list[Path], list[AuditEntry]]:
+        """The journal's closed segments and their entries, to copy into the workspace."""
+        segments = self.journal.rotate()
+        return segments, [e for segment in segments for e in read_segment(segment)]
 
     # ---- refreshing -------------------------------------------------------------------------
 
     def start(self) -> None:
+        # What a server killed earlier left in the journal goes into the workspace first.
+        if self.journal.segments():
+            self.refresh(force=True)
         self._thread = threading.Thread(target=self._loop, name="icpkit-refresh", daemon=True)
         self._thread.start()
 
@@ -183,7 +201,8 @@ class LiveState:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=10)
-        self.refresh(force=True)  # write the last audit entries
+        self.refresh(force=True)  # copy the last audit entries into the workspace
+        self.journal.close()
 
     def _loop(self) -> None:
         while not self._stop.wait(self.refresh_seconds):
@@ -193,25 +212,24 @@ class LiveState:
                 log.exception("could not refresh from the workspace")
 
     def refresh(self, *, force: bool = False) -> None:
-        """Write queued audit entries and pick up a new active version or changed keys.
+        """Copy the audit journal into the workspace and pick up a new active version or
+        changed keys.
 
         An idle DuckDB workspace is only opened when its file changed, or every
         ``full_poll_seconds`` in any case. Audit entries are written every ``audit_seconds``:
         opening a DuckDB file costs tens of milliseconds of CPU that requests would feel."""
         now = time.monotonic()
-        entries = []
+        segments: list[Path] = []
+        entries: list[AuditEntry] = []
         if force or now - self._last_audit >= self.audit_seconds:
-            entries, self._last_audit = self._take_audit(), now
+            (segments, entries), self._last_audit = self._take_audit(), now
         revision = self.workspace.revision()
         due = time.monotonic() - self._last_poll >= self.full_poll_seconds
-        if not (force or entries or due or revision is None or revision != self._revision):
+        if not (force or segments or due or revision is None or revision != self._revision):
             return
-        try:
-            snapshot = self.workspace.sync(entries)
-        except Exception:
-            with self._audit_lock:
-                self._audit[:0] = entries  # keep them for the next try
-            raise
+        snapshot = self.workspace.sync(entries)  # on failure the segments wait for next time
+        for segment in segments:
+            segment.unlink(missing_ok=True)
         self._last_poll = time.monotonic()
         self._revision = self.workspace.revision()
         self.keys = snapshot.key_ring

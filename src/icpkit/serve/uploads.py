@@ -5,11 +5,17 @@ job (rows read, rows scored) and ends on a summary: rows per tier, the rows set 
 their reasons, and the downloads. Scoring is :class:`icpkit.score.BatchScorer`, the code path
 of `icpkit score`, batch by batch, so the web file and the CLI's agree row for row.
 
-**Quarantine.** Every row of the file is either in the scored file or in the quarantine file
-with its reason: the reader already refuses a record (too many fields, say), or a column the
-card reads holds text it cannot read ("fifty" employees). Scoring such a row would count the
-value as unknown and give a confident-looking wrong score, so it is set aside to fix instead.
-A blank, or a word that means blank ("n/a", "null", "-"), is unknown, not unreadable.
+**Refused files.** A file with records the reader cannot split into the header's fields (more
+fields than the header, a quote never closed) is refused whole, naming the first lines at
+fault: its cells may be shifted, so no row of it can be trusted to score.
+
+**Quarantine.** Otherwise every row of the file is either in the scored file or in the
+quarantine file with its reason: a column the card reads holds text it cannot read ("fifty"
+employees). Scoring such a row would count the value as unknown and give a confident-looking
+wrong score, so it is set aside to fix instead. A blank, or a word that means blank ("n/a",
+"null", "-"), is unknown, not unreadable.
+
+Error messages name the uploaded file by its name, never the server's folder.
 
 Jobs live in memory (the last :data:`KEPT` per server, each for :data:`KEEP_SECONDS`), are
 run one at a time in one thread, and are visible only to the key that started them.
@@ -153,10 +159,14 @@ class Uploads:
 
 
 def _run(job: UploadJob, card: Scorecard, on_done: Any) -> None:
+    from icpkit.serve.app import public_message
+
     try:
         identifiers = score_upload(job, card)
+        if on_done is not None:  # the audit entry: written before the files can be downloaded
+            on_done(job, identifiers)
     except IcpkitError as error:
-        job.error, job.phase = str(error), "failed"
+        job.error, job.phase = public_message(error), "failed"
         return
     except Exception:  # a bug: the page says so, the server log has the traceback
         import logging
@@ -164,8 +174,6 @@ def _run(job: UploadJob, card: Scorecard, on_done: Any) -> None:
         logging.getLogger("icpkit.serve").exception("upload %s failed", job.id)
         job.error, job.phase = "internal error; the server log has the details", "failed"
         return
-    if on_done is not None:
-        on_done(job, identifiers)
     job.phase = "done"
 
 
@@ -180,9 +188,16 @@ def score_upload(job: UploadJob, card: Scorecard) -> list[dict[str, Any]]:
         job.fraction = READ_SHARE * done / max(total, 1)
 
     upload = job.path(job.filename)
-    table = read_table(upload, progress=reading)
+    try:
+        table = read_table(upload, progress=reading)
+    except IcpkitError as error:  # named by the upload's name, not the server's folder
+        raise IcpkitError(
+            error.message, file=job.filename, line=error.line, column=error.column
+        ) from None
+    finally:
+        upload.unlink(missing_ok=True)  # read whole: the uploaded file itself is not kept
     frame = table.frame
-    upload.unlink(missing_ok=True)  # read whole: the uploaded file itself is not kept
+    _refuse_unsplit(job.filename, table.lines, table.row_errors, len(frame))
     job.rows = len(frame)
     if job.rows == 0:
         raise IcpkitError("no data rows", file=job.filename)
@@ -196,9 +211,7 @@ def score_upload(job: UploadJob, card: Scorecard) -> list[dict[str, Any]]:
         )
     started = job.started
     job.phase = "scoring"
-    kept, reasons, tiers, disqualified = _score_and_write(
-        job, card, frame, sources, table.row_errors
-    )
+    kept, reasons, tiers, disqualified = _score_and_write(job, card, frame, sources)
     job.phase = "writing"
     lines = np.asarray(table.lines, dtype=np.int64)
     set_aside = [Quarantined(int(lines[i]), reasons[i] or "") for i in np.flatnonzero(~kept)]
@@ -224,12 +237,29 @@ def score_upload(job: UploadJob, card: Scorecard) -> list[dict[str, Any]]:
     return frame.loc[kept, named].to_dict("records")
 
 
+def _refuse_unsplit(
+    filename: str, lines: Any, row_errors: list[str | None] | None, rows: int
+) -> None:
+    """Refuse the file if the reader could not split some records into the header's fields
+    (too many fields, an unclosed quote), naming the first three lines at fault."""
+    errors = row_errors or ()
+    bad = [(int(line), error) for line, error in zip(lines, errors, strict=False) if error]
+    if not bad:
+        return
+    shown = "; ".join(f"line {line}: {error}" for line, error in bad[:3])
+    more = f" (and {len(bad) - 3} more)" if len(bad) > 3 else ""
+    raise IcpkitError(
+        f"{len(bad)} of {rows} records cannot be read, "
+        f"so nothing was scored: {shown}{more}. Fix them and upload again.",
+        file=filename,
+    )
+
+
 def _score_and_write(
     job: UploadJob,
     card: Scorecard,
     frame: pd.DataFrame,
     sources: dict[str, str],
-    row_errors: list[str | None],
 ) -> tuple[np.ndarray, list[str | None], Counter, int]:
     """Score batch by batch and write the rows kept, with the four score columns, as the CLI
     writes its CSV (formula-safe, by Arrow). Returns which rows were kept, each row's
@@ -237,7 +267,7 @@ def _score_and_write(
     from icpkit.score import BatchScorer, _Writer
 
     scorer = BatchScorer(card, sources)
-    reasons: list[str | None] = list(row_errors) if row_errors else [None] * len(frame)
+    reasons: list[str | None] = [None] * len(frame)
     columns = list(dict.fromkeys(sources.values()))
     schema = pa.Schema.from_pandas(frame, preserve_index=False)
     writer = _Writer(job.path(job.scored_name))

@@ -11,11 +11,12 @@ after that uses the key's name in the audit log and its rate limit for scoring.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 import jinja2
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
@@ -26,7 +27,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from icpkit.errors import IcpkitError
 from icpkit.serve import editor, sessions, uploads, views
-from icpkit.serve.api import icp_summary, proof_of, service_of, spend
+from icpkit.serve.api import ACCOUNTS_PER_TOKEN, icp_summary, proof_for, service_of, spend
+from icpkit.serve.guard import KEY, sign_in_redirect
 from icpkit.serve.scoring import identifier
 from icpkit.workspace import ApiKey
 
@@ -62,22 +64,12 @@ def wants_html(request: Request) -> bool:
 
 
 async def web_user(request: Request) -> ApiKey:
-    """The key the browser signed in with, or a redirect to the sign-in page."""
-    service = service_of(request)
-    key_id = sessions.verify(service.session_secret, request.cookies.get(sessions.COOKIE))
-    key = service.state.keys.by_id(key_id) if key_id else None
+    """The key the browser signed in with (the guard checked the session, the origin of a
+    form post and the rate limit before the body was read), or a redirect to sign in."""
+    key = request.scope.get(KEY)
     if key is None:
         raise SignInRequired
-    if request.method == "POST":
-        _same_origin(request)
     return key
-
-
-def _same_origin(request: Request) -> None:
-    # SameSite=Strict already keeps the cookie off cross-site posts; refuse them outright too.
-    origin = request.headers.get("origin")
-    if origin and origin != "null" and urlsplit(origin).netloc != request.headers.get("host"):
-        raise IcpkitError("this form was posted from another site")
 
 
 User = Annotated[ApiKey, Depends(web_user)]
@@ -108,8 +100,7 @@ def error_page(
 
 
 def _to_sign_in(request: Request) -> RedirectResponse:
-    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+    return sign_in_redirect(request)
 
 
 # ---- sign in -----------------------------------------------------------------------------
@@ -132,9 +123,10 @@ async def login(
             request, "login.html.j2", 401, next=_local(next), message="Unknown or revoked key."
         )
     response = RedirectResponse(_local(next), status_code=303)
+    service.sessions.end(request.cookies.get(sessions.COOKIE))  # no session outlives a new one
     response.set_cookie(
         sessions.COOKIE,
-        sessions.sign(service.session_secret, found.key_id, hours=service.settings.session_hours),
+        service.sessions.start(found.key_id),
         max_age=int(service.settings.session_hours * 3600),
         httponly=True,
         samesite="strict",
@@ -145,8 +137,11 @@ async def login(
 
 @router.post("/logout")
 async def logout(request: Request) -> Response:
+    """Sign out: the session ends on the server, so the cookie opens nothing any more even
+    where it was copied. (A post from another site's page never gets here: see the guard.)"""
+    service_of(request).sessions.end(request.cookies.get(sessions.COOKIE))
     response = RedirectResponse("/login", status_code=303)
-    response.delete_cookie(sessions.COOKIE)
+    response.delete_cookie(sessions.COOKIE, httponly=True, samesite="strict")
     return response
 
 
@@ -186,7 +181,7 @@ async def home(request: Request, user: User) -> HTMLResponse:
     service = service_of(request)
     live = service.state.live
     build = service.build
-    proof = proof_of(build.validation) if build else None
+    proof, proof_note = proof_for(service, live)
     return page(
         request,
         "home.html.j2",
@@ -195,6 +190,7 @@ async def home(request: Request, user: User) -> HTMLResponse:
         summary=build.summary if build else None,
         proof=proof,
         highlights=views.highlights(icp_summary(live.card), proof),
+        proof_note=proof_note,
     )
 
 
@@ -242,9 +238,9 @@ async def score_one(request: Request, user: User) -> HTMLResponse:
     fields = views.form_fields(live.card)
     values = {f.column: str(form.get(f"a.{f.column}", ""))[:2000] for f in fields}
     account = {k: v for k, v in values.items() if v.strip()}
-    spend(service, user, 1)
+    # One company: the guard's token paid for it.
     result = (await service.queue.score(live, [account]))[0]
-    service.state.audit(user.name, live.version, [identifier(account)], "web form")
+    await service.state.audit(user.name, live.version, [identifier(account)], "web form")
     service.metrics.scored.labels("web form").inc()
     return page(
         request,
@@ -290,9 +286,19 @@ async def upload(request: Request, user: User, file: Annotated[UploadFile, File(
             fields=views.form_fields(live.card),
         )
     data = await file.read()
+    # Charged as the companies it holds, before any work: a CSV row is ~100 bytes, and one
+    # token buys 100 companies (as in the API). The largest upload can always pass (the
+    # bucket runs into debt), but never two big ones back to back faster than the key's rate.
+    spend(service, user, max(1, -(-len(data) // (100 * ACCOUNTS_PER_TOKEN))))
+    loop = asyncio.get_running_loop()
 
     def done(job: uploads.UploadJob, rows: list[dict[str, Any]]) -> None:
-        service.state.audit(user.name, job.version, [identifier(r) for r in rows], "csv upload")
+        # In the job's thread: the audit entry is on disk (the journal) before the job says
+        # done, so no scored file can be downloaded that the audit log does not hold.
+        audited = service.state.audit(
+            user.name, job.version, [identifier(r) for r in rows], "csv upload"
+        )
+        asyncio.run_coroutine_threadsafe(audited, loop).result(timeout=AUDIT_WAIT)
         service.metrics.scored.labels("csv upload").inc(len(rows))
 
     job = _uploads(request).start(
@@ -308,6 +314,10 @@ async def upload(request: Request, user: User, file: Annotated[UploadFile, File(
         # htmx sent the file (showing "Uploading…" meanwhile): it moves the page itself.
         return Response(status_code=204, headers={"HX-Redirect": target})
     return RedirectResponse(target, status_code=303)
+
+
+# Seconds an upload job waits for its audit entry to be written before it fails instead.
+AUDIT_WAIT = 60.0
 
 
 def _job(request: Request, user: ApiKey, job_id: str) -> uploads.UploadJob:
@@ -389,12 +399,14 @@ async def editor_submit(request: Request, user: User) -> Response:
     context: dict[str, Any] = {"user": user, "form": form, "author": author, "reason": reason}
     context |= {"version_name": version_name}
     context["current"] = await _backtest(request, live.version, live.card)
-    if form.get("base-version", str(live.version)) != str(live.version):
-        # Another version went live meanwhile: these edits were made to a card that is gone.
+    base = form.get("base-version", "")
+    if base != str(live.version):
+        # Another version went live meanwhile (or the form does not say which version it
+        # edits): these edits were made to a card that may be gone.
+        opened = f"version {base[:20]}" if base else "a version the form does not name"
         context["message"] = (
-            f"Version {live.version} went live after you opened the editor on version "
-            f"{form['base-version']}. Your changes were not applied; here is version "
-            f"{live.version} to start from."
+            f"Version {live.version} went live after you opened the editor on {opened}. "
+            f"Your changes were not applied; here is version {live.version} to start from."
         )
         context["form"] = editor.unchanged_form(live.card)
         return _editor_page(request, 409, **context)
@@ -402,13 +414,21 @@ async def editor_submit(request: Request, user: User) -> Response:
         edited = editor.apply_edits(live.card, form)
     except IcpkitError as error:
         return _editor_page(request, 400, message=str(error), **context)
-    context["proposed"] = await _backtest(request, None, edited)
-    context["impact"] = await run_in_threadpool(_impact, service, live.card, edited)
-    if form.get("action") != "save":
-        return _editor_page(request, **context)
-    problem = _save_problem(author, reason, version_name)
-    if problem:
-        return _editor_page(request, 400, message=problem, **context)
+    saving = form.get("action") == "save"
+    problem = _save_problem(author, reason, version_name) if saving else None
+    if not saving or problem:
+        # The preview: replayed on the closed deals (charged to the key as scoring them).
+        try:
+            context["proposed"] = await _backtest(request, None, edited)
+        except StarletteHTTPException as error:
+            if error.status_code != 429:
+                raise
+            # Over the rate limit: the editor stays as it is, saying when to try again.
+            response = _editor_page(request, 429, message=_paused(error.detail), **context)
+            response.headers.update(error.headers or {})
+            return response
+        context["impact"] = await run_in_threadpool(_impact, service, live.card, edited)
+        return _editor_page(request, 400 if problem else 200, message=problem, **context)
     version = await run_in_threadpool(
         service.workspace.save_version,
         replace(edited, name=version_name),
@@ -418,6 +438,10 @@ async def editor_submit(request: Request, user: User) -> Response:
     )
     service.state.swap(version)
     return RedirectResponse(f"/versions?saved={version}", status_code=303)
+
+
+def _paused(detail: str) -> str:
+    return f"The preview is paused: {detail}. Your edits are kept; change a field to try again."
 
 
 def _save_problem(author: str, reason: str, version_name: str) -> str | None:
@@ -452,6 +476,8 @@ async def _backtest(request: Request, version: int | None, card) -> editor.Backt
         return None
     if version is not None and version in service.backtests:
         return service.backtests[version]
+    if version is None:  # a preview replays every closed deal: charged as scoring them
+        spend(service, request.scope[KEY], -(-len(history[1]) // ACCOUNTS_PER_TOKEN))
     result = await run_in_threadpool(editor.backtest, card, history)
     if version is not None:
         service.backtests[version] = result
@@ -572,7 +598,5 @@ async def api_reference(request: Request) -> HTMLResponse:
         for method, spec in methods.items()
     ]
     # Public, but a signed-in person keeps the app's navigation here too.
-    service = service_of(request)
-    key_id = sessions.verify(service.session_secret, request.cookies.get(sessions.COOKIE))
-    user = service.state.keys.by_id(key_id) if key_id else None
-    return page(request, "api.html.j2", operations=operations, user=user)
+    # (The guard found the session's key, if any, as for every page.)
+    return page(request, "api.html.j2", operations=operations, user=request.scope.get(KEY))

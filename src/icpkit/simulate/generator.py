@@ -19,6 +19,7 @@ import pandas as pd
 
 from icpkit import schema
 from icpkit.simulate import world
+from icpkit.simulate.winloss import draw_winloss
 
 # --- The planted profile -----------------------------------------------------------------------
 
@@ -95,6 +96,10 @@ class SimulatedCRM:
     signals: pd.DataFrame  # schema.SIGNALS columns
     customers: pd.DataFrame  # schema.CUSTOMERS columns
     truth: dict  # JSON-serialisable: see simulate()
+    # Beyond the canonical tables (see simulate.winloss): per deal the competitor and the
+    # loss-reason detail a rep typed, and call notes / win-loss reviews keyed by deal.
+    deal_details: pd.DataFrame = field(default_factory=pd.DataFrame)
+    notes: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 @dataclass
@@ -171,6 +176,9 @@ def simulate(
     signal_frame = _signal_frame(traits, signals)
 
     truth = _truth(n_accounts, seed, start, end, traits, deals, contacts, deal_frame, customers)
+    deal_details, notes, truth["winloss"] = draw_winloss(
+        seed, traits, deals, deal_frame["deal_id"].to_numpy()
+    )
     if shift_day is not None:
         truth["drift"] = _drift_truth(traits, deals, shift_day, upmarket_from)
     return SimulatedCRM(
@@ -180,6 +188,8 @@ def simulate(
         signals=signal_frame,
         customers=customers,
         truth=truth,
+        deal_details=deal_details,
+        notes=notes,
     )
 
 

@@ -153,7 +153,9 @@ def write_crm(
     crm: SimulatedCRM, out_dir: Path | str, *, messy: bool = False, seed: int = 0
 ) -> dict[str, Path]:
     """Write ``accounts.csv``, ``deals.csv``, ``contacts.csv``, ``signals.csv``,
-    ``customers.csv`` and ``truth.json`` into ``out_dir`` (created if needed).
+    ``customers.csv``, ``notes.csv`` (when the CRM has notes) and ``truth.json`` into
+    ``out_dir`` (created if needed). Clean deals carry ``competitor`` and
+    ``lost_reason_detail`` beyond the canonical columns.
 
     ``messy=False`` writes canonical CSVs. ``messy=True`` writes the same facts as real exports
     look, drawing the disorder from ``seed`` (the same seed gives the same bytes). Returns the
@@ -166,9 +168,14 @@ def write_crm(
         tables, truth["messy"] = _messy_tables(crm, np.random.default_rng(seed))
     else:
         tables = {name: _canonical_csv_frame(getattr(crm, name)) for name in TABLE_NAMES}
+        tables["deals"] = _with_deal_details(tables["deals"], crm.deal_details)
 
     paths: dict[str, Path] = {}
-    for name in TABLE_NAMES:
+    names = list(TABLE_NAMES)
+    if not crm.notes.empty:
+        tables["notes"] = _canonical_csv_frame(crm.notes)
+        names.append("notes")
+    for name in names:
         path = out / f"{name}.csv"
         encoding = "utf-8-sig" if messy and name in FILES_WITH_BOM else "utf-8"
         tables[name].to_csv(path, index=False, encoding=encoding, lineterminator="\n")
@@ -180,6 +187,16 @@ def write_crm(
 
 
 # --- Clean files -------------------------------------------------------------------------------
+
+
+def _with_deal_details(deals: pd.DataFrame, details: pd.DataFrame) -> pd.DataFrame:
+    """The clean deals file carries two CRM fields beyond the canonical columns, as a
+    Salesforce org's Competitor__c and Loss_Reason_Detail__c would: ``competitor`` and
+    ``lost_reason_detail`` (blank where none)."""
+    if details.empty:
+        return deals
+    extra = _canonical_csv_frame(details.drop(columns="deal_id"))
+    return pd.concat([deals, extra.reset_index(drop=True)], axis=1)
 
 
 def _canonical_csv_frame(frame: pd.DataFrame) -> pd.DataFrame:

@@ -12,6 +12,8 @@ tree and printed in the dialect asked for.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlglot import exp
 from sqlglot.errors import ParseError
 
@@ -48,6 +50,7 @@ def to_sql(
     id_column: str = "account_id",
     lists: str = "text",
     pretty: bool = True,
+    columns: Sequence[str] | None = None,
 ) -> str:
     """One SELECT scoring every row of ``table`` with ``card`` in ``dialect``.
 
@@ -55,7 +58,9 @@ def to_sql(
     name, so the scores can be joined back to the table. ``lists`` says how list attributes
     (``technologies``) are stored: "text" joined by ``;`` (or ``,``), or "array" (the
     ``list<string>`` columns ``icpkit ingest`` writes to Parquet; not in SQLite, Redshift or
-    T-SQL, which have no arrays).
+    T-SQL, which have no arrays). ``columns``: the columns ``table`` has, when it is not
+    exactly those the card reads: a card column the table lacks is derived from the raw ones
+    it has as :mod:`icpkit.inputs` says (``region`` from ``country``), or else unknown.
     """
     if dialect not in DIALECTS:
         raise IcpkitError(f"unknown SQL dialect {dialect!r}: use one of {', '.join(DIALECTS)}")
@@ -65,5 +70,5 @@ def to_sql(
         raise IcpkitError(
             f"{dialect} has no array columns: store list attributes as ';'-joined text"
         )
-    select = build_select(card, table_name(table, dialect), id_column, dialect, lists)
+    select = build_select(card, table_name(table, dialect), id_column, dialect, lists, columns)
     return select.sql(dialect=dialect, pretty=pretty)

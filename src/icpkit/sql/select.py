@@ -19,7 +19,9 @@ from collections.abc import Sequence
 
 from sqlglot import exp
 
+from icpkit import bounds, inputs
 from icpkit.scorecard.model import Attribute, Scorecard
+from icpkit.sql import derive
 from icpkit.sql.reading import matches, number, read_value, text
 
 TOP_REASONS = 3  # ScoredFrame.reasons(top=3)
@@ -146,41 +148,147 @@ def _concat(*parts: exp.Expression) -> exp.Expression:
     return joined
 
 
-def _reasons(dq: exp.Expression, places: list[exp.Expression]) -> exp.Expression:
-    """DQ reason, then the top places' texts, joined by '; ' (places are filled in order)."""
+def _reasons(
+    dq: exp.Expression, places: list[exp.Expression], notes: list[exp.Expression]
+) -> exp.Expression:
+    """DQ reason, the top places' texts, then the out-of-range notes, joined by '; ' (places
+    are filled in order, so a place after the first has a text before it when it has one)."""
     parts = [dq]
     for r, place in enumerate(places):
         before = exp.and_(_not_blank(dq), _not_blank(place)) if r == 0 else _not_blank(place)
         separator = exp.Case(ifs=[exp.If(this=before, true=text("; "))], default=text(""))
         parts += [separator, place]
+    earlier = [dq, *places[:1]]
+    for note in notes:
+        anything = exp.or_(*(_not_blank(e) for e in earlier))
+        before = exp.and_(_not_blank(note), exp.Paren(this=anything))
+        separator = exp.Case(ifs=[exp.If(this=before, true=text("; "))], default=text(""))
+        parts += [separator, note]
+        earlier.append(note)
     return _concat(*parts)
 
 
-def build_select(
-    card: Scorecard, table: exp.Table, id_column: str, dialect: str, lists: str = "text"
-) -> exp.Select:
-    """The scoring SELECT over ``table`` (see the module docstring for its steps)."""
-    columns = {}
+def _derived_table(select: exp.Select, alias: str, dialect: str) -> exp.Subquery:
+    """``(select) AS alias``. PostgreSQL's planner would pull each step into the next,
+    copying a label's key (hundreds of REPLACEs) into every test that reads it and taking
+    minutes to plan; OFFSET 0 keeps each step its own."""
+    if dialect in ("postgres", "redshift"):
+        select = select.offset(0, copy=False)
+    return select.subquery(name(alias))
+
+
+def _bounded(value: exp.Expression, column: str) -> tuple[exp.Expression, exp.Expression]:
+    """A number out of its column's range (icpkit.bounds) as NULL, and the reason text."""
+    low, high = bounds.limits(column)
+    outside = exp.or_(
+        exp.LT(this=value, expression=number(low)), exp.GT(this=value, expression=number(high))
+    )
+    known = exp.Case(ifs=[exp.If(this=outside, true=exp.Null())], default=value)
+    note = exp.Case(ifs=[exp.If(this=outside, true=text(bounds.note(column)))], default=text(""))
+    return known, note
+
+
+def _source(
+    card: Scorecard, table: exp.Table, id_column: str, dialect: str, present: list[str]
+) -> tuple[
+    exp.Select, list[tuple[str, exp.Select]], dict[str, exp.Expression], dict[str, exp.Expression]
+]:
+    """Step 0, ``_icp_source``: the id, each raw column the card reads as it is, and the key
+    of each raw column a lookup reads (icpkit.inputs), built over a chain of common table
+    expressions ``_icp_key_stage1``, ... (icpkit.sql.derive.key_stages): flat, where nested
+    SELECTs would overflow SQLite's parser. Returns the SELECT (its WITH is added by
+    :func:`build_select`, at the top) and, per raw column, a reference to its value and to
+    its key."""
+    raw: dict[str, str] = {}
+    keys: dict[str, str] = {}
     for item in (*card.attributes, *card.disqualifiers):
-        columns.setdefault((item.column, item.kind), f"_icp_v{len(columns)}")
-    read = exp.select(ref(id_column).as_(name("_icp_id"), quoted=True)).from_(table)
-    for (column, kind), alias in columns.items():
-        read = read.select(
-            read_value(ref(column), kind, lists, dialect).as_(name(alias), quoted=True)
-        )
-    value_of = {key: ref(alias) for key, alias in columns.items()}
+        reads = inputs.derivation(item.column, item.kind).reads
+        if _is_lookup(item.column, item.kind):
+            for column in (r for r in reads if r in present and r not in keys):
+                keys[column] = f"_icp_key{len(keys)}"
+        elif item.column in present and item.column not in raw:
+            raw[item.column] = f"_icp_c{len(raw)}"
+    source = exp.select(ref(id_column).as_(name("_icp_id"), quoted=True)).from_(table)
+    for column, alias in raw.items():
+        source = source.select(ref(column).as_(name(alias), quoted=True), copy=False)
+    stages = derive.key_stages(dialect) if keys else []
+    for column, alias in keys.items():
+        source = source.select(stages[0](ref(column)).as_(name(alias), quoted=True), copy=False)
+    ctes: list[tuple[str, exp.Select]] = []
+    for depth, stage in enumerate(stages[1:], start=1):
+        ctes.append((f"_icp_key_stage{depth}", source))
+        inner = exp.Table(this=name(ctes[-1][0]))
+        source = exp.select(ref("_icp_id"), *(ref(a) for a in raw.values())).from_(inner)
+        for alias in keys.values():
+            source = source.select(stage(ref(alias)).as_(name(alias), quoted=True), copy=False)
+    return (
+        source,
+        ctes,
+        {column: ref(alias) for column, alias in raw.items()},
+        {column: ref(alias) for column, alias in keys.items()},
+    )
+
+
+def _is_lookup(column: str, kind: str) -> bool:
+    return column in derive.LOOKUPS and kind == "category"
+
+
+def build_select(
+    card: Scorecard,
+    table: exp.Table,
+    id_column: str,
+    dialect: str,
+    lists: str = "text",
+    columns: Sequence[str] | None = None,
+) -> exp.Select:
+    """The scoring SELECT over ``table`` (see the module docstring for its steps).
+    ``columns``: the table's columns (None: exactly those the card reads)."""
+    present = list(card.columns if columns is None else columns)
+    source, ctes, raw, keys = _source(card, table, id_column, dialect, present)
+    read = exp.select(ref("_icp_id")).from_(_derived_table(source, "_icp_source", dialect))
+    aliases: dict[tuple[str, str], str] = {}
+    notes: dict[str, str] = {}
+    for item in (*card.attributes, *card.disqualifiers):
+        column, kind = item.column, item.kind
+        if (column, kind) in aliases:
+            continue
+        alias = aliases[(column, kind)] = f"_icp_v{len(aliases)}"
+        if _is_lookup(column, kind):
+            present_keys = {
+                r: k for r, k in keys.items() if r in inputs.derivation(column, kind).reads
+            }
+            value = (
+                derive.derived_value(column, present_keys, dialect) if present_keys else exp.Null()
+            )
+        elif column in raw:
+            value = read_value(raw[column], kind, lists, dialect)
+            if kind == "numeric":
+                value, note = _bounded(value, column)
+                if column not in notes:
+                    notes[column] = f"_icp_n{len(notes)}"
+                    read = read.select(note.as_(name(notes[column]), quoted=True), copy=False)
+        else:
+            value = exp.Null()
+        read = read.select(value.as_(name(alias), quoted=True), copy=False)
+    value_of = {key: ref(alias) for key, alias in aliases.items()}
+    # the reasons' order: the card's columns, as Python's ScoredFrame.notes
+    note_refs = [ref(notes[c]) for c in card.columns if c in notes]
 
     n = len(card.attributes)
-    points = exp.select(ref("_icp_id")).from_(read.subquery(name("_icp_read")))
+    points = exp.select(ref("_icp_id"), *note_refs).from_(
+        _derived_table(read, "_icp_read", dialect)
+    )
     for j, attribute in enumerate(card.attributes):
         p, reason = _attribute_columns(attribute, value_of[(attribute.column, attribute.kind)])
-        points = points.select(p.as_(name(f"_icp_p{j}")), reason.as_(name(f"_icp_t{j}")))
-    points = points.select(_disqualifier(card, value_of).as_(name("_icp_dq")))
+        points = points.select(
+            p.as_(name(f"_icp_p{j}")), reason.as_(name(f"_icp_t{j}")), copy=False
+        )
+    points = points.select(_disqualifier(card, value_of).as_(name("_icp_dq")), copy=False)
 
     p_refs = [ref(f"_icp_p{j}") for j in range(n)]
-    ranked = exp.select(ref("_icp_id"), ref("_icp_dq"), _sum(p_refs).as_(name("_icp_raw"))).from_(
-        points.subquery(name("_icp_points"))
-    )
+    ranked = exp.select(
+        ref("_icp_id"), ref("_icp_dq"), *note_refs, _sum(p_refs).as_(name("_icp_raw"))
+    ).from_(_derived_table(points, "_icp_points", dialect))
     for j in range(n):
         ranked = ranked.select(
             p_refs[j], ref(f"_icp_t{j}"), _rank(p_refs, j).as_(name(f"_icp_k{j}"))
@@ -189,9 +297,10 @@ def build_select(
     scored = exp.select(
         ref("_icp_id"),
         ref("_icp_dq"),
+        *note_refs,
         ref("_icp_raw"),
         _score(card, ref("_icp_raw")).as_(name("_icp_score")),
-    ).from_(ranked.subquery(name("_icp_ranked")))
+    ).from_(_derived_table(ranked, "_icp_ranked", dialect))
     for r in range(min(TOP_REASONS, n)):
         branches = [
             exp.If(
@@ -203,7 +312,7 @@ def build_select(
             )
             for j in range(n)
         ]
-        scored = scored.select(_case(branches, text("")).as_(name(f"_icp_r{r}")))
+        scored = scored.select(_case(branches, text("")).as_(name(f"_icp_r{r}")), copy=False)
 
     dq = ref("_icp_dq")
     disqualified = _not_blank(dq)
@@ -215,10 +324,13 @@ def build_select(
             to=exp.DataType.build("boolean"),
         )
     places = [ref(f"_icp_r{r}") for r in range(min(TOP_REASONS, n))]
-    return exp.select(
+    final = exp.select(
         ref("_icp_id").as_(name(id_column)),
         ref("_icp_score").as_(name("icp_score")),
         _tier(card, basis, disqualified).as_(name("icp_tier")),
         flag.as_(name("icp_disqualified")),
-        _reasons(dq, places).as_(name("icp_reasons")),
-    ).from_(scored.subquery(name("_icp_scored")))
+        _reasons(dq, places, note_refs).as_(name("icp_reasons")),
+    ).from_(_derived_table(scored, "_icp_scored", dialect))
+    for alias, stage in ctes:
+        final = final.with_(name(alias), as_=stage, copy=False)
+    return final
