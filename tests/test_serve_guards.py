@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 import socket
 import time
 from collections.abc import Iterator
@@ -455,6 +456,15 @@ def test_editor_previews_are_charged_as_the_deals_they_replay(built):
         first = client.post("/editor", data=form)
         assert first.status_code == 200 and "not shown yet" not in first.text  # replayed
         second = client.post("/editor", data=form)
+        # The editor's live preview (htmx) refused too: the message goes in the page's alert
+        # line and the impact panel it would have replaced stays; a refused poll is silent.
+        htmx = {"HX-Request": "true"}
+        preview = client.post("/editor", data=form, headers=htmx)
+        poll = client.get("/editor", headers=htmx)
     assert second.status_code == 429
     # Hundreds of closed deals replayed, at 2 tokens a second: several seconds of debt.
     assert int(second.headers["retry-after"]) >= 3
+    assert preview.status_code == 429 and preview.headers["hx-retarget"] == "#htmx-error"
+    assert preview.headers["hx-reselect"] == "#htmx-error"
+    assert re.search(r'id="htmx-error" role="alert">[^<]*rate limit of key', preview.text)
+    assert poll.status_code == 429 and poll.headers["hx-reswap"] == "none"

@@ -79,6 +79,7 @@ def page(request: Request, name: str, status: int = 200, **context: Any) -> HTML
     service = service_of(request)
     live = service.state.live
     context.setdefault("user", None)
+    context.setdefault("htmx_error", None)
     response = templates.TemplateResponse(
         request,
         name,
@@ -94,9 +95,28 @@ def error_page(
 ) -> Response:
     if status == 401:
         return _to_sign_in(request)
-    response = page(request, "error.html.j2", status, status_code=status, message=message)
+    htmx = request.headers.get("hx-request") == "true"
+    response = page(
+        request,
+        "error.html.j2",
+        status,
+        status_code=status,
+        message=message,
+        htmx_error=message if htmx else None,
+    )
     response.headers.update(headers or {})
+    if htmx:
+        # A part of a page asked and the guard or the handler refused (a rate limit, say): the
+        # part htmx would have replaced stays as it was. A person's action (a preview, a
+        # score) gets the message in the page's alert line; a refused poll of an upload's
+        # progress changes nothing, and the next poll asks again.
+        response.headers.update(HTMX_ERROR if request.method == "POST" else HTMX_QUIET)
     return response
+
+
+# Response headers that send an error answer to an htmx request into #htmx-error, or nowhere.
+HTMX_ERROR = {"HX-Retarget": "#htmx-error", "HX-Reselect": "#htmx-error", "HX-Reswap": "outerHTML"}
+HTMX_QUIET = {"HX-Reswap": "none"}
 
 
 def _to_sign_in(request: Request) -> RedirectResponse:
@@ -377,7 +397,8 @@ def _editor_page(request: Request, status: int = 200, **context: Any) -> HTMLRes
         card=live.card,
         field=editor,
         edited=editor.edited_fields(live.card, form),
-        mark_ids=["#mark-" + name for name in editor.unchanged_form(live.card)],
+        # Each preview also clears (or fills) the alert line of a refused earlier one.
+        mark_ids=["#mark-" + n for n in editor.unchanged_form(live.card)] + ["#htmx-error"],
         **context,
     )
 
