@@ -468,3 +468,26 @@ def test_editor_previews_are_charged_as_the_deals_they_replay(built):
     assert preview.headers["hx-reselect"] == "#htmx-error"
     assert re.search(r'id="htmx-error" role="alert">[^<]*rate limit of key', preview.text)
     assert poll.status_code == 429 and poll.headers["hx-reswap"] == "none"
+
+
+def test_a_preview_over_the_rate_limit_keeps_the_editor_and_its_edits(built, monkeypatch):
+    from fastapi import HTTPException
+
+    from icpkit.serve import editor, web
+
+    def refuse(service, key, tokens, **_):
+        headers = {"Retry-After": "3"}
+        raise HTTPException(429, "rate limit of key 'reader' exceeded; retry in 2.50 s", headers)
+
+    monkeypatch.setattr(web, "spend", refuse)  # as when the bucket holds less than a replay
+    version = httpx.get(built["url"] + "/healthz").json()["scorecard_version"]
+    form = editor.unchanged_form(built["card"]) | {"points-0-0": "9", "action": "preview"}
+    form["base-version"] = str(version)
+    with httpx.Client(base_url=built["url"], timeout=60) as client:
+        assert client.post("/login", data={"key": built["key"]}).status_code == 303
+        answer = client.post("/editor", data=form)
+    assert answer.status_code == 429 and answer.headers["retry-after"] == "3"
+    text = html.unescape(answer.text)
+    assert 'id="impact"' in text  # the panel htmx swaps is there, saying why it is paused
+    assert "The preview is paused: rate limit of key 'reader' exceeded; retry in 2.50 s" in text
+    assert re.search(r'name="points-0-0"[^>]*value="9"', text)  # the edits are kept
