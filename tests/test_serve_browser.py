@@ -1,6 +1,6 @@
 """The web app in headless Chromium against the real server: sign in, score a company with the
-form, upload a CSV and download it scored, edit a point value and see the backtest change,
-save it, and see the API serve the new version."""
+form, upload a CSV, follow it to its summary and download it scored, edit a point value and see
+the backtest change, save it, and see the API serve the new version."""
 
 from __future__ import annotations
 
@@ -100,7 +100,7 @@ def test_score_a_company_with_the_form(site, page):
     expected = _api(site, "POST", "/v1/score", json={"account": LEAD}).json()
     assert int(page.inner_text("#result-score")) == expected["icp_score"]
     assert page.inner_text("#result-tier") == expected["icp_tier"]
-    assert page.inner_text("#result-reasons") == expected["icp_reasons"]
+    assert page.inner_text("#result-reasons-text") == expected["icp_reasons"]
     # What was typed stays in the form.
     assert page.input_value("[id='a.industry']") == "Software"
 
@@ -116,8 +116,10 @@ def test_upload_a_csv_and_download_it_scored(site, page, demo_crm, build_dir, tm
 
     page.goto(site["url"] + "/upload")
     page.set_input_files("#file", str(upload))
+    page.click("#upload-button")
+    page.wait_for_selector("#job-done")
     with page.expect_download() as downloading:
-        page.click("#upload-button")
+        page.click("#download-scored")
     download = downloading.value
     assert download.suggested_filename == "leads-scored-v1.csv"
     saved = tmp_path / download.suggested_filename
@@ -173,10 +175,11 @@ def test_edit_points_see_the_backtest_change_save_and_serve(site, page, build_di
     assert f"{expected.tiers['A']['won']}/{expected.tiers['A']['accounts']}" in tier_a
     assert page.input_value(f"#{field}") == "0"  # the edit is kept on the page
 
-    page.click("#save")  # without who and why: refused, nothing saved
-    assert "who you are and why" in page.inner_text("#message")
+    page.click("#save")  # without a name, who and why: refused, nothing saved
+    assert "Name the version, say who you are" in page.inner_text("#message")
     assert len(site["workspace"].versions()) == 1
 
+    page.fill("#version-name", "Strongest bin zeroed")
     page.fill("#author", "Ana")
     page.fill("#reason", "Zero out the strongest bin to test its weight")
     page.click("#save")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 import socket
 import time
 from collections.abc import Iterator
@@ -55,6 +56,24 @@ def _signed_in(site) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=site["url"], timeout=30) as client:
         assert client.post("/login", data={"key": site["key"]}).status_code == 303
         yield client
+
+
+def _finished_job(client: httpx.Client, started: httpx.Response) -> str:
+    """The status of the upload job ``started`` once it is done or failed (an upload is a
+    job the browser follows); waits out a rate limit the upload's own charge left."""
+    assert started.status_code == 303, started.text[:300]
+    job = started.headers["location"]
+    deadline = time.monotonic() + 30
+    while True:
+        answer = client.get(job + "/status")
+        if answer.status_code == 429:
+            time.sleep(int(answer.headers["retry-after"]))
+            continue
+        assert answer.status_code == 200, answer.text[:300]
+        if 'id="job-done"' in answer.text or 'id="message"' in answer.text:
+            return answer.text
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
 
 
 def _raw_headers_only(url: str, request: str, timeout: float = 5.0) -> bytes:
@@ -213,7 +232,7 @@ def test_uploads_are_charged_by_size_and_capped(tmp_path):
         _signed_in(site) as client,
     ):
         first = client.post("/upload", files={"file": ("leads.csv", data, "text/csv")})
-        assert first.status_code == 200 and first.text.count("\n") == 4001
+        assert first.status_code == 303  # the job started: charged before any work
         second = client.post("/upload", files={"file": ("leads.csv", data, "text/csv")})
         assert second.status_code == 429
         assert 4 <= int(second.headers["retry-after"]) <= 6
@@ -221,6 +240,9 @@ def test_uploads_are_charged_by_size_and_capped(tmp_path):
         time.sleep(int(second.headers["retry-after"]))
         too_big = client.post("/upload", files={"file": ("big.csv", big, "text/csv")})
         assert too_big.status_code == 413
+        assert "4,000 of 4,000 rows scored" in _finished_job(client, first)
+        scored = client.get(first.headers["location"] + "/scored.csv")
+        assert scored.status_code == 200 and scored.text.count("\n") == 4001
 
 
 # ---- (f) sessions and forms ---------------------------------------------------------------
@@ -269,8 +291,7 @@ def test_the_stale_edit_check_cannot_be_skipped(site):
 def test_error_pages_show_no_server_paths(site, tmp_path):
     with _signed_in(site) as client:
         empty = client.post("/upload", files={"file": ("empty.csv", b"\n\n", "text/csv")})
-        assert empty.status_code == 400
-        text = html.unescape(empty.text)
+        text = html.unescape(_finished_job(client, empty))
         assert "empty.csv: file is empty" in text
         assert "/tmp" not in text and str(tmp_path.anchor) + "tmp" not in text
     from icpkit.errors import IcpkitError
@@ -356,8 +377,10 @@ def test_a_422_does_not_echo_a_huge_field_name(site):
 def test_a_malformed_csv_upload_is_refused_naming_the_line(site, text, where):
     with _signed_in(site) as client:
         answer = client.post("/upload", files={"file": ("leads.csv", text.encode(), "text/csv")})
-    assert answer.status_code == 400
-    message = html.unescape(answer.text)
+        message = html.unescape(_finished_job(client, answer))
+        assert 'id="job-done"' not in message  # refused whole: nothing to download
+        job = answer.headers["location"]
+        assert client.get(job + "/scored.csv").status_code == 404
     assert "leads.csv" in message and where in message
     assert "/tmp" not in message
 
@@ -433,6 +456,38 @@ def test_editor_previews_are_charged_as_the_deals_they_replay(built):
         first = client.post("/editor", data=form)
         assert first.status_code == 200 and "not shown yet" not in first.text  # replayed
         second = client.post("/editor", data=form)
+        # The editor's live preview (htmx) refused too: the message goes in the page's alert
+        # line and the impact panel it would have replaced stays; a refused poll is silent.
+        htmx = {"HX-Request": "true"}
+        preview = client.post("/editor", data=form, headers=htmx)
+        poll = client.get("/editor", headers=htmx)
     assert second.status_code == 429
     # Hundreds of closed deals replayed, at 2 tokens a second: several seconds of debt.
     assert int(second.headers["retry-after"]) >= 3
+    assert preview.status_code == 429 and preview.headers["hx-retarget"] == "#htmx-error"
+    assert preview.headers["hx-reselect"] == "#htmx-error"
+    assert re.search(r'id="htmx-error" role="alert">[^<]*rate limit of key', preview.text)
+    assert poll.status_code == 429 and poll.headers["hx-reswap"] == "none"
+
+
+def test_a_preview_over_the_rate_limit_keeps_the_editor_and_its_edits(built, monkeypatch):
+    from fastapi import HTTPException
+
+    from icpkit.serve import editor, web
+
+    def refuse(service, key, tokens, **_):
+        headers = {"Retry-After": "3"}
+        raise HTTPException(429, "rate limit of key 'reader' exceeded; retry in 2.50 s", headers)
+
+    monkeypatch.setattr(web, "spend", refuse)  # as when the bucket holds less than a replay
+    version = httpx.get(built["url"] + "/healthz").json()["scorecard_version"]
+    form = editor.unchanged_form(built["card"]) | {"points-0-0": "9", "action": "preview"}
+    form["base-version"] = str(version)
+    with httpx.Client(base_url=built["url"], timeout=60) as client:
+        assert client.post("/login", data={"key": built["key"]}).status_code == 303
+        answer = client.post("/editor", data=form)
+    assert answer.status_code == 429 and answer.headers["retry-after"] == "3"
+    text = html.unescape(answer.text)
+    assert 'id="impact"' in text  # the panel htmx swaps is there, saying why it is paused
+    assert "The preview is paused: rate limit of key 'reader' exceeded; retry in 2.50 s" in text
+    assert re.search(r'name="points-0-0"[^>]*value="9"', text)  # the edits are kept

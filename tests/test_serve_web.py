@@ -3,7 +3,10 @@ no open redirect, editor input errors, versions, and what shows without a build 
 
 from __future__ import annotations
 
+import csv
 import html
+import io
+import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,6 +18,7 @@ import pytest
 from icpkit.scorecard.io import load_scorecard
 from icpkit.serve import Settings, create_app
 from icpkit.serve.testing import running_server
+from icpkit.serve.uploads import SCORE_COLUMNS
 from icpkit.workspace import Workspace
 
 SEED = Path(__file__).resolve().parents[1] / "examples" / "seed-scorecard.toml"
@@ -81,13 +85,25 @@ def test_a_form_posted_from_another_site_is_refused(site):
         assert same.status_code == 200 and 'id="result-score"' in same.text
 
 
-def test_pages_forbid_scripts_and_outside_resources(site):
+def test_pages_allow_only_their_own_scripts_and_styles(site):
+    import re
+
     with _signed_in(site) as client:
         page = client.get("/score")
         policy = page.headers["content-security-policy"]
-        assert "default-src 'none'" in policy and "script" not in policy
+        assert "default-src 'none'" in policy
+        assert "script-src 'self';" in policy and "style-src 'self';" in policy
+        assert "unsafe" not in policy
         assert page.headers["x-content-type-options"] == "nosniff"
-        assert "<script" not in page.text
+        # No inline script or style: every script is a file of the app's own /static.
+        scripts = re.findall(r"<script([^>]*)>", page.text)
+        assert scripts and all('src="/static/' in s for s in scripts)
+        assert "<style" not in page.text and " style=" not in page.text
+        htmx = client.get("/static/htmx.min.js")
+        assert htmx.status_code == 200 and htmx.headers["content-type"].startswith(
+            "text/javascript"
+        )
+        assert client.get("/static/..%2Fweb.py").status_code == 404
 
 
 def test_editor_explains_bad_input_and_works_without_history(site):
@@ -121,6 +137,7 @@ def test_editor_saves_a_version_that_goes_live(site):
 
     card = load_scorecard(SEED)
     form = editor.unchanged_form(card) | {"points-0-0": "3", "author": "Bo", "reason": "bigger"}
+    form["version-name"] = "Mid-size worth more"
     form["base-version"] = "1"
     with _signed_in(site) as client:
         saved = client.post("/editor", data={**form, "action": "save"})
@@ -130,9 +147,19 @@ def test_editor_saves_a_version_that_goes_live(site):
         stored = site["workspace"].get(version)
         assert stored.attributes[0].bins[0].points == 3
         assert len(stored.disqualifiers) == len(card.disqualifiers)  # kept: boxes ticked
+        assert stored.name == "Mid-size worth more"
         diff = client.get("/versions/diff", params={"a": 1, "b": version})
-        assert "points = 2" in diff.text and "points = 3" in diff.text
-        back = client.post("/versions/1/activate")
+        # Side by side, bin by bin: Company size 50-200 went from +2 to +3.
+        assert re.search(r"<td>50-200</td>\s*<td[^>]*>\+2</td>\s*<td[^>]*>\+3</td>", diff.text)
+        assert "[[attributes]]" not in diff.text  # not TOML
+        unconfirmed = client.post("/versions/1/activate")
+        assert unconfirmed.headers["location"] == "/versions/1/activate"
+        assert httpx.get(site["url"] + "/healthz").json()["scorecard_version"] == version
+        confirm = client.get("/versions/1/activate")
+        assert "web-user" in confirm.text  # the API keys it changes scores for are named
+        back = client.post(
+            "/versions/1/activate", data={"confirm": "yes", "live-version": str(version)}
+        )
         assert back.status_code == 303
         assert httpx.get(site["url"] + "/healthz").json()["scorecard_version"] == 1
 
@@ -158,3 +185,48 @@ def test_revoking_a_key_ends_its_sessions(site):
             assert time.monotonic() < deadline
             time.sleep(0.1)
         assert client.get("/score").headers["location"] == "/login?next=/score"
+
+
+def test_an_upload_is_a_job_only_its_key_can_follow(site):
+    with _signed_in(site) as client:
+        wrong = client.post("/upload", files={"file": ("leads.txt", b"employees\n120\n")})
+        assert wrong.status_code == 400 and "Upload a .csv or .parquet file." in wrong.text
+        started = client.post(
+            "/upload",
+            files={"file": ("leads.csv", b"name,employees\nAcme,120\nBeta,fifty\n")},
+            headers={"HX-Request": "true"},
+        )
+        assert started.status_code == 204  # htmx moves the page to the job
+        job = started.headers["hx-redirect"]
+        assert re.fullmatch(r"/uploads/[\w-]+", job)
+        deadline = time.monotonic() + 20
+        while 'id="job-done"' not in (status := client.get(job + "/status").text):
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        assert "1 of 2 rows scored" in status and "1 set aside" in status
+        scored = list(csv.reader(io.StringIO(client.get(job + "/scored.csv").text)))
+        assert scored[0] == ["name", "employees", *SCORE_COLUMNS]
+        assert scored[1][:2] == ["Acme", "120"] and len(scored) == 2
+        aside = list(csv.reader(io.StringIO(client.get(job + "/quarantine.csv").text)))
+        assert aside[0] == ["line", "icp_quarantine_reason", "name", "employees"]
+        assert aside[1] == ["3", 'employees: cannot read "fifty" as a number', "Beta", "fifty"]
+    other = site["workspace"].create_key("someone-else")
+    deadline = time.monotonic() + 20
+    while httpx.post(site["url"] + "/login", data={"key": other}).status_code != 303:
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    with _signed_in(site, other) as client:
+        assert client.get(job).status_code == 404  # another key cannot see it
+
+
+def test_make_live_refuses_a_confirmation_given_on_another_live_version(site):
+    live = httpx.get(site["url"] + "/healthz").json()["scorecard_version"]
+    with _signed_in(site) as client:
+        stale = client.post(
+            f"/versions/{live}/activate", data={"confirm": "yes", "live-version": "999"}
+        )
+        assert stale.status_code == 200
+        assert f"Version {live} went live meanwhile" in stale.text
+        assert 'id="confirm-activate"' in stale.text  # asked again, with the callers named
+        assert "went live meanwhile" not in client.get(f"/versions/{live}/activate").text
+        assert client.get("/versions/999/activate").status_code == 404

@@ -145,3 +145,87 @@ def backtest(card: Scorecard, history: tuple[pd.DataFrame, np.ndarray]) -> Backt
         disqualified=result["disqualified"],
         three_x=result["three_x_rule"]["verdict"],
     )
+
+
+# ---- what an edit changes, before it is saved -------------------------------------------
+
+
+def edited_fields(card: Scorecard, form: dict[str, str]) -> dict[str, str]:
+    """Field name -> the live card's value, for each field the form changes."""
+    original = unchanged_form(card)
+    edited = {}
+    for name, value in original.items():
+        if name.startswith("keep-dq-"):
+            continue
+        given = form.get(name, value)
+        try:
+            same = float(str(given).strip()) == float(value)
+        except ValueError:
+            same = False
+        if not same:
+            edited[name] = value
+    for k in range(len(card.disqualifiers)):
+        name = disqualifier_field(k)
+        if (form.get(name, "") in ("on", "true", "1")) != (name in original):
+            edited[name] = "kept"
+    return edited
+
+
+@dataclass(frozen=True)
+class Impact:
+    """What saving ``edited`` over ``live`` would change for companies and deals.
+
+    ``accounts``/``deals`` are None without a build folder to count them on. Every 0-100 score
+    is ``(points - lowest) / (highest - lowest)``, so an edit that moves the lowest or highest
+    total rescales every company's score, including those whose own points did not change:
+    ``rescaled`` counts those."""
+
+    point_range: tuple[tuple[int, int], tuple[int, int]]
+    accounts: int | None = None
+    accounts_changed: int | None = None
+    deals: int | None = None
+    deals_changed: int | None = None
+    moves: list[tuple[str, str, int]] | None = None  # (from tier, to tier, accounts), largest first
+    scores_moved: int | None = None
+    rescaled: int | None = None
+    example: tuple[int, int, int] | None = None  # (points, score before, score after)
+
+    @property
+    def range_changed(self) -> bool:
+        return self.point_range[0] != self.point_range[1]
+
+
+def impact(
+    live: Scorecard,
+    edited: Scorecard,
+    accounts: pd.DataFrame | None,
+    deals: pd.DataFrame | None,
+) -> Impact:
+    """Tier moves of every account (and of every closed deal's account) under ``edited``."""
+    ranges = (live.point_range(), edited.point_range())
+    if accounts is None or accounts.empty:
+        return Impact(ranges)
+    before, after = live.apply(accounts), edited.apply(accounts)
+    moved = before.tier != after.tier
+    pairs = pd.Series(list(zip(before.tier[moved], after.tier[moved], strict=True)), dtype=object)
+    moves = [(a, b, int(n)) for (a, b), n in pairs.value_counts().items()]
+    same_points = before.raw_points == after.raw_points
+    rescaled = same_points & (before.score != after.score)
+    example = None
+    if rescaled.any():
+        i = int(np.flatnonzero(rescaled)[0])
+        example = (int(before.raw_points[i]), int(before.score[i]), int(after.score[i]))
+    deals_changed = None
+    if deals is not None:
+        deals_changed = int((live.apply(deals).tier != edited.apply(deals).tier).sum())
+    return Impact(
+        ranges,
+        accounts=len(accounts),
+        accounts_changed=int(moved.sum()),
+        deals=None if deals is None else len(deals),
+        deals_changed=deals_changed,
+        moves=moves,
+        scores_moved=int((before.score != after.score).sum()),
+        rescaled=int(rescaled.sum()),
+        example=example,
+    )
