@@ -252,6 +252,9 @@ def cards(draw) -> str:
     wild = draw(st.booleans())
     trouble = not wild and draw(st.integers(0, 3)) == 0  # one number out of bounds
     text = ""
+    if draw(st.integers(0, 3)) == 0:
+        slope, intercept = draw(ANY_NUMBER), draw(ANY_NUMBER)
+        text += f"[calibration]\nintercept = {toml_value(intercept)}\nslope = {toml_value(slope)}\n"
     if draw(st.booleans()):
         unit = draw(st.sampled_from(["score", "points"]))
         if wild:
