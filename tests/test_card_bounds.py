@@ -126,3 +126,18 @@ def test_a_learned_card_still_loads(demo_build):
 
     card = demo_build.scorecard
     assert parse_scorecard(dump_scorecard(card)).point_range() == card.point_range()
+
+
+def test_a_card_in_bounds_is_written_even_when_its_text_is_long():
+    """The 4 MB limit is on files people hand over; a card icpkit writes itself (labels,
+    comments) reads back whatever its length."""
+    from icpkit.conditions import Condition
+    from icpkit.scorecard.io import MAX_CARD_BYTES, dump_scorecard
+    from icpkit.scorecard.model import Attribute, Bin, Scorecard, Tiers
+
+    bins = tuple(Bin("x" * 20_000 + str(i), 1, Condition(min=float(i))) for i in range(MAX_BINS))
+    card = Scorecard("long", (Attribute("a", "a", "numeric", bins),), Tiers(70, 50, 30))
+    text = dump_scorecard(card)
+    assert len(text) > MAX_CARD_BYTES
+    with pytest.raises(IcpkitError, match="at most 4 MB"):
+        parse_scorecard(text)

@@ -120,3 +120,12 @@ def test_duplicate_headers_are_said_on_the_command_line(tmp_path):
     result = icpkit("ingest", "--accounts", source, "--out", tmp_path / "out")
     assert result.returncode == 0, result.stderr
     assert 'header "employees" appears twice' in result.stdout + result.stderr
+
+
+def test_score_says_a_duplicate_header_on_the_command_line(tmp_path):
+    card = Path(__file__).resolve().parents[1] / "examples" / "seed-scorecard.toml"
+    source = tmp_path / "accounts.csv"
+    source.write_text("account_id,employees,employees\na1,100,20\na2,30,40\n")
+    result = icpkit("score", "--scorecard", card, "--input", source, "--out", tmp_path / "s.csv")
+    assert result.returncode == 0, result.stderr
+    assert "warning: " in result.stderr and 'header "employees" appears twice' in result.stderr

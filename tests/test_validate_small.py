@@ -58,3 +58,21 @@ def test_validate_command_prints_no_runtime_warning(tmp_path):
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert "RuntimeWarning" not in result.stderr and "Warning" not in result.stderr
+
+
+def test_a_steep_calibration_in_a_card_warns_nothing():
+    from icpkit.scorecard.io import parse_scorecard
+
+    card = parse_scorecard(
+        "[calibration]\nintercept = -1e300\nslope = 5.0\n"
+        '[[attributes]]\ncolumn = "employees"\nkind = "numeric"\n'
+        "bins = [ { min = 50, points = 2 }, { other = true, points = 0 } ]\n"
+    )
+    accounts = pd.DataFrame({"account_id": list("abcd"), "employees": [100, 30, 150, 20]})
+    deals = pd.DataFrame(
+        {"deal_id": list("1234"), "account_id": list("abcd"), "outcome": ["won", "lost"] * 2}
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = backtest(card, accounts, deals)
+    assert result["calibration"]["groups"][0]["predicted"] == 0.0

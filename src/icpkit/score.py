@@ -397,6 +397,7 @@ class _Input:
     # batches(columns) -> (batch, fraction done, each row's line or None when unknown)
     batches: Callable[[list[str]], Iterator[tuple[pa.RecordBatch, float, np.ndarray | None]]]
     kind: str
+    warnings: list[str] = field(default_factory=list)  # a header that appears twice
 
 
 def open_input(path: Path) -> _Input:
@@ -450,7 +451,7 @@ def _open_csv(path: Path, head: bytes, label: str) -> _Input:
         return _open_careful(path, label)
     delimiter = sniff_delimiter(lines)
     header_cells = next(csv.reader([lines[0]], delimiter=delimiter))
-    headers, _ = _unique_headers(header_cells, label)
+    headers, notes = _unique_headers(header_cells, label)
     size = max(path.stat().st_size, 1)
 
     def batches(columns: list[str]) -> Iterator[Batch]:
@@ -474,7 +475,7 @@ def _open_csv(path: Path, head: bytes, label: str) -> _Input:
             for batch in reader:
                 yield batch, min(handle.tell() / size, 1.0), None
 
-    return _Input(headers, batches, "csv")
+    return _Input(headers, batches, "csv", [n for n in notes if "appears twice" in n])
 
 
 def _head_encoding(head: bytes) -> tuple[str | None, str]:
@@ -509,7 +510,7 @@ def _open_careful(path: Path, label: str) -> _Input:
             batch = pa.RecordBatch.from_arrays(arrays, names=columns)
             yield batch, min(start + BATCH_ROWS, n) / n, table.lines[start : start + BATCH_ROWS]
 
-    return _Input(headers, batches, "careful")
+    return _Input(headers, batches, "careful", table.warnings)
 
 
 def _text_array(values: pd.Series) -> pa.Array:
@@ -694,7 +695,7 @@ def score_file(
         "unreadable": dict(scorer.unreadable),
         "formats": stated,
         "notes": notes,
-        "warnings": warnings,
+        "warnings": source.warnings + warnings,
     }
 
 

@@ -67,7 +67,9 @@ def evaluate(card: Scorecard, accounts: pd.DataFrame, won: np.ndarray, *, seed: 
     result["disqualified"] = _rate(y[scored.disqualified])
     result["precision_top_10"] = _top_share_rate(y, score, 0.10)
     result["precision_top_20"] = _top_share_rate(y, score, 0.20)
-    result["calibration"] = _calibration(y, scored.probability())
+    with np.errstate(over="ignore"):  # a steep curve's exp overflows to a probability of 0
+        probability = scored.probability()
+    result["calibration"] = _calibration(y, probability)
     result["gains"] = _gains(y, score)
     result["three_x_rule"] = _three_x_verdict(result["lift_in_vs_out"])
     return result
