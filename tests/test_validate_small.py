@@ -48,8 +48,11 @@ def test_backtest_on_five_deals_warns_nothing():
 
 def test_validate_command_prints_no_runtime_warning(tmp_path):
     source = tmp_path / "deals.csv"
+    # two accounts inside the ICP (tier B: +2 size, +1 stage), both won; none won outside, so
+    # the bootstrap's ratio is infinite in most draws
     source.write_text(
-        "account_id,employees,Status\na1,100,Won\na2,30,Lost\na3,150,Won\na4,5000,Lost\n"
+        "account_id,employees,funding_stage,Status\n"
+        "a1,100,series_a,Won\na2,30,,Lost\na3,150,series_b,Won\na4,5000,,Lost\na5,20,,Lost\n"
     )
     result = subprocess.run(
         [sys.executable, "-m", "icpkit", "validate", "--scorecard", str(SEED_CARD),
