@@ -168,13 +168,19 @@ def _reasons(
     return _concat(*parts)
 
 
+# Engines whose planner would pull each step into the next, copying a label's key (hundreds
+# of REPLACEs) and lookups (a thousand branches) into every test that reads them: minutes to
+# plan in PostgreSQL, to prepare in SQLite. OFFSET 0 keeps each step its own.
+FENCED = ("postgres", "redshift", "sqlite", "duckdb")
+
+
+def _fenced(select: exp.Select, dialect: str) -> exp.Select:
+    return select.offset(0, copy=False) if dialect in FENCED else select
+
+
 def _derived_table(select: exp.Select, alias: str, dialect: str) -> exp.Subquery:
-    """``(select) AS alias``. PostgreSQL's planner would pull each step into the next,
-    copying a label's key (hundreds of REPLACEs) into every test that reads it and taking
-    minutes to plan; OFFSET 0 keeps each step its own."""
-    if dialect in ("postgres", "redshift"):
-        select = select.offset(0, copy=False)
-    return select.subquery(name(alias))
+    """``(select) AS alias``, fenced where the planner needs it (:data:`FENCED`)."""
+    return _fenced(select, dialect).subquery(name(alias))
 
 
 def _bounded(value: exp.Expression, column: str) -> tuple[exp.Expression, exp.Expression]:
@@ -216,7 +222,7 @@ def _source(
         source = source.select(stages[0](ref(column)).as_(name(alias), quoted=True), copy=False)
     ctes: list[tuple[str, exp.Select]] = []
     for depth, stage in enumerate(stages[1:], start=1):
-        ctes.append((f"_icp_key_stage{depth}", source))
+        ctes.append((f"_icp_key_stage{depth}", _fenced(source, dialect)))
         inner = exp.Table(this=name(ctes[-1][0]))
         source = exp.select(ref("_icp_id"), *(ref(a) for a in raw.values())).from_(inner)
         for alias in keys.values():
