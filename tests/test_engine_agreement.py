@@ -282,7 +282,7 @@ def test_every_engine_scores_raw_tables_alike(card, postgres, api, tmp_path_fact
     folder = tmp_path_factory.mktemp("agree")
 
     @given(raw_tables(card))
-    @settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck))
+    @settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
     def check(frame: pd.DataFrame) -> None:
         expected = _rows(score_frame(card, frame, "account_id"))
         assert file_rows(card, frame, folder) == expected
