@@ -391,7 +391,8 @@ def test_raw_crm_file_scores_like_its_ingested_table(card, demo_build, tmp_path,
     for built in (demo_build.scorecard, card, load_scorecard(SEED)):
         score_file(built, files["accounts"], tmp_path / "raw.parquet")
         score_file(built, canonical, tmp_path / "canonical.parquet")
-        raw = pd.read_parquet(tmp_path / "raw.parquet").drop_duplicates("account_id")
+        raw = pd.read_parquet(tmp_path / "raw.parquet")  # the id under its header, "Record ID"
+        raw = raw.rename(columns={raw.columns[0]: "account_id"}).drop_duplicates("account_id")
         clean = pd.read_parquet(tmp_path / "canonical.parquet").drop_duplicates("account_id")
         both = raw.merge(clean, on="account_id", suffixes=("_raw", "_ingested"))
         assert len(both) >= 0.95 * len(clean)
