@@ -272,12 +272,17 @@ def funding_table() -> dict[str, str]:
 # ---- the derivations, in Python -------------------------------------------------------------
 
 
+def is_blank(text: str) -> bool:
+    """A cell with no value: whitespace, or a token like ``N/A``, ``NULL``, ``-``."""
+    return text.strip(WHITESPACE).lower() in normalise.BLANK_TOKENS
+
+
 def country_code(text: str) -> str | None:
-    return country_table().get(key(text))
+    return None if is_blank(text) else country_table().get(key(text))
 
 
 def region_label(text: str) -> str | None:
-    return region_table().get(key(text))
+    return None if is_blank(text) else region_table().get(key(text))
 
 
 def region_of_country(text: str) -> str | None:
@@ -287,9 +292,9 @@ def region_of_country(text: str) -> str | None:
 
 def industry_of(text: str) -> str | None:
     """The canonical industry of a label; "Other" when nothing fits; None when blank."""
-    if not text.strip(WHITESPACE):
-        return None
     k = key(text)
+    if is_blank(text) or not k:
+        return None
     found = industry_table().get(k)
     if found is not None:
         return found
@@ -301,4 +306,4 @@ def industry_of(text: str) -> str | None:
 
 
 def funding_stage_of(text: str) -> str | None:
-    return funding_table().get(funding_key(text))
+    return None if is_blank(text) else funding_table().get(funding_key(text))

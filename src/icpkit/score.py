@@ -14,8 +14,12 @@ companies has a few hundred distinct keys, so the Python work does not grow with
 
 Columns: a card column is found by its exact name first, then the way ``icpkit ingest`` finds
 it (a ``--mapping`` file, then known aliases such as "Number of Employees" for ``employees``).
-When none of the card's columns is there, scoring stops at once with the list of what it reads;
-when only some are, the rest score as missing ("unknown") and the summary names them. A value
+A card column the input lacks is derived from the raw ones it has, as :mod:`icpkit.inputs`
+states (``region`` from ``country``, also where the region is blank or unreadable), exactly as
+``icpkit sql``, Spark and the API derive it. When none of the card's columns is there, scoring
+stops at once with the list of what it reads; when only some are, the rest score as missing
+("unknown") and the summary names them. A number out of its column's range
+(:mod:`icpkit.bounds`) is unknown too, and ``icp_reasons`` says so. A value
 that cannot be read as its attribute's kind (text in a numeric column, "maybe" in a boolean
 one) also scores as missing, and is counted per column in ``unreadable``.
 """

@@ -168,13 +168,24 @@ def _reasons(
     return _concat(*parts)
 
 
+# Engines whose planner would pull each step into the next, copying a label's key (hundreds
+# of REPLACEs) and lookups (a thousand branches) into every test that reads them: minutes to
+# plan in PostgreSQL, to prepare in SQLite. OFFSET 0 keeps each step its own.
+FENCED = ("postgres", "redshift", "sqlite", "duckdb")
+
+
+# Dialects without WITH inside a derived table (T-SQL; sqlglot moves Spark's to the top, where
+# the statement would no longer start with SELECT): their key stages nest, which they parse.
+NESTED_KEY_STAGES = ("tsql", "spark")
+
+
+def _fenced(select: exp.Select, dialect: str) -> exp.Select:
+    return select.offset(0, copy=False) if dialect in FENCED else select
+
+
 def _derived_table(select: exp.Select, alias: str, dialect: str) -> exp.Subquery:
-    """``(select) AS alias``. PostgreSQL's planner would pull each step into the next,
-    copying a label's key (hundreds of REPLACEs) into every test that reads it and taking
-    minutes to plan; OFFSET 0 keeps each step its own."""
-    if dialect in ("postgres", "redshift"):
-        select = select.offset(0, copy=False)
-    return select.subquery(name(alias))
+    """``(select) AS alias``, fenced where the planner needs it (:data:`FENCED`)."""
+    return _fenced(select, dialect).subquery(name(alias))
 
 
 def _bounded(value: exp.Expression, column: str) -> tuple[exp.Expression, exp.Expression]:
@@ -190,15 +201,12 @@ def _bounded(value: exp.Expression, column: str) -> tuple[exp.Expression, exp.Ex
 
 def _source(
     card: Scorecard, table: exp.Table, id_column: str, dialect: str, present: list[str]
-) -> tuple[
-    exp.Select, list[tuple[str, exp.Select]], dict[str, exp.Expression], dict[str, exp.Expression]
-]:
+) -> tuple[exp.Select, dict[str, exp.Expression], dict[str, exp.Expression]]:
     """Step 0, ``_icp_source``: the id, each raw column the card reads as it is, and the key
     of each raw column a lookup reads (icpkit.inputs), built over a chain of common table
-    expressions ``_icp_key_stage1``, ... (icpkit.sql.derive.key_stages): flat, where nested
-    SELECTs would overflow SQLite's parser. Returns the SELECT (its WITH is added by
-    :func:`build_select`, at the top) and, per raw column, a reference to its value and to
-    its key."""
+    expressions ``_icp_key_stage1``, ... (icpkit.sql.derive.key_stages) inside this derived
+    table: flat, where nested SELECTs would overflow SQLite's parser. Returns the SELECT
+    and, per raw column, a reference to its value and to its key."""
     raw: dict[str, str] = {}
     keys: dict[str, str] = {}
     for item in (*card.attributes, *card.disqualifiers):
@@ -216,14 +224,19 @@ def _source(
         source = source.select(stages[0](ref(column)).as_(name(alias), quoted=True), copy=False)
     ctes: list[tuple[str, exp.Select]] = []
     for depth, stage in enumerate(stages[1:], start=1):
-        ctes.append((f"_icp_key_stage{depth}", source))
-        inner = exp.Table(this=name(ctes[-1][0]))
+        alias = f"_icp_key_stage{depth}"
+        if dialect in NESTED_KEY_STAGES:
+            inner: exp.Expression = _derived_table(source, alias, dialect)
+        else:
+            ctes.append((alias, _fenced(source, dialect)))
+            inner = exp.Table(this=name(alias))
         source = exp.select(ref("_icp_id"), *(ref(a) for a in raw.values())).from_(inner)
-        for alias in keys.values():
-            source = source.select(stage(ref(alias)).as_(name(alias), quoted=True), copy=False)
+        for key_alias in keys.values():
+            source = source.select(stage(ref(key_alias)).as_(name(key_alias), quoted=True))
+    for alias, stage_select in ctes:
+        source = source.with_(name(alias), as_=stage_select, copy=False)
     return (
         source,
-        ctes,
         {column: ref(alias) for column, alias in raw.items()},
         {column: ref(alias) for column, alias in keys.items()},
     )
@@ -244,7 +257,7 @@ def build_select(
     """The scoring SELECT over ``table`` (see the module docstring for its steps).
     ``columns``: the table's columns (None: exactly those the card reads)."""
     present = list(card.columns if columns is None else columns)
-    source, ctes, raw, keys = _source(card, table, id_column, dialect, present)
+    source, raw, keys = _source(card, table, id_column, dialect, present)
     read = exp.select(ref("_icp_id")).from_(_derived_table(source, "_icp_source", dialect))
     aliases: dict[tuple[str, str], str] = {}
     notes: dict[str, str] = {}
@@ -331,6 +344,4 @@ def build_select(
         flag.as_(name("icp_disqualified")),
         _reasons(dq, places, note_refs).as_(name("icp_reasons")),
     ).from_(_derived_table(scored, "_icp_scored", dialect))
-    for alias, stage in ctes:
-        final = final.with_(name(alias), as_=stage, copy=False)
     return final
