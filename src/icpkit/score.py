@@ -184,6 +184,8 @@ def _parse_unique(values: pd.Series, parser: Callable[[str], Any]) -> pd.Series:
             continue
         try:
             parsed[raw] = parser(text)
+        except normalise.OutOfRange as error:  # kept, so the bounds say why it is unknown
+            parsed[raw] = error.value
         except (normalise.ParseError, ValueError):
             parsed[raw] = None
     return values.map(parsed).astype(object)

@@ -32,12 +32,22 @@ from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from typing import NamedTuple
 
-from icpkit import schema
+from icpkit import bounds, schema
 from icpkit.ingest.countries import COUNTRY_ALIASES, ISO_COUNTRIES, REGION_CODES
 
 
 class ParseError(ValueError):
     """A value that cannot be read; ``str(error)`` is the reason shown to the user."""
+
+
+class OutOfRange(ParseError):
+    """A number read but impossible for its column (1e400, 309-digit headcounts). ``value`` is
+    what was read (possibly infinite), so scoring can mark it out of range, with its reason,
+    rather than merely unreadable (see :mod:`icpkit.bounds`)."""
+
+    def __init__(self, message: str, value: float) -> None:
+        super().__init__(message)
+        self.value = value
 
 
 # Cells that mean "no value" in exports (compared lower-case). "NA" is not here: it is Namibia.
@@ -162,15 +172,16 @@ def is_plain_number(text: str) -> bool:
 # has more employees than MAX_EMPLOYEES (the largest employers have about two million), and no
 # amount in any currency reaches MAX_AMOUNT (10^18: above the world's yearly product written
 # in Vietnamese dong). Past them a cell is a typo or an attack, and its reason says so.
-MAX_EMPLOYEES = 10_000_000
-MAX_AMOUNT = 1e18
+# The same bounds every scoring engine applies (icpkit.bounds).
+MAX_EMPLOYEES = bounds.MAX_EMPLOYEES
+MAX_AMOUNT = bounds.MAX_AMOUNT
 
 
 def bounded(value: float, text: str, what: str = "a number", limit: float = MAX_AMOUNT) -> float:
     """``value`` when it is finite and within ``limit`` either way; else a :class:`ParseError`
     naming ``text`` (a float reads ``"1e400"`` and 309 nines as infinity)."""
     if not math.isfinite(value) or abs(value) > limit:
-        raise ParseError(f'"{show(text)}" is out of range for {what} (at most {limit:,.0f})')
+        raise OutOfRange(f'"{show(text)}" is out of range for {what} (at most {limit:,.0f})', value)
     return value
 
 

@@ -3,13 +3,16 @@
 An account is a flat object of attributes: canonical ones (``employees``, ``industry``,
 ``country``, ``technologies``...) and any custom column a scorecard reads. A value is text, a
 number, true/false, null, or a list of those (``technologies``). Anything else (an object, a
-NaN, a number beyond 10^15, a 5,000-character string) is refused with 422 and a message
-naming the field.
+NaN, an integer too large for a 64-bit float, a 5,000-character string) is refused with 422
+and a message naming the field. A number that is readable but impossible for what it claims
+(1e23 employees, a negative revenue) is not refused: it is scored as unknown, with the reason
+in ``icp_reasons``, as every other engine scores it (see :mod:`icpkit.bounds`).
 """
 
 from __future__ import annotations
 
 import math
+import sys
 from typing import Annotated, Any
 
 from pydantic import (
@@ -26,13 +29,12 @@ MAX_BATCH = 1000
 MAX_ATTRIBUTES = 200
 MAX_TEXT = 2000
 MAX_LIST = 500
-# No company has more employees or dollars than this; a bigger number is a mistake (and one
-# of 400 digits would not even fit a float).
-MAX_NUMBER = 10**15
+# The largest number a 64-bit float holds: an integer of 400 digits cannot be scored at all.
+MAX_NUMBER = sys.float_info.max
 
 _SCALAR_SCHEMA: list[dict[str, Any]] = [
     {"type": "string", "maxLength": MAX_TEXT},
-    {"type": "number", "minimum": -MAX_NUMBER, "maximum": MAX_NUMBER},
+    {"type": "number"},
     {"type": "boolean"},
     {"type": "null"},
 ]
@@ -45,7 +47,7 @@ def _check_scalar(value: Any) -> None:
         if isinstance(value, float) and not math.isfinite(value):
             raise ValueError("numbers must be finite")
         if abs(value) > MAX_NUMBER:
-            raise ValueError("numbers must be between -10^15 and 10^15")
+            raise ValueError("numbers must fit a 64-bit float (at most about 1.8e308)")
         return
     if isinstance(value, str):
         if len(value) > MAX_TEXT:
