@@ -30,7 +30,9 @@ def site(tmp_path_factory):
     workspace = Workspace.open(path)
     workspace.save_version(load_scorecard(SEED), author="ana", reason="seed", activate=True)
     key = workspace.create_key("web-user")
-    settings = Settings(workspace=str(path), refresh_seconds=0.2)
+    # This module signs in and calls pages unauthenticated dozens of times from one address:
+    # the anonymous limit (tested in test_serve_guards.py) would make its tests depend on speed.
+    settings = Settings(workspace=str(path), refresh_seconds=0.2, anonymous_rate_per_second=1000)
     with running_server(create_app(settings)) as url:
         yield {"url": url, "key": key, "workspace": workspace}
 
@@ -49,6 +51,16 @@ def test_pages_need_sign_in(site):
         assert answer.status_code == 303
         assert answer.headers["location"] == f"/login?next={path}"
     assert httpx.get(site["url"] + "/login").status_code == 200
+
+
+def test_the_sign_in_page_gets_its_style_and_script_without_a_session(site):
+    assert "/static/app.css" in httpx.get(site["url"] + "/login").text
+    for asset, kind in (("/static/app.css", "text/css"), ("/static/htmx.min.js", "javascript")):
+        answer = httpx.get(site["url"] + asset)
+        assert answer.status_code == 200, asset
+        assert kind in answer.headers["content-type"]
+    # Only reads: a post to a static path is still a page post, refused without a session.
+    assert httpx.post(site["url"] + "/static/app.css").status_code in (303, 400, 405)
 
 
 def test_the_session_cookie_never_holds_the_key(site):

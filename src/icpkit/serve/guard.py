@@ -2,7 +2,9 @@
 
 For each request the guard decides, from the headers alone:
 
-- ``/healthz`` and ``/metrics`` pass untouched (probes and scrapers, no credential);
+- ``/healthz`` and ``/metrics`` pass untouched (probes and scrapers, no credential), and so
+  do reads of ``/static/`` (the style sheet and htmx, public files every page needs, the
+  sign-in page included: a whole office behind one address must not share a budget for them);
 - ``/v1/...`` needs ``Authorization: Bearer KEY``; without a valid key the answer is 401 and
   the body is never read;
 - every web page needs a session cookie, except the sign-in page, ``/logout`` and the API
@@ -35,9 +37,14 @@ if TYPE_CHECKING:
 
 KEY = "icpkit.key"
 UNGUARDED = ("/healthz", "/metrics")
+STATIC_PREFIX = "/static/"
 OPEN_PAGES = ("/login", "/logout", "/api", "/openapi.json")
 API_PREFIX = "/v1/"
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+def _static_read(scope: Scope) -> bool:
+    return scope["path"].startswith(STATIC_PREFIX) and scope["method"] in ("GET", "HEAD")
 
 
 class Guard:
@@ -48,7 +55,7 @@ class Guard:
         self.service = service
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] in UNGUARDED:
+        if scope["type"] != "http" or scope["path"] in UNGUARDED or _static_read(scope):
             await self.app(scope, receive, send)
             return
         if scope["path"].startswith(API_PREFIX):
