@@ -195,3 +195,12 @@ def test_a_column_that_is_one_value_in_nearly_every_row_does_not_break_the_fit()
     won = (rng.random(5000) < np.where(size > 60, 0.6, 0.3)).astype(int)
     card = ScorecardLearner(seed=0).fit(pd.DataFrame({"delinq_amnt": amount, "size": size}), won)
     assert [a.column for a in card.attributes] == ["size"]
+
+
+def test_a_table_with_nothing_to_learn_says_so_with_its_own_error():
+    import icpkit
+
+    frame = pd.DataFrame({"constant": ["same"] * 60, "blank": [None] * 60})
+    won = np.r_[np.ones(20), np.zeros(40)]
+    with pytest.raises(icpkit.NoUsableAttribute, match="no usable attribute"):
+        ScorecardLearner().fit(frame, won)

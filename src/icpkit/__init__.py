@@ -44,6 +44,7 @@ _LAZY = {
     "IngestResult": "icpkit.ingest.canonical",
     "SimulatedCRM": "icpkit.simulate.generator",
     "IcpkitError": "icpkit.errors",
+    "NoUsableAttribute": "icpkit.scorecard.learn",
 }
 # Submodules that share their name with a function of the API.
 _CALLABLE_SUBMODULES = ("build", "score", "simulate")
@@ -52,6 +53,7 @@ __all__ = [
     "BuildResult",
     "IcpkitError",
     "IngestResult",
+    "NoUsableAttribute",
     "Scorecard",
     "ScorecardClassifier",
     "SimulatedCRM",
@@ -76,6 +78,7 @@ if TYPE_CHECKING:
     from icpkit.ingest.canonical import IngestResult
     from icpkit.scorecard.estimator import ScorecardClassifier
     from icpkit.scorecard.io import load_scorecard, save_scorecard
+    from icpkit.scorecard.learn import NoUsableAttribute
     from icpkit.scorecard.model import Scorecard
     from icpkit.simulate.generator import SimulatedCRM
 

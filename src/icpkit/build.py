@@ -36,7 +36,7 @@ from icpkit.jsonsafe import finite
 from icpkit.outcomes import closed_deals, deal_attribute_columns
 from icpkit.schema import NOT_ATTRIBUTES
 from icpkit.scorecard.io import save_scorecard
-from icpkit.scorecard.learn import ScorecardLearner
+from icpkit.scorecard.learn import NoUsableAttribute, ScorecardLearner
 from icpkit.scorecard.model import Scorecard, Tiers
 from icpkit.timing import save_timing, timing_from_dict
 from icpkit.validate import evaluate, split_holdout
@@ -137,9 +137,7 @@ def build_icp(
             won[split.train],
             sample_weight=None if weight is None else weight[split.train],
         )
-    except ValueError as error:
-        if "no usable attribute" not in str(error):
-            raise
+    except NoUsableAttribute:
         raise _no_company_attribute(decided_roles.of("company"), source) from None
     validation = evaluate(trial, features.iloc[split.test], won[split.test], seed=seed)
     validation["split"] = {

@@ -27,10 +27,8 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
-from icpkit.scorecard.learn import ScorecardLearner
+from icpkit.scorecard.learn import NoUsableAttribute, ScorecardLearner
 from icpkit.scorecard.model import Calibration, Scorecard, ScoredFrame, Tiers
-
-NO_ATTRIBUTE = "no usable attribute"  # how the learner says no column tells won from lost
 
 
 class ScorecardClassifier(ClassifierMixin, BaseEstimator):
@@ -130,9 +128,7 @@ class ScorecardClassifier(ClassifierMixin, BaseEstimator):
         )
         try:
             self.scorecard_: Scorecard = learner.fit(frame, won, sample_weight=weight)
-        except ValueError as error:
-            if not str(error).startswith(NO_ATTRIBUTE):
-                raise
+        except NoUsableAttribute as error:
             self.scorecard_ = _base_rate_card(won, weight, str(error))
         return self
 

@@ -56,6 +56,11 @@ COLUMN_ALPHA = 0.05  # Holm-corrected level a column's omnibus test must pass
 ROWS_PER_BIN = 40  # accounts a card's bin should hold, so its points rest on evidence
 
 
+class NoUsableAttribute(ValueError):
+    """No column can enter a card: every one is blank, constant or an id, or none tells won
+    from lost. A ValueError, so callers that catch those keep working."""
+
+
 class ScorecardLearner:
     """Learns a :class:`Scorecard` from accounts and whether each was won.
 
@@ -123,7 +128,7 @@ class ScorecardLearner:
         # the data is large enough to hold more bins of ROWS_PER_BIN accounts.
         self.candidates_ = AttributeBinner().fit(accounts, y, weight)
         if not self.candidates_:
-            raise ValueError("no usable attribute: every column is blank, constant or an id")
+            raise NoUsableAttribute("no usable attribute: every column is blank, constant or an id")
         share = self.min_bin_share or float(np.clip(ROWS_PER_BIN / len(y), 0.02, 0.05))
         self.card_candidates_ = AttributeBinner(share, self.max_bins, max_pvalue=None).fit(
             accounts, y, weight
@@ -179,7 +184,7 @@ class ScorecardLearner:
         pool = [c for c in related if c.iv >= 0.02 and c.column not in self.redundant_][:40]
         pool = pool or [c for c in ranked[:1] if c.iv > 0]
         if not pool:
-            raise ValueError("no usable attribute: no column tells won from lost at all")
+            raise NoUsableAttribute("no usable attribute: no column tells won from lost at all")
         folds = (
             list(
                 StratifiedKFold(5, shuffle=True, random_state=self.seed).split(np.zeros(len(y)), y)
