@@ -40,7 +40,7 @@ from scipy.special import gammaln
 
 from icpkit.conditions import Condition, describe_range
 from icpkit.discover.binning import PREBINS, Candidate
-from icpkit.stats import fit_logistic, holm_adjust, trend_test, wilson_interval
+from icpkit.stats import fit_logistic, holm_adjust, wilson_interval, with_trend
 
 ALPHA = 0.05
 ALPHA_BY_DEPTH = {1: 0.04, 2: 0.0075, 3: 0.0025}
@@ -642,11 +642,8 @@ class SingleConditions:
             # No shuffle did as well: the best condition's analytic bound takes over from the
             # shuffles' resolution (a valid p-value of its own, so the smaller stays valid).
             p = min(p, self._best_condition_bound(first))
-        if first.order is None:
-            return p
-        # An ordered column (a number) also gets the trend test, one degree of freedom, and
-        # pays for the better of the two by doubling it (as the learner does).
-        return float(min(1.0, 2 * min(p, trend_test(first.order, self.y))))
+        # An ordered column (a number) also gets the trend test, as the learner's columns do.
+        return with_trend(p, first.order, self.y)
 
     def _best_condition_bound(self, cand: Candidate) -> float:
         """Bonferroni over every condition the column could offer, at its best bin."""

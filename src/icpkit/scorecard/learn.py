@@ -44,8 +44,8 @@ from icpkit.stats import (
     independence_test,
     proportion_test,
     shrunk_rate,
-    trend_test,
     wilson_interval,
+    with_trend,
 )
 
 SMALL_DATA = 300  # closed deals below which the card prefers fewer attributes
@@ -337,14 +337,10 @@ def _association(candidates: list[Candidate], y: np.ndarray) -> dict[int, float]
 
 
 def _column_test(cand: Candidate, y: np.ndarray) -> float:
-    """One p-value per column. An ordered column (a number, ranked labels) gets the better of
-    the omnibus test and the trend test, paid for by doubling it (Bonferroni over the two):
-    a steady climb in the win rate is found with a fraction of the deals the omnibus needs,
-    while a bump in the middle is still caught by the omnibus."""
+    """One p-value per column: the omnibus test of its levels, with the trend test beside it
+    for an ordered column (:func:`icpkit.stats.with_trend`)."""
     omnibus = independence_test(cand.levels if cand.levels is not None else cand.index, y)
-    if cand.order is None:
-        return omnibus
-    return min(1.0, 2 * min(omnibus, trend_test(cand.order, y)))
+    return with_trend(omnibus, cand.order, y)
 
 
 def _fold_woe(
