@@ -133,7 +133,7 @@ def test_country_unknown_and_typo_tell_apart() -> None:
 
 
 def test_country_table_is_complete() -> None:
-    lookup = nz._country_tables()[0]
+    lookup = nz.country_lookup()
     assert len({code for code in lookup.values()}) == 249
     assert nz.country_name("DE") == "Germany"
 
@@ -159,7 +159,7 @@ def test_region_of(code: str, region: str | None) -> None:
 
 
 def test_every_region_is_canonical() -> None:
-    regions = {nz.region_of(code) for code in set(nz._country_tables()[0].values())}
+    regions = {nz.region_of(code) for code in set(nz.country_lookup().values())}
     assert regions - {None} == set(schema.REGIONS)
 
 
