@@ -3,7 +3,8 @@
 Where the public suffix ends (``acme.co.uk``, not ``co.uk``) is decided by the Public Suffix
 List as shipped inside ``tldextract``: never fetched, never cached on disk. Its private section
 counts too, so a company on a platform's subdomain is that subdomain (``acme.github.io``, not
-``github.io``, which every other such company shares).
+``github.io``, which every other such company shares), and the platform's own domain is
+``github.io``.
 """
 
 from __future__ import annotations
@@ -67,9 +68,14 @@ def parse_domain(text: str) -> str:
 
 def _registrable(labels: list[str], text: str) -> str:
     """The public suffix of a host of two labels or more, and the one label before it."""
-    suffix = _public_suffixes().extract_str(".".join(labels)).suffix
+    host = ".".join(labels)
+    found = _public_suffixes().extract_str(host)
+    if found.is_private and not found.domain:
+        # a platform's own domain (github.io, blogspot.com) is a company's domain like any
+        # other: the ICANN section alone decides
+        found = _public_suffixes().extract_str(host, include_psl_private_domains=False)
     # the list's suffix, counted in the host's own labels (its IDN form as given)
-    keep = len(suffix.split(".")) + 1 if suffix else 2
+    keep = len(found.suffix.split(".")) + 1 if found.suffix else 2
     if len(labels) < keep:
         raise ParseError(f'"{show(text)}" is a public suffix, not a company domain')
     return ".".join(labels[-keep:])
