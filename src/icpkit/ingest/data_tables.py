@@ -2,8 +2,9 @@
 
 They live in ``src/icpkit/data/`` as TOML and CSV files, so that a RevOps person can add an
 industry label or a column alias without touching Python (see ``docs/data-tables.md``). Each
-file is read the first time a parser needs it, checked, and kept for the life of the process.
-A malformed entry stops the run with one line naming the file and the entry at fault.
+file is read the first time it is needed (the column aliases when the CRM adapters are
+imported, the others when a value of their kind is first read), checked, and kept for the life
+of the process. A malformed entry stops the run with one line naming the file and the entry.
 
 ``ICPKIT_DATA_DIR`` names a folder of edited copies: a file there is read instead of the
 bundled file of the same name (the others stay as shipped). Set it wherever icpkit runs (build,
