@@ -22,6 +22,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
@@ -217,17 +218,22 @@ def legal_suffixes() -> frozenset[str]:
 
 
 def data_file(name: str) -> tuple[str, str]:
-    """(label for messages, text) of one data file: the copy in ``ICPKIT_DATA_DIR`` when there
-    is one, else the file shipped in the package."""
+    """(path for messages, text) of one data file."""
+    label, source = _source(name)
+    return label, source.read_text(encoding="utf-8")
+
+
+def _source(name: str) -> tuple[str, Traversable]:
+    """The copy of ``name`` in ``ICPKIT_DATA_DIR`` when there is one, else the shipped file."""
     folder = os.environ.get(DATA_DIR_VARIABLE)
     if folder:
         if not Path(folder).is_dir():
             raise IcpkitError(f"{DATA_DIR_VARIABLE}={folder} is not a folder")
         copy = Path(folder) / name
         if copy.is_file():
-            return str(copy), copy.read_text(encoding="utf-8")
+            return str(copy), copy
     shipped = resources.files("icpkit").joinpath("data", name)
-    return f"icpkit/data/{name}", shipped.read_text(encoding="utf-8")
+    return str(shipped), shipped
 
 
 def read_toml(name: str) -> dict[str, Any]:
@@ -272,7 +278,7 @@ def _bad(
     line: int | None = None,
 ) -> IcpkitError:
     """``industries.toml: labels."Sofware" is not an industry (Software, ...)``."""
-    label = data_file(name)[0]
+    label = _source(name)[0]
     choices = list(allowed)
     hint = f" ({', '.join(choices)})" if choices else ""
     return IcpkitError(f"{entry} {problem}{hint}", file=label, line=line)
