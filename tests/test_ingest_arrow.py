@@ -17,8 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from icpkit.ingest import arrowtext, formats, load_tables, readers
-from icpkit.ingest import canonical as cn
+from icpkit.ingest import arrowtext, columns, duplicates, formats, load_tables, readers
 from icpkit.ingest import normalise as nz
 from icpkit.ingest.salesforce import id_18, ids_18
 
@@ -98,8 +97,8 @@ def same_width_timestamps(draw: st.DrawFn) -> list[str]:
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.one_of(st.lists(date_cells(), min_size=1, max_size=20), same_width_timestamps()))
 def test_dates_read_by_bytes_match_parse_date(values: list[str]) -> None:
-    text = cn.clean_text(pd.Series(values, dtype=object))
-    typed = cn.type_column("date", text, "closed_at")
+    text = columns.clean_text(pd.Series(values, dtype=object))
+    typed = columns.type_column("date", text, "closed_at")
     reasons = [None] * len(values) if typed.reasons is None else list(typed.reasons)
     order = formats.decide_date_orders({"closed_at": formats.date_evidence(text)}).get("closed_at")
     day_first = order is not None and order.day_first
@@ -127,7 +126,9 @@ def test_dates_read_by_bytes_match_parse_date(values: list[str]) -> None:
     )
 )
 def test_plain_amounts_read_by_arrow_match_parse_money(values: list[str]) -> None:
-    typed = cn.type_column("money", cn.clean_text(pd.Series(values, dtype=object)), "amount")
+    typed = columns.type_column(
+        "money", columns.clean_text(pd.Series(values, dtype=object)), "amount"
+    )
     for cell, got in zip(values, typed.values.tolist(), strict=True):
         try:
             expected = nz.parse_money(cell.strip()).amount
@@ -275,13 +276,13 @@ def test_ids_18_of_a_chunked_column(values: list[str], sizes: list[int]) -> None
 )
 def test_iso_dates_of_a_chunked_column(values: list[str], sizes: list[int]) -> None:
     whole = arrowtext.iso_dates(
-        pd.Series(values, dtype=arrowtext.STR_DTYPE), cn._ISO_DATE_TIME_RE.fullmatch,
+        pd.Series(values, dtype=arrowtext.STR_DTYPE), columns._ISO_DATE_TIME_RE.fullmatch,
         years=nz.PLAUSIBLE_YEARS,
     )  # fmt: skip
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(arrowtext, "BLOCK_ROWS", 8)
         parts = arrowtext.iso_dates(
-            chunked(values, sizes), cn._ISO_DATE_TIME_RE.fullmatch, years=nz.PLAUSIBLE_YEARS
+            chunked(values, sizes), columns._ISO_DATE_TIME_RE.fullmatch, years=nz.PLAUSIBLE_YEARS
         )
     assert whole[1].tolist() == parts[1].tolist()
     assert whole[0][whole[1]].tolist() == parts[0][parts[1]].tolist()
@@ -297,7 +298,7 @@ def test_any_duplicate_across_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
 def reference_likely_duplicates(accounts: pd.DataFrame) -> dict:
     """The pandas groupby the vectorised likely_duplicate_accounts stands in for."""
     out: dict = {}
-    names = cn.company_name_keys(accounts["name"])
+    names = duplicates.company_name_keys(accounts["name"])
     for label, key in (("same_domain", accounts["domain"].astype(object)), ("same_name", names)):
         frame = pd.DataFrame({"key": key, "account_id": accounts["account_id"].astype(object)})
         frame = frame.dropna()
@@ -332,4 +333,4 @@ def test_likely_duplicate_accounts_match_a_groupby(rows: list[tuple]) -> None:
             "domain": pd.Series([r[2] for r in rows], dtype=arrowtext.STR_DTYPE),
         }
     )
-    assert cn.likely_duplicate_accounts(accounts) == reference_likely_duplicates(accounts)
+    assert duplicates.likely_duplicate_accounts(accounts) == reference_likely_duplicates(accounts)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from icpkit import schema
 from icpkit.ingest import normalise as nz
@@ -133,7 +135,7 @@ def test_country_unknown_and_typo_tell_apart() -> None:
 
 
 def test_country_table_is_complete() -> None:
-    lookup = nz._country_tables()[0]
+    lookup = nz.country_lookup()
     assert len({code for code in lookup.values()}) == 249
     assert nz.country_name("DE") == "Germany"
 
@@ -159,7 +161,7 @@ def test_region_of(code: str, region: str | None) -> None:
 
 
 def test_every_region_is_canonical() -> None:
-    regions = {nz.region_of(code) for code in set(nz._country_tables()[0].values())}
+    regions = {nz.region_of(code) for code in set(nz.country_lookup().values())}
     assert regions - {None} == set(schema.REGIONS)
 
 
@@ -207,6 +209,73 @@ def test_domain(text: str, domain: str) -> None:
 def test_domain_unreadable(text: str) -> None:
     with pytest.raises(nz.ParseError):
         nz.parse_domain(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "domain"),
+    [
+        ("https://acme.github.io/docs", "acme.github.io"),  # a platform's subdomain: the company's
+        ("x.blogspot.com", "x.blogspot.com"),
+        ("github.io", "github.io"),  # the platform's own domain
+        ("www.blogspot.com", "www.blogspot.com"),
+        ("a.b.k12.ca.us", "b.k12.ca.us"),  # suffixes of three labels and more
+    ],
+)
+def test_domain_under_a_platform_or_a_deep_suffix(text: str, domain: str) -> None:
+    assert nz.parse_domain(text) == domain
+
+
+# A company's own label (ASCII, or with letters an IDN domain may have) under a common public
+# suffix, one label (com, de) or two (co.uk, com.au), as CRMs store websites. "acme" first: a
+# random label may be a platform's suffix of the list's private section ("x0.com").
+COMPANY_LABELS = st.from_regex(r"(?:[a-z0-9-]{0,14}[a-z0-9])?", fullmatch=True).filter(
+    lambda label: "--" not in label
+) | st.from_regex(r"[a-zäöüé]{0,6}[äöüé][a-z]{0,6}", fullmatch=True)
+SUFFIXES = st.sampled_from(["com", "de", "io", "co.uk", "com.au", "co.jp", "com.br", "org", "fr"])
+SUBDOMAINS = st.lists(st.from_regex(r"[a-z][a-z0-9]{0,8}", fullmatch=True), max_size=3)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    company=COMPANY_LABELS,
+    suffix=SUFFIXES,
+    subdomains=SUBDOMAINS,
+    scheme=st.sampled_from(["", "http://", "https://", "HTTPS://"]),
+    port=st.sampled_from(["", ":8080"]),
+    path=st.sampled_from(["", "/", "/about?x=1", "#top"]),
+    punycode=st.booleans(),
+    upper=st.booleans(),
+)
+def test_domain_is_the_registrable_domain_however_the_website_is_written(
+    company: str,
+    suffix: str,
+    subdomains: list[str],
+    scheme: str,
+    port: str,
+    path: str,
+    punycode: bool,
+    upper: bool,
+) -> None:
+    registrable = f"acme{company}.{suffix}"
+    host = ".".join([*subdomains, registrable])
+    if punycode:
+        host = host.encode("idna").decode("ascii")
+    url = f"{scheme}{host}{port}{path}"
+    url = url.upper() if upper else url
+    assert nz.parse_domain(url) == registrable
+    assert nz.parse_domain(f"jane.doe@{host}") == registrable
+    assert nz.parse_domain(f"{host}.") == registrable  # a fully qualified name's final dot
+    assert nz.parse_domain(registrable) == registrable
+
+
+@given(suffix=SUFFIXES)
+def test_a_public_suffix_alone_is_no_company_domain(suffix: str) -> None:
+    if "." in suffix:
+        with pytest.raises(nz.ParseError, match="is a public suffix"):
+            nz.parse_domain(suffix)
+    else:  # one label: no domain at all
+        with pytest.raises(nz.ParseError, match="cannot read"):
+            nz.parse_domain(suffix)
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from icpkit.ingest import normalise as nz
-from icpkit.ingest.canonical import type_column
+from icpkit.ingest.columns import type_column
 
 HUGE = "9" * 309  # a float reads it as infinity
 

@@ -22,8 +22,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from icpkit.errors import IcpkitError
-from icpkit.ingest import canonical as cn
-from icpkit.ingest import formats, load_tables
+from icpkit.ingest import columns, formats, load_tables
 from icpkit.ingest import normalise as nz
 from icpkit.scorecard.io import parse_scorecard
 from icpkit.size import size_target_list
@@ -65,7 +64,9 @@ def test_a_european_column_reads_every_value_back(values, data) -> None:
     """Whatever mix of European numbers a column holds (with or without cents, with or without
     a euro sign), the column decides 1.234,5 and each value reads back, Arrow path or not."""
     cells = [data.draw(st.sampled_from(["", "€"])) + european(v, c) for v, c in values]
-    typed = cn.type_column("money", cn.clean_text(pd.Series(cells, dtype=object)), "amount")
+    typed = columns.type_column(
+        "money", columns.clean_text(pd.Series(cells, dtype=object)), "amount"
+    )
     expected = [v + (c or 0) / 100 for v, c in values]
     assert typed.values.tolist() == pytest.approx(expected, rel=1e-15)
     telling = [nz.decimal_mark_evidence(c) for c in cells]
@@ -77,7 +78,9 @@ def test_a_european_column_reads_every_value_back(values, data) -> None:
 @given(st.lists(st.tuples(WHOLE, CENTS), min_size=1, max_size=12))
 def test_an_english_column_reads_as_before(values) -> None:
     cells = [english(v, c) for v, c in values]
-    typed = cn.type_column("money", cn.clean_text(pd.Series(cells, dtype=object)), "amount")
+    typed = columns.type_column(
+        "money", columns.clean_text(pd.Series(cells, dtype=object)), "amount"
+    )
     expected = [v + (c or 0) / 100 for v, c in values]
     assert typed.values.tolist() == pytest.approx(expected, rel=1e-15)
     for cell, got in zip(cells, typed.values.tolist(), strict=True):  # as the value alone
@@ -106,14 +109,18 @@ def test_what_a_number_says_of_its_column(value: int, cents: int | None) -> None
     ],
 )
 def test_the_column_decides_the_decimal_mark(cells, expected, written) -> None:
-    typed = cn.type_column("money", cn.clean_text(pd.Series(cells, dtype=object)), "amount")
+    typed = columns.type_column(
+        "money", columns.clean_text(pd.Series(cells, dtype=object)), "amount"
+    )
     assert typed.values.tolist() == pytest.approx(expected)
     assert (typed.format or {}).get("numbers") == written
 
 
 def test_a_column_with_both_marks_is_reported_and_read_value_by_value() -> None:
     cells = ["1.234,5", "2.5", "12.800"]
-    typed = cn.type_column("money", cn.clean_text(pd.Series(cells, dtype=object)), "amount")
+    typed = columns.type_column(
+        "money", columns.clean_text(pd.Series(cells, dtype=object)), "amount"
+    )
     assert typed.values.tolist() == pytest.approx([1234.5, 2.5, 12.8])
     assert typed.format["conflict"] == ["1.234,5", "2.5"]
     assert typed.warnings and '"12.800", which could be either' in typed.warnings[0]
@@ -121,7 +128,9 @@ def test_a_column_with_both_marks_is_reported_and_read_value_by_value() -> None:
 
 def test_employees_with_a_thousands_dot() -> None:
     cells = ["1.200", "45", "12.000 employees"]
-    typed = cn.type_column("employees", cn.clean_text(pd.Series(cells, dtype=object)), "employees")
+    typed = columns.type_column(
+        "employees", columns.clean_text(pd.Series(cells, dtype=object)), "employees"
+    )
     assert typed.values.tolist() == [1200, 45, 12000]
     assert typed.format == {"numbers": "1.234,5", "because": "1.200"}
 
@@ -147,7 +156,7 @@ def test_any_date_in_a_column_that_tells_its_order_reads_right(
     written = [*days, telling]
     fmt = "%d/%m/%Y" if day_first else "%m/%d/%Y"
     cells = pd.Series([d.strftime(fmt) for d in written], dtype=object)
-    typed = cn.type_column("date", cn.clean_text(cells), "created_at")
+    typed = columns.type_column("date", columns.clean_text(cells), "created_at")
     assert typed.reasons is None or not any(typed.reasons)
     assert [v.date() for v in typed.values] == written
     assert typed.format["dates"] == ("day/month/year" if day_first else "month/day/year")
@@ -170,21 +179,21 @@ def test_a_file_shares_its_date_order_between_columns(pairs, telling) -> None:
     }
     orders = formats.decide_date_orders(evidence)
     assert orders["created_at"].day_first and orders["closed_at"].day_first
-    cells = cn.clean_text(pd.Series([d.strftime("%d/%m/%Y") for d in closes], dtype=object))
-    typed = cn.type_column("date", cells, "closed_at", date_order=orders["closed_at"])
+    cells = columns.clean_text(pd.Series([d.strftime("%d/%m/%Y") for d in closes], dtype=object))
+    typed = columns.type_column("date", cells, "closed_at", date_order=orders["closed_at"])
     assert [v.date() for v in typed.values] == closes
 
 
 def test_iso_dates_are_left_alone() -> None:
     cells = pd.Series(["2024-03-01", "2024-12-31T10:00:00Z"], dtype=object)
-    typed = cn.type_column("date", cn.clean_text(cells), "created_at")
+    typed = columns.type_column("date", columns.clean_text(cells), "created_at")
     assert [v.date() for v in typed.values] == [dt.date(2024, 3, 1), dt.date(2024, 12, 31)]
     assert typed.format is None
 
 
 def test_a_column_in_both_orders_is_a_cell_issue_not_a_mix() -> None:
     cells = pd.Series(["25/03/2024", "26/03/2024", "03/27/2024", "04/05/2024"], dtype=object)
-    typed = cn.type_column("date", cn.clean_text(cells), "created_at")
+    typed = columns.type_column("date", columns.clean_text(cells), "created_at")
     values = [None if pd.isna(v) else v.date() for v in typed.values]
     assert values == [dt.date(2024, 3, 25), dt.date(2024, 3, 26), None, dt.date(2024, 5, 4)]
     assert "is not a day/month/year date" in typed.reasons[2]

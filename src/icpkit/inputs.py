@@ -20,8 +20,9 @@ The key of a label is the text lower-cased, ``&`` read as "and", ASCII punctuati
 whitespace read as one space, trimmed: ``"U.S."`` and ``"u s"`` are one key. The lookups are
 exact on that key, in every engine; the ingest's guesses at misspelt names ("Philipines") are
 ingest's alone, where they are reported, never silently made while scoring. Tables are built
-from the ingest's own data (``icpkit.ingest.countries``, ``icpkit.ingest.normalise``), so a
-spelling ingest knows is a spelling scoring knows.
+from the ingest's own data files (``src/icpkit/data/``, read by :mod:`icpkit.ingest.data_tables`)
+and lookups (:mod:`icpkit.ingest.normalise`), so a spelling ingest knows is a spelling scoring
+knows.
 """
 
 from __future__ import annotations
@@ -34,8 +35,7 @@ from functools import lru_cache
 from typing import Any
 
 from icpkit import schema
-from icpkit.ingest import normalise
-from icpkit.ingest.countries import ISO_COUNTRIES, REGION_CODES
+from icpkit.ingest import data_tables, normalise
 
 # Read as a space in a key: ASCII punctuation and whitespace ("&" is read as " and " first).
 KEY_SPACES = "".join(c for c in string.punctuation if c != "&") + "\t\n\r\x0b\x0c\xa0"
@@ -206,15 +206,14 @@ def _spellings(text: str) -> set[str]:
 def country_table() -> dict[str, str]:
     """Key -> ISO alpha-2 code, for every code, ISO name and alias the ingest knows."""
     table: dict[str, str] = {}
-    for line in ISO_COUNTRIES.strip().splitlines():
-        alpha2, alpha3, _, names = line.split(" ", 3)
-        for spelling in (alpha2, alpha3, *names.split("|")):
+    for country in data_tables.countries():
+        for spelling in (country.alpha2, country.alpha3, *country.names):
             for k in _spellings(spelling):
-                table.setdefault(k, alpha2)
+                table.setdefault(k, country.alpha2)
             # the ingest drops a bracketed part: "Bolivia (Plurinational State of)" is Bolivia
             for k in _spellings(re.sub(r"\(.*?\)", " ", spelling)):
-                table.setdefault(k, alpha2)
-    ingest_lookup = normalise._country_tables()[0]  # "korea republic of", aliases, ...
+                table.setdefault(k, country.alpha2)
+    ingest_lookup = normalise.country_lookup()  # "korea republic of", aliases, ...
     for k, alpha2 in ingest_lookup.items():
         table.setdefault(key(k), alpha2)
     return table
@@ -223,19 +222,14 @@ def country_table() -> dict[str, str]:
 @lru_cache(maxsize=1)
 def country_regions() -> dict[str, str]:
     """ISO alpha-2 code -> region (countries with no region, Antarctica, are left out)."""
-    regions = {}
-    for line in ISO_COUNTRIES.strip().splitlines():
-        alpha2, _, code, _ = line.split(" ", 3)
-        if code in REGION_CODES:
-            regions[alpha2] = REGION_CODES[code]
-    return regions
+    return {c.alpha2: c.region for c in data_tables.countries() if c.region is not None}
 
 
 @lru_cache(maxsize=1)
 def region_table() -> dict[str, str]:
     """Key -> region, for the canonical regions and the labels the ingest reads."""
     table = {key(region): region for region in schema.REGIONS}
-    for alias, region in normalise._REGION_ALIASES.items():
+    for alias, region in data_tables.region_aliases().items():
         table.setdefault(key(alias), region)
     return table
 
@@ -243,18 +237,18 @@ def region_table() -> dict[str, str]:
 @lru_cache(maxsize=1)
 def industry_table() -> dict[str, str]:
     """Key -> industry, for the canonical industries and the vendor labels the ingest reads."""
-    return {key(label): industry for label, industry in normalise._industry_lookup().items()}
+    return {key(label): industry for label, industry in normalise.industry_lookup().items()}
 
 
 def industry_words() -> tuple[tuple[str, tuple[str, ...]], ...]:
     """(industry, keywords) in the order they are tried when no label matches."""
-    return normalise._INDUSTRY_WORDS
+    return normalise.industry_keywords()
 
 
 @lru_cache(maxsize=1)
 def funding_table() -> dict[str, str]:
     """Funding key -> stage, for every label the ingest's parser reads (all series letters)."""
-    candidates = [*normalise._FUNDING, *schema.FUNDING_STAGES]
+    candidates = [*data_tables.funding_stages(), *schema.FUNDING_STAGES]
     for letter in string.ascii_lowercase:
         for digit in ["", *string.digits]:
             for suffix in ("", " extension"):

@@ -242,7 +242,8 @@ def _line_of(text: str, key: str) -> int | None:
 def read_signals(path: str | Path) -> pd.DataFrame:
     """A signals file (CSV or Parquet, canonical or common header names) as canonical signals.
     A row with no account, type or readable date stops with its file, line and column."""
-    from icpkit.ingest.canonical import Conventions, build_table
+    from icpkit.ingest.canonical import build_table
+    from icpkit.ingest.mapping import Conventions
     from icpkit.ingest.readers import read_table
 
     raw = read_table(path)

@@ -25,16 +25,12 @@ import pyarrow.parquet as pq
 
 from icpkit import schema
 from icpkit.errors import IcpkitError
-from icpkit.ingest.canonical import (
-    Conventions,
-    IngestResult,
-    empty_table,
-    ingest,
-    type_custom,
-)
+from icpkit.ingest.canonical import IngestResult, ingest
+from icpkit.ingest.columns import empty_table, type_custom
 from icpkit.ingest.detect import ADAPTERS, FORMATS, detect
 from icpkit.ingest.flat import load_flat
 from icpkit.ingest.generic import apply_mapping, apply_units, read_mapping
+from icpkit.ingest.mapping import Conventions
 from icpkit.ingest.readers import (
     Progress,
     RawTable,

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from icpkit.ingest import generic, hubspot, pipedrive, salesforce
-from icpkit.ingest.canonical import Conventions
+from icpkit.ingest.mapping import Conventions
 from icpkit.ingest.readers import RawTable
 
 ADAPTERS: dict[str, Conventions] = {

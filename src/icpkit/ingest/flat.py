@@ -17,17 +17,10 @@ import pandas as pd
 from icpkit import schema
 from icpkit.errors import IcpkitError
 from icpkit.ingest import normalise as nz
-from icpkit.ingest.canonical import (
-    STR_DTYPE,
-    Conventions,
-    IngestResult,
-    assemble,
-    build_table,
-    clean_text,
-    empty_column,
-    exact_duplicate_rows,
-    missing_column_error,
-)
+from icpkit.ingest.canonical import IngestResult, assemble, build_table
+from icpkit.ingest.columns import STR_DTYPE, clean_text, empty_column
+from icpkit.ingest.duplicates import exact_duplicate_rows
+from icpkit.ingest.mapping import Conventions, missing_column_error
 from icpkit.ingest.readers import Progress, RawTable, read_table
 
 

@@ -42,7 +42,8 @@ from typing import Any
 
 from icpkit import schema
 from icpkit.errors import IcpkitError
-from icpkit.ingest.canonical import Conventions, one_line
+from icpkit.ingest.canonical import one_line
+from icpkit.ingest.mapping import Conventions
 
 CONVENTIONS = Conventions(name="generic")
 

@@ -26,14 +26,10 @@ from dataclasses import replace
 
 import pandas as pd
 
+from icpkit.ingest import data_tables
 from icpkit.ingest import normalise as nz
-from icpkit.ingest.canonical import (
-    GENERIC_ALIASES,
-    Conventions,
-    Rewrite,
-    extend_aliases,
-    per_unique,
-)
+from icpkit.ingest.columns import per_unique
+from icpkit.ingest.mapping import Conventions, Rewrite, extend_aliases
 from icpkit.ingest.readers import RawTable
 
 NAME = "hubspot"
@@ -251,7 +247,7 @@ _REFERENCE_REWRITES = {"account_id": _FIRST_ID}
 
 CONVENTIONS = Conventions(
     name=NAME,
-    aliases=extend_aliases(GENERIC_ALIASES, _ALIASES),
+    aliases=extend_aliases(data_tables.column_aliases(), _ALIASES),
     won_flags=("hs_is_closed_won", "Is Closed Won", "Is closed won"),
     closed_flags=("hs_is_closed", "Is Deal Closed?", "Is closed"),
     lost_flags=("hs_is_closed_lost", "Is Closed Lost", "Is closed lost"),

@@ -27,8 +27,9 @@ from dataclasses import replace
 
 import pandas as pd
 
+from icpkit.ingest import data_tables
 from icpkit.ingest import normalise as nz
-from icpkit.ingest.canonical import GENERIC_ALIASES, Conventions, extend_aliases
+from icpkit.ingest.mapping import Conventions, extend_aliases
 from icpkit.ingest.readers import RawTable
 
 NAME = "pipedrive"
@@ -278,7 +279,7 @@ def _prepare_other(
 
 CONVENTIONS = Conventions(
     name=NAME,
-    aliases=extend_aliases(GENERIC_ALIASES, _ALIASES, remove=_NOT_ALIASES),
+    aliases=extend_aliases(data_tables.column_aliases(), _ALIASES, remove=_NOT_ALIASES),
     won_flags=(),
     closed_flags=(),
     lost_flags=(),

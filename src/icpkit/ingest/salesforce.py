@@ -32,14 +32,9 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from icpkit.ingest import arrowtext
+from icpkit.ingest import arrowtext, data_tables
 from icpkit.ingest import normalise as nz
-from icpkit.ingest.canonical import (
-    GENERIC_ALIASES,
-    Conventions,
-    Rewrite,
-    extend_aliases,
-)
+from icpkit.ingest.mapping import Conventions, Rewrite, extend_aliases
 from icpkit.ingest.readers import RawTable
 
 NAME = "salesforce"
@@ -419,7 +414,7 @@ def _prepare_contacts(
 
 CONVENTIONS = Conventions(
     name=NAME,
-    aliases=extend_aliases(GENERIC_ALIASES, _ALIASES, remove=_NOT_ALIASES),
+    aliases=extend_aliases(data_tables.column_aliases(), _ALIASES, remove=_NOT_ALIASES),
     won_flags=("IsWon", "Won", "is_won"),
     closed_flags=("IsClosed", "Closed", "is_closed"),
     lost_flags=(),
