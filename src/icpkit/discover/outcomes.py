@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
-from icpkit.conditions import Condition, matches, read_column
+from icpkit.conditions import Condition, matches, read_column, to_text_column
 from icpkit.discover.binning import AttributeBinner, Candidate
 from icpkit.discover.single_conditions import bin_verdicts, bin_weights
 from icpkit.stats import (
@@ -86,9 +86,7 @@ class Outcome:
             return matches(self._read(key), kind, condition)
         codes_key = (*key, "codes")
         if codes_key not in self._columns:
-            # As to_text reads a value, for all rows at once.
-            text = self.frame[column].astype("string").str.strip().str.casefold()
-            text = text.where(text != "", None)
+            text = to_text_column(self.frame[column])
             self._columns[codes_key] = pd.factorize(text, use_na_sentinel=True)
         codes, uniques = self._columns[codes_key]
         hits = [i for i, value in enumerate(uniques) if value in wanted]

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from icpkit.conditions import Condition, describe_range
+from icpkit.conditions import Condition, describe_range, to_text_column
 from icpkit.discover.binning import PREBINS, Candidate
 
 ALPHA = 0.05
@@ -76,7 +76,7 @@ def _category_atoms(cand: Candidate, accounts: pd.DataFrame | None) -> list[Atom
     atoms = []
     values = None
     if accounts is not None and cand.column in accounts.columns:
-        values = _as_text(accounts[cand.column])
+        values = to_text_column(accounts[cand.column])
     for j, condition in enumerate(cand.conditions):
         if condition.other or condition.missing or condition.values is None:
             continue
@@ -88,13 +88,6 @@ def _category_atoms(cand: Candidate, accounts: pd.DataFrame | None) -> list[Atom
             single = (values == str(value).strip().casefold()).fillna(False).to_numpy(dtype=bool)
             atoms.append(make_atom(cand, Condition(values=(value,)), value, group & single))
     return atoms
-
-
-def _as_text(series: pd.Series) -> pd.Series:
-    """Values as the scorecard compares them (trimmed, case-folded, blank is missing), like
-    :func:`icpkit.conditions.to_text` but vectorised: a million rows in a blink."""
-    text = series.astype("string").str.strip().str.casefold()
-    return text.where(text != "", None)
 
 
 def _range_atoms(cand: Candidate) -> list[Atom]:
