@@ -13,11 +13,7 @@ from icpkit.build import write_outputs
 from icpkit.discover.best_worst import best_vs_worst, success_table
 from icpkit.discover.clusters import cluster_won_accounts, gower_distance
 from icpkit.discover.intersection import icp_intersection
-from icpkit.discover.outcomes import (
-    median_interval,
-    outcome_tables,
-    profile_outcomes,
-)
+from icpkit.discover.outcomes import outcome_tables, profile_outcomes
 from icpkit.outcomes import closed_deals
 
 COLUMNS = [
@@ -50,22 +46,6 @@ def profiled(labelled, demo_crm):
 @pytest.fixture(scope="module")
 def combined(profiled):
     return icp_intersection(profiled)
-
-
-def test_median_interval_uses_order_statistics():
-    assert median_interval(np.arange(1, 6)) == (None, None)  # five values: unknowable at 95%
-    assert median_interval(np.arange(1, 7)) == (1.0, 6.0)
-    # n = 100: the 40th and 61st values (Conover, Practical Nonparametric Statistics).
-    assert median_interval(np.arange(1, 101)) == (40.0, 61.0)
-
-
-def test_median_interval_covers_the_true_median_at_least_95_percent_of_the_time():
-    rng = np.random.default_rng(0)
-    covered = 0
-    for _ in range(1000):
-        low, high = median_interval(rng.exponential(1.0, 25))
-        covered += low <= np.log(2) <= high
-    assert covered >= 940
 
 
 def test_every_outcome_the_simulator_holds_is_profiled(profiled):

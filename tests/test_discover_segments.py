@@ -5,18 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from scipy import stats as sps
 
 from icpkit.discover.binning import AttributeBinner
-from icpkit.discover.segments import (
-    ALPHA_BY_DEPTH,
-    _conjunctions_possible,
-    find_segments,
-    fisher_exact_two_sided,
-    holm_with_unseen,
-    minimum_detectable_effect,
-)
-from icpkit.stats import holm_adjust
+from icpkit.discover.segment_conditions import conjunctions_possible
+from icpkit.discover.segments import find_segments
 
 
 def _search(frame: pd.DataFrame, won: np.ndarray):
@@ -28,33 +20,16 @@ def _columns(segment) -> set[str]:
     return {a.column for a in segment.atoms}
 
 
-def test_fast_fisher_matches_scipy_on_random_tables():
-    rng = np.random.default_rng(0)
-    for _ in range(400):
-        n1, n2 = rng.integers(1, 400, 2)
-        k1, k2 = rng.integers(0, n1 + 1), rng.integers(0, n2 + 1)
-        ours = fisher_exact_two_sided(int(k1), int(n1), int(k2), int(n2))
-        theirs = sps.fisher_exact([[k1, n1 - k1], [k2, n2 - k2]]).pvalue
-        assert ours == pytest.approx(theirs, rel=1e-9, abs=1e-300)
-
-
-def test_holm_counts_the_conjunctions_never_looked_at():
-    p = np.array([1e-6, 0.01, 0.003, 0.2])
-    padded = holm_adjust(np.concatenate([p, np.ones(96)]))[:4]
-    assert holm_with_unseen(p, 100) == pytest.approx(padded)
-    assert holm_with_unseen(p, 100)[0] == pytest.approx(1e-4)
-
-
 def test_every_possible_conjunction_is_counted():
     from icpkit.conditions import Condition
-    from icpkit.discover.segments import Atom
+    from icpkit.discover.segment_conditions import Atom
 
     def atom(attribute):
         return Atom(attribute, attribute, "category", Condition(values=("x",)), "x", True, None)
 
     atoms = [atom("a")] * 2 + [atom("b")] * 3 + [atom("c")] * 4
     # 2+3+4 single; 2*3 + 2*4 + 3*4 pairs; 2*3*4 triples on three different attributes.
-    assert _conjunctions_possible(atoms) == {1: 9, 2: 26, 3: 24}
+    assert conjunctions_possible(atoms) == {1: 9, 2: 26, 3: 24}
 
 
 def test_a_planted_pair_is_found_and_a_noise_condition_never_rides_along():
@@ -124,13 +99,6 @@ def test_small_data_reports_how_large_an_effect_it_could_see():
     quarter = next(d for d in search.detectable if d["share_of_deals"] == 0.25)
     # 10 deals against 30 at a 50% base rate: only a near-certain win rate would show.
     assert quarter["win_rate_needed_above"] is None or quarter["win_rate_needed_above"] > 0.9
-
-
-def test_minimum_detectable_effect_shrinks_with_data():
-    small = minimum_detectable_effect(200, 0.25, ALPHA_BY_DEPTH[1] / 100)
-    large = minimum_detectable_effect(20000, 0.25, ALPHA_BY_DEPTH[1] / 100)
-    assert small[1]["lift_needed_above"] > large[1]["lift_needed_above"] > 1.0
-    assert large[1]["lift_needed_above"] < 1.2
 
 
 def test_demo_segments_recover_the_planted_profile(demo_build, demo_crm):
@@ -206,7 +174,9 @@ def test_column_tests_call_noise_no_more_often_than_alpha():
     of 300 deals with numbers, categories of 3 to 14 values, a yes/no column and technologies.
     Holm across the columns keeps the chance that any column passes at the single
     conditions' alpha (4%); 400 tables measure it to about +-1%."""
-    from icpkit.discover.segments import SingleConditions, _search_space, _TestCache
+    from icpkit.discover.segment_conditions import search_space
+    from icpkit.discover.single_conditions import SingleConditions
+    from icpkit.stats import ProportionTests
 
     rng = np.random.default_rng(7)
     n = 300
@@ -224,11 +194,11 @@ def test_column_tests_call_noise_no_more_often_than_alpha():
         }
     )
     candidates = AttributeBinner().fit(frame, (rng.random(n) < 0.25).astype(int))
-    space = _search_space(candidates, frame)
+    space = search_space(candidates, frame)
     passed = 0
     for _ in range(400):
         won = (rng.random(n) < 0.25).astype(int)
-        singles = SingleConditions(candidates, won, space, _TestCache(n, int(won.sum())))
+        singles = SingleConditions(candidates, won, space, ProportionTests(n, int(won.sum())))
         passed += bool(singles.selected)
     assert passed / 400 <= 0.06
     assert passed > 0  # not a test that never rejects
@@ -238,7 +208,7 @@ def test_a_column_that_adds_nothing_beyond_another_is_named_redundant():
     """Revenue that is mostly company size carries the same signal as employees, which
     decides: revenue adds nothing once employees is known, employees still adds beyond
     revenue, so employees is kept and revenue is named redundant."""
-    from icpkit.discover.segments import redundant_attributes
+    from icpkit.discover.redundancy import redundant_attributes
 
     rng = np.random.default_rng(8)
     n = 3000

@@ -14,8 +14,8 @@ from icpkit.discover.personas import (
     icp_segment_per_deal,
     no_contacts,
     normalise_role,
-    stratified_lift,
 )
+from icpkit.stats import stratified_lift
 
 
 @pytest.fixture(scope="module")

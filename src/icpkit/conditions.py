@@ -150,6 +150,13 @@ def to_text(value: Any) -> str | None:
     return text.casefold() if text else None
 
 
+def to_text_column(values: pd.Series) -> pd.Series:
+    """:func:`to_text` of every value at once (trimmed, case-folded, blank is missing): a
+    million rows in a blink, where mapping :func:`to_text` takes seconds."""
+    text = values.astype("string").str.strip().str.casefold()
+    return text.where(text != "", None)
+
+
 def to_bool_text(value: Any) -> str | None:
     text = to_text(value)
     if text in TRUE_STRINGS:

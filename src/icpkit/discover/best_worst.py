@@ -20,7 +20,7 @@ import pandas as pd
 
 from icpkit.discover.binning import AttributeBinner
 from icpkit.discover.outcomes import ALPHA, condition_json, customer_table
-from icpkit.discover.segments import bin_weights
+from icpkit.discover.single_conditions import bin_weights
 from icpkit.stats import proportion_test, weighted_holm, wilson_interval
 
 SHARE = 0.2  # the best and the worst fifth
@@ -149,7 +149,7 @@ def success_score(success: pd.DataFrame) -> tuple[pd.Series, list[str]]:
 
 def _correct(bins: list[dict], weights: np.ndarray) -> None:
     """Weighted Holm over every bin the binning could have produced (the bins were placed by
-    looking at best against worst: see :func:`icpkit.discover.segments.bin_weights`)."""
+    looking at best against worst: see :func:`icpkit.discover.single_conditions.bin_weights`)."""
     if not bins:
         return
     p = np.array([b["p_value"] for b in bins])

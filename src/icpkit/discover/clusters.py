@@ -24,8 +24,8 @@ from scipy.spatial.distance import squareform
 from sklearn.metrics import silhouette_score
 
 from icpkit.conditions import to_list
-from icpkit.discover.outcomes import ALPHA, median_interval
-from icpkit.stats import holm_adjust, proportion_test, wilson_interval
+from icpkit.discover.outcomes import ALPHA
+from icpkit.stats import holm_adjust, median_interval, proportion_test, wilson_interval
 
 MAX_ROWS = 2000  # clustered directly; the rest join the cluster of their nearest medoid
 MIN_ROWS = 30

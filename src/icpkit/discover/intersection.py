@@ -48,7 +48,7 @@ WORDS = {
 def icp_intersection(profiles: OutcomeProfiles, redundant: Collection[str] = ()) -> dict:
     """ICP conditions, trade-offs, anti-ICP candidates and the intersection segment, as plain
     data (see the module docstring). Columns in ``redundant`` (those that add nothing beyond
-    the others, :func:`icpkit.discover.segments.redundant_attributes`) stay in the lists but
+    the others, :func:`icpkit.discover.redundancy.redundant_attributes`) stay in the lists but
     are not used for the intersection, as the headline ICP does not use them."""
     conditions = _distinct(profiles.findings)
     verdicts = _cross_check(conditions, profiles)

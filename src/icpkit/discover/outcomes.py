@@ -18,9 +18,9 @@ the one that stays), every rate comes with a Wilson interval and a rate shrunk t
 overall rate, every median with the exact order-statistic interval, and each bin is tested
 against the rest: a yes/no outcome (win, retention, expansion) as the segment search tests a
 condition (one test per column, then its bins: see
-:class:`icpkit.discover.segments.SingleConditions`), a number with a weighted Holm correction
-over every bin the binning could have produced for that outcome (the bins were placed by
-looking at it).
+:class:`icpkit.discover.single_conditions.SingleConditions`), a number with a weighted Holm
+correction over every bin the binning could have produced for that outcome (the bins were
+placed by looking at it).
 """
 
 from __future__ import annotations
@@ -32,10 +32,16 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
-from icpkit.conditions import Condition, matches, read_column
+from icpkit.conditions import Condition, matches, read_column, to_text_column
 from icpkit.discover.binning import AttributeBinner, Candidate
-from icpkit.discover.segments import bin_verdicts, bin_weights
-from icpkit.stats import proportion_test, shrunk_rate, weighted_holm, wilson_interval
+from icpkit.discover.single_conditions import bin_verdicts, bin_weights
+from icpkit.stats import (
+    median_interval,
+    proportion_test,
+    shrunk_rate,
+    weighted_holm,
+    wilson_interval,
+)
 
 ALPHA = 0.05
 MIN_ROWS = 20  # fewer rows than this and an outcome is not profiled
@@ -80,9 +86,7 @@ class Outcome:
             return matches(self._read(key), kind, condition)
         codes_key = (*key, "codes")
         if codes_key not in self._columns:
-            # As to_text reads a value, for all rows at once.
-            text = self.frame[column].astype("string").str.strip().str.casefold()
-            text = text.where(text != "", None)
+            text = to_text_column(self.frame[column])
             self._columns[codes_key] = pd.factorize(text, use_na_sentinel=True)
         codes, uniques = self._columns[codes_key]
         hits = [i for i, value in enumerate(uniques) if value in wanted]
@@ -194,25 +198,6 @@ class Outcome:
             return "same"
         higher = inside > rest
         return "better" if higher == (self.better == "higher") else "worse"
-
-
-def median_interval(values: np.ndarray, confidence: float = 0.95) -> tuple:
-    """Distribution-free interval for a median: the order statistics x(k) and x(n-k+1) with k
-    the largest count for which a Binomial(n, 1/2) falls below k with chance at most
-    (1 - confidence) / 2. Covers the true median at least ``confidence`` of the time; with
-    five values or fewer no such k exists and both ends are None (unknown)."""
-    x = np.sort(np.asarray(values, dtype=float))
-    x = x[~np.isnan(x)]
-    n = len(x)
-    if n == 0:
-        return None, None
-    tail = (1 - confidence) / 2
-    k = int(sps.binom.ppf(tail, n, 0.5))  # P(B <= k) >= tail; step back until below
-    while k > 0 and sps.binom.cdf(k - 1, n, 0.5) > tail:
-        k -= 1
-    if k < 1:
-        return None, None
-    return float(x[k - 1]), float(x[n - k])
 
 
 # ---- the rows each outcome is measured on -----------------------------------------------------

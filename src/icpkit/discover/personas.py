@@ -46,6 +46,7 @@ from icpkit.stats import (
     bootstrap_ratio_interval,
     holm_adjust,
     proportion_test,
+    stratified_lift,
     wilson_interval,
 )
 
@@ -442,46 +443,6 @@ def _stratified(won_with, deals_with, won_all, deals_all, crude: dict) -> dict[s
         "p_value": p,
         "direction": "wins more" if lift >= 1 else "loses more",
     }
-
-
-def stratified_lift(
-    won_with: np.ndarray, deals_with: np.ndarray, won_all: np.ndarray, deals_all: np.ndarray
-) -> tuple[float, list[float], float]:
-    """Win rate with vs without, compared within strata: the Mantel-Haenszel risk ratio, its
-    95% interval (Greenland-Robins variance) and the Cochran-Mantel-Haenszel test's p-value
-    (with continuity correction). Arrays hold one count per stratum."""
-    a = np.asarray(won_with, dtype=float)
-    n1 = np.asarray(deals_with, dtype=float)
-    total = np.asarray(deals_all, dtype=float)
-    m1 = np.asarray(won_all, dtype=float)
-    keep = (n1 > 0) & (total - n1 > 0)  # a stratum informs only with deals on both sides
-    a, n1, total, m1 = a[keep], n1[keep], total[keep], m1[keep]
-    n0, c = total - n1, m1 - a
-    r, s = float(np.sum(a * n0 / total)), float(np.sum(c * n1 / total))
-    if r == 0 or s == 0:
-        lift = float("inf") if s == 0 and r > 0 else (0.0 if s > 0 else 1.0)
-        return lift, [float("nan"), float("nan")], 1.0 if r == s == 0 else _cmh(a, n1, m1, total)
-    lift = r / s
-    variance = float(np.sum((m1 * n1 * n0 - a * c * total) / total**2)) / (r * s)
-    half = 1.959963984540054 * np.sqrt(max(variance, 0.0))
-    return (
-        lift,
-        [float(np.exp(np.log(lift) - half)), float(np.exp(np.log(lift) + half))],
-        _cmh(a, n1, m1, total),
-    )
-
-
-def _cmh(a: np.ndarray, n1: np.ndarray, m1: np.ndarray, total: np.ndarray) -> float:
-    from scipy.stats import chi2
-
-    usable = total > 1
-    a, n1, m1, total = a[usable], n1[usable], m1[usable], total[usable]
-    expected = n1 * m1 / total
-    variance = n1 * (total - n1) * m1 * (total - m1) / (total**2 * (total - 1))
-    if variance.sum() <= 0:
-        return 1.0
-    statistic = max(abs(a.sum() - expected.sum()) - 0.5, 0.0) ** 2 / variance.sum()
-    return float(chi2.sf(statistic, 1))
 
 
 def _persona(

@@ -1,8 +1,8 @@
 """Win rate per attribute bin, with an interval, a rate shrunk toward the base rate, and a
 test against the rest corrected exactly as the segment search corrects a single condition
-(see :class:`icpkit.discover.segments.SingleConditions`): one test per column of whether it
-matters at all, Holm across columns, then each bin against what the best condition of its
-column could do by chance. A bin in profiles.json and the same condition in segments.json
+(see :class:`icpkit.discover.single_conditions.SingleConditions`): one test per column of
+whether it matters at all, Holm across columns, then each bin against what the best condition
+of its column could do by chance. A bin in profiles.json and the same condition in segments.json
 carry the same verdict."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from icpkit.discover.binning import Candidate
-from icpkit.discover.segments import bin_verdicts
+from icpkit.discover.single_conditions import bin_verdicts
 from icpkit.stats import proportion_test, shrunk_rate, wilson_interval
 
 ALPHA = 0.05

@@ -35,49 +35,25 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats as sps
-from scipy.special import gammaln
 
-from icpkit.conditions import Condition, describe_range
-from icpkit.discover.binning import PREBINS, Candidate
-from icpkit.stats import fit_logistic, holm_adjust, wilson_interval, with_trend
+from icpkit.conditions import Condition
+from icpkit.discover.binning import Candidate
+from icpkit.discover.redundancy import redundant_attributes
+from icpkit.discover.segment_conditions import (
+    ALPHA,
+    ALPHA_BY_DEPTH,
+    Atom,
+    candidate_atoms,
+    conjunctions_possible,
+    search_space,
+    unique_atoms,
+)
+from icpkit.discover.single_conditions import SingleConditions
+from icpkit.stats import ProportionTests, holm_adjust, minimum_detectable_effect, wilson_interval
 
-ALPHA = 0.05
-ALPHA_BY_DEPTH = {1: 0.04, 2: 0.0075, 3: 0.0025}
 MAX_PAIR_ATOMS = 60  # the strongest conditions alone are paired with each other
 BEAM_WIDTH = 30  # pairs of each kind extended to triples
 SAME_SEGMENT_OVERLAP = 0.9  # a shortlisted segment this alike to a better one is left out
-DETECTABLE_SHARES = (0.1, 0.25, 0.5)
-PERMUTATIONS = 2000  # shuffles of the outcome that measure each attribute's multiplicity
-MAX_REDUNDANCY_COLUMNS = 8  # the strongest columns weighed for what each adds to the others
-
-
-@dataclass(frozen=True)
-class Atom:
-    """One condition on one attribute, with the accounts it covers."""
-
-    attribute: str  # display name; two atoms on one attribute never pair up
-    column: str
-    kind: str
-    condition: Condition
-    label: str
-    integral: bool
-    mask: np.ndarray = field(repr=False, compare=False)
-
-    def to_json(self) -> dict:
-        c = self.condition
-        if c.values is not None:
-            return {"attribute": self.column, "values": list(c.values)}
-        out: dict = {"attribute": self.column}
-        if c.min is not None:
-            out["min"] = c.min
-        if c.less_than is not None:
-            if self.integral:
-                out["max"] = c.less_than - 1
-            else:
-                out["max"] = c.less_than
-                out["max_exclusive"] = True
-        return out
 
 
 @dataclass
@@ -176,11 +152,11 @@ def find_segments(
     """
     y = np.asarray(won, dtype=int)
     n, base = len(y), float(y.mean())
-    space = _search_space(candidates, accounts)
-    tests = _TestCache(n, int(y.sum()))
+    space = search_space(candidates, accounts)
+    tests = ProportionTests(n, int(y.sum()))
     singles = SingleConditions(candidates, y, space, tests)
-    atoms = _atoms(candidates, n, accounts)
-    atoms = _unique(atoms + _significant_values_together(atoms, singles, y))
+    atoms = candidate_atoms(candidates, n, accounts)
+    atoms = unique_atoms(atoms + _significant_values_together(atoms, singles, y))
     table = _Counts(atoms, y)
     single_adjusted = singles.adjust(atoms, table.deals, table.wins)
     holds = _values_hold(atoms, single_adjusted, table)
@@ -189,7 +165,7 @@ def find_segments(
     strongest = table.strongest(MAX_PAIR_ATOMS)
     found.add_pairs(strongest)
     found.add_triples(strongest)
-    could_form = _conjunctions_possible(atoms, space)
+    could_form = conjunctions_possible(atoms, space)
     found.correct(could_form, single_adjusted)
     segments = found.segments()
     for s in segments:
@@ -219,7 +195,7 @@ def find_segments(
     )
 
 
-# ---- counting -------------------------------------------------------------------------------
+# ---- counting ------------------------------------------------------------------------------
 
 
 class _Counts:
@@ -262,7 +238,7 @@ class _Counts:
 class _Found:
     """Every conjunction looked at: its atoms, counts and the p-value of the skeptic's tests."""
 
-    def __init__(self, table: _Counts, tests: _TestCache) -> None:
+    def __init__(self, table: _Counts, tests: ProportionTests) -> None:
         self.table = table
         self.keys: list[tuple[int, ...]] = []
         self.deals: list[np.ndarray] = []
@@ -302,8 +278,8 @@ class _Found:
         p = np.maximum.reduce(
             [
                 self.tests.against_rest(deals, wins),
-                self.tests.adds(deals, wins, t.deals[b], t.wins[b]),  # a, given b
-                self.tests.adds(deals, wins, t.deals[a], t.wins[a]),  # b, given a
+                self.tests.within(deals, wins, t.deals[b], t.wins[b]),  # a, given b
+                self.tests.within(deals, wins, t.deals[a], t.wins[a]),  # b, given a
             ]
         )
         keys = [(int(x), int(z)) for x, z in zip(a, b, strict=True)]
@@ -354,9 +330,9 @@ class _Found:
         p = np.maximum.reduce(
             [
                 self.tests.against_rest(deals3, wins3),
-                self.tests.adds(deals3, wins3, pd_[z, w], pw[z, w]),  # x, given z and w
-                self.tests.adds(deals3, wins3, pd_[x, w], pw[x, w]),
-                self.tests.adds(deals3, wins3, pd_[x, z], pw[x, z]),
+                self.tests.within(deals3, wins3, pd_[z, w], pw[z, w]),  # x, given z and w
+                self.tests.within(deals3, wins3, pd_[x, w], pw[x, w]),
+                self.tests.within(deals3, wins3, pd_[x, z], pw[x, z]),
             ]
         )
         keys = [
@@ -378,7 +354,7 @@ class _Found:
                 atom = np.array([self.keys[r][0] for r in rows], dtype=int)
                 self.p_adjusted[rows] = single_adjusted[atom]
                 continue
-            adjusted = holm_with_unseen(p[rows], max(could_form[d], len(rows)))
+            adjusted = holm_adjust(p[rows], max(could_form[d], len(rows)))
             # Scaled so that "significant" always reads p_adjusted < 5%.
             self.p_adjusted[rows] = np.minimum(adjusted * ALPHA / alpha, 1.0)
 
@@ -410,428 +386,7 @@ class _Found:
         return out
 
 
-class _TestCache:
-    """Two-sided tests of one group's win rate against another's: Fisher's exact test for
-    small tables, the chi-square test with Yates' correction once counts are large (the same
-    rule as :func:`icpkit.stats.proportion_test`), vectorised, small tables memoised."""
-
-    def __init__(self, n: int, k: int) -> None:
-        self.n, self.k = n, k
-        self._fisher: dict[tuple[int, int, int, int], float] = {}
-        self._lf = gammaln(np.arange(n + 2, dtype=float))  # log((i - 1)!) at i: see below
-
-    def against_rest(self, deals: np.ndarray, wins: np.ndarray) -> np.ndarray:
-        return self.compare(deals, wins, self.n - deals, self.k - wins)
-
-    def adds(self, deals, wins, within_deals, within_wins) -> np.ndarray:
-        """Does a condition add, within the deals the other conditions already select? The
-        segment against the deals of the others that lack this condition."""
-        return self.compare(deals, wins, within_deals - deals, within_wins - wins)
-
-    def compare(self, n1, k1, n2, k2) -> np.ndarray:
-        n1, k1, n2, k2 = (np.asarray(v, dtype=np.int64) for v in (n1, k1, n2, k2))
-        p = np.ones(len(n1))
-        cells = np.stack([k1, n1 - k1, k2, n2 - k2])
-        valid = (n1 > 0) & (n2 > 0) & (cells.min(axis=0) >= 0)
-        large = valid & (np.minimum(n1, n2) >= 200) & (cells.min(axis=0) >= 10)
-        if large.any():
-            p[large] = _chi_square_yates(n1[large], k1[large], n2[large], k2[large])
-        for r in np.flatnonzero(valid & ~large):
-            key = (int(k1[r]), int(n1[r]), int(k2[r]), int(n2[r]))
-            if key not in self._fisher:
-                self._fisher[key] = fisher_exact_two_sided(*key, log_factorial=self._lf)
-            p[r] = self._fisher[key]
-        return p
-
-
-def fisher_exact_two_sided(
-    k1: int, n1: int, k2: int, n2: int, log_factorial: np.ndarray | None = None
-) -> float:
-    """Fisher's exact test of k1/n1 against k2/n2, two-sided as in scipy (tables no more
-    likely than the one observed, with the same 1e-7 relative tolerance), but written on log
-    factorials: scipy's general version costs a millisecond a table, and the search tests
-    thousands. ``log_factorial[i]`` = log((i - 1)!) for i up to n1 + n2 + 1 (optional)."""
-    won, n = k1 + k2, n1 + n2
-    lf = log_factorial if log_factorial is not None else gammaln(np.arange(n + 2, dtype=float))
-    low, high = max(0, won - n2), min(won, n1)
-    x = np.arange(low, high + 1)
-    log_pmf = (
-        _log_choose(lf, n1, x) + _log_choose(lf, n2, won - x) - _log_choose(lf, n, np.int64(won))
-    )
-    observed = log_pmf[k1 - low]
-    p = np.exp(log_pmf[log_pmf <= observed + np.log1p(1e-7)]).sum()
-    return float(min(p, 1.0))
-
-
-def _log_choose(lf: np.ndarray, n, k):
-    return lf[n + 1] - lf[k + 1] - lf[n - k + 1]
-
-
-def holm_with_unseen(p_values: np.ndarray, m: int) -> np.ndarray:
-    """Holm's step-down adjustment of ``p_values`` among ``m`` hypotheses, the others never
-    tested (counted as p = 1, so they sort last): the same numbers as
-    :func:`icpkit.stats.holm_adjust` on the padded list, without building it."""
-    p = np.asarray(p_values, dtype=float)
-    order = np.argsort(p, kind="stable")
-    # m can exceed any machine integer (every group of 60 categories): count it as a float.
-    steps = np.maximum.accumulate((float(m) - np.arange(len(p))) * p[order])
-    adjusted = np.empty(len(p))
-    adjusted[order] = np.minimum(steps, 1.0)
-    return adjusted
-
-
-def _chi_square_yates(n1, k1, n2, k2) -> np.ndarray:
-    n = (n1 + n2).astype(float)
-    won, lost = (k1 + k2).astype(float), (n1 + n2 - k1 - k2).astype(float)
-    diff = np.abs(k1 * (n2 - k2) - k2 * (n1 - k1)).astype(float)
-    diff = np.maximum(diff - n / 2, 0.0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        chi2 = n * diff**2 / (n1 * n2 * won * lost)
-    chi2 = np.nan_to_num(chi2, nan=0.0)
-    return sps.chi2.sf(chi2, 1)
-
-
-def _conjunctions_possible(
-    atoms: list[Atom], space: dict[str, int] | None = None
-) -> dict[int, int]:
-    """How many conjunctions of 1, 2 and 3 conditions on different attributes the search
-    could have formed: the elementary symmetric sums of the number of conditions per attribute
-    (``space``, see :func:`_search_space`; by default the atoms each attribute has)."""
-    per_attribute: dict[str, int] = {}
-    for atom in atoms:
-        per_attribute[atom.attribute] = per_attribute.get(atom.attribute, 0) + 1
-    for attribute, size in (space or {}).items():
-        if attribute in per_attribute:
-            per_attribute[attribute] = max(per_attribute[attribute], size)
-    e = [1, 0, 0, 0]
-    for count in per_attribute.values():
-        for d in (3, 2, 1):
-            e[d] += e[d - 1] * count
-    return {1: e[1], 2: e[2], 3: e[3]}
-
-
-class SingleConditions:
-    """The correction of single conditions, which the search tries most of: one test per
-    column, then the conditions of the columns that pass.
-
-    1. **Does the column matter at all?** One omnibus test per column of its finest levels,
-       drawn without the outcome (a number's pre-bins, a category's values, blanks as a level
-       of their own), against won/lost: the score test of a random effect per level, whose
-       statistic is the sum over levels of (wins - wins expected at the base rate)^2, its
-       p-value read from ``PERMUTATIONS`` shuffles of the outcome (a multivariate
-       hypergeometric draw of the wins over the levels is exactly such a shuffle). It weighs a
-       level by its deals, so a column whose large values differ is found with far less data
-       than a test that pays a degree of freedom for every rare value. Technologies are one
-       column: the smallest of their own tests times their number (Bonferroni). Holm's
-       step-down across the columns (single conditions' share of alpha, ``ALPHA_BY_DEPTH[1]``)
-       keeps the chance that any column of noise passes below it, however many columns
-       there are.
-    2. **Which of its conditions?** Within the R columns that pass (of m), a condition is
-       called when it beats what the best condition of its column could do by chance: the
-       max-statistic permutation test of Westfall and Young over every run of the pre-bins
-       (a number) or every single value and, apart, every group of values (a category, half
-       the level each), each scored by Pearson's chi-square of its 2x2 table, at level alpha
-       x R / m (Benjamini and Bogomolov 2014: selected families tested at the share of
-       families selected, so the error averaged over the selected columns stays below alpha).
-
-    ``adjust`` gives each condition one number, significant below ``ALPHA``: the larger of its
-    column's Holm-adjusted p-value and its own within-column p-value scaled by m / R, both
-    scaled from the single conditions' share of alpha to ALPHA. The column's clearest
-    condition (largest chi-square among those asked about) carries the column's verdict: a
-    column that matters differs somewhere, and that is where (one omnibus test per column,
-    then a description of where it differs).
-    """
-
-    def __init__(
-        self,
-        candidates: list[Candidate],
-        won: np.ndarray,
-        space: dict[str, int],
-        tests: _TestCache,
-    ) -> None:
-        """``candidates``: the binned attributes; ``won``: 1/0 per deal; ``space``:
-        :func:`_search_space`; ``tests``: the search's (memoised) tests against the rest."""
-        self.y = np.asarray(won, dtype=float)
-        n, k = len(self.y), int(self.y.sum())
-        self.n, self.k = n, k
-        self.floor = _atom_floor(n)
-        self.space, self.tests = space, tests
-        self.by_name = {c.name: c for c in candidates}
-        self.listed: dict[str, int] = {}
-        for cand in candidates:
-            if cand.kind == "list":
-                self.listed[cand.column] = self.listed.get(cand.column, 0) + 1
-        self.columns = sorted({c.column for c in candidates})
-        self.column_p: dict[str, float] = {}
-        self.column_adjusted: dict[str, float] = dict.fromkeys(self.columns, 1.0)
-        self.selected: list[str] = []
-        self._nulls: dict[tuple[str, str], tuple[np.ndarray, int]] = {}
-        self._alphas: list[float] = []
-        if not self.columns or k in (0, n):
-            return
-        by_column: dict[str, list[Candidate]] = {}
-        for cand in candidates:
-            by_column.setdefault(cand.column, []).append(cand)
-        raw = np.array([self._omnibus(by_column[c]) for c in self.columns])
-        alpha = ALPHA_BY_DEPTH[1]
-        adjusted = np.minimum(holm_adjust(raw) * ALPHA / alpha, 1.0)
-        self.column_p = dict(zip(self.columns, raw.tolist(), strict=True))
-        self.column_adjusted = dict(zip(self.columns, adjusted.tolist(), strict=True))
-        self.selected = [c for c in self.columns if self.column_adjusted[c] < ALPHA]
-
-    @property
-    def share(self) -> float:
-        """R / m: the share of columns that passed (at least one column's worth)."""
-        return max(len(self.selected), 1) / max(len(self.columns), 1)
-
-    def adjust(self, atoms: list[Atom], deals: np.ndarray, wins: np.ndarray) -> np.ndarray:
-        """Each atom's p-value after both steps (see the class docstring)."""
-        out = np.ones(len(atoms))
-        if not atoms or self.k in (0, self.n):
-            return out
-        deals, wins = np.asarray(deals), np.asarray(wins)
-        keys = [self._family(a, self.by_name.get(a.attribute)) for a in atoms]
-        scale = ALPHA / ALPHA_BY_DEPTH[1] / self.share
-        for key in sorted(set(keys)):
-            rows = np.array([r for r, other in enumerate(keys) if other == key])
-            within = self._within(key, atoms[rows[0]], deals[rows], wins[rows])
-            column = self.column_adjusted.get(key[0], 1.0)
-            out[rows] = np.minimum(np.maximum(column, within * scale), 1.0)
-        # A column that matters differs somewhere, and its clearest condition (the largest
-        # chi-square) is where: that condition carries the column's own verdict.
-        score = pearson_chi_square(self.n, self.k, deals, wins)
-        columns = np.array([a.column for a in atoms], dtype=object)
-        for column in set(columns):
-            rows = np.flatnonzero(columns == column)
-            best = rows[np.argmax(score[rows])]
-            out[best] = min(out[best], self.column_adjusted.get(column, 1.0))
-        # Never surer of a condition than its own test against the rest is.
-        return np.maximum(out, self.tests.against_rest(deals, wins))
-
-    def typical_alpha(self) -> float:
-        """The bar a single condition's own p-value must pass in a typical column: the
-        single conditions' alpha shared by the columns, divided by the conditions it has."""
-        if not self.columns:
-            return 0.0
-        alpha = ALPHA_BY_DEPTH[1] / len(self.columns)
-        sizes = [max(self.space.get(name, 1), 1) for name in self.by_name]
-        return float(alpha / np.median(sizes)) if sizes else alpha
-
-    def _omnibus(self, cands: list[Candidate]) -> float:
-        """The column's p-value: does its win rate vary over its levels at all?"""
-        first = cands[0]
-        if first.kind == "list":
-            uses = np.array([np.asarray(c.index) == 0 for c in cands])
-            won = (uses & (self.y == 1)).sum(axis=1)
-            p = self.tests.against_rest(uses.sum(axis=1), won).min()
-            return float(min(p * len(cands), 1.0))
-        if first.levels is None:  # bins of unknown origin: Bonferroni over what they offer
-            return self._best_condition_bound(first)
-        levels = np.asarray(first.levels)
-        codes = np.unique(np.where(levels >= 0, levels, levels.max() + 1), return_inverse=True)[1]
-        counts = np.bincount(codes.reshape(-1))
-        wins = np.bincount(codes.reshape(-1), weights=self.y, minlength=len(counts))
-        rng = np.random.default_rng(20261122)
-        shuffled = rng.multivariate_hypergeometric(counts, self.k, size=PERMUTATIONS)
-        expected = counts * self.k / self.n
-        observed = float(((wins - expected) ** 2).sum())
-        null = ((shuffled - expected) ** 2).sum(axis=1)
-        beaten = int((null >= observed - 1e-9).sum())
-        p = (1 + beaten) / (PERMUTATIONS + 1)
-        if not beaten:
-            # No shuffle did as well: the best condition's analytic bound takes over from the
-            # shuffles' resolution (a valid p-value of its own, so the smaller stays valid).
-            p = min(p, self._best_condition_bound(first))
-        # An ordered column (a number) also gets the trend test, as the learner's columns do.
-        return with_trend(p, first.order, self.y)
-
-    def _best_condition_bound(self, cand: Candidate) -> float:
-        """Bonferroni over every condition the column could offer, at its best bin."""
-        index = np.asarray(cand.index)
-        deals = np.bincount(index, minlength=len(cand.conditions))
-        wins = np.bincount(index, weights=self.y, minlength=len(cand.conditions))
-        best = float(self.tests.against_rest(deals, wins.astype(np.int64)).min())
-        return min(best * (max(self.space.get(cand.name, 1), 1) + 1), 1.0)
-
-    def _within(self, key: tuple[str, str], atom: Atom, deals, wins) -> np.ndarray:
-        """Conditions' p-values within their column: Bonferroni over a list's technologies
-        (or bins of unknown origin), else the max-statistic permutation test."""
-        column, kind = key
-        if kind in ("list", "other"):
-            m = self.listed.get(column, 0) if kind == "list" else self.space.get(atom.attribute, 1)
-            p = self.tests.against_rest(deals, wins)
-            return np.minimum(p * max(m, len(deals), 1), 1.0)
-        cand = self.by_name[atom.attribute]
-        observed = pearson_chi_square(self.n, self.k, deals, wins)
-        null, conditions = self._null(cand, kind)
-        beaten = (null[None, :] >= observed[:, None] - 1e-9).sum(axis=1)
-        p = (1 + beaten) / (len(null) + 1)
-        if kind == "group":
-            bound = sps.chi2.sf(observed, max(conditions - 1, 1))
-        else:
-            bound = np.minimum(sps.chi2.sf(observed, 1) * max(conditions, 1), 1.0)
-        p = np.where(beaten == 0, np.minimum(p, bound), p)
-        if kind in ("value", "group") and len(np.unique(cand.levels)) > 2:
-            p = np.minimum(2 * p, 1.0)  # a category's values and its groups share its level
-        return p
-
-    @staticmethod
-    def _family(atom: Atom, cand: Candidate | None) -> tuple[str, str]:
-        if atom.kind == "list":
-            return atom.column, "list"
-        if cand is None or cand.levels is None or atom.condition.missing:
-            return atom.column, "other"
-        if cand.ordered:
-            return atom.column, "range"
-        values = atom.condition.values or ()
-        return atom.column, "value" if len(values) == 1 else "group"
-
-    def _null(self, cand: Candidate, kind: str) -> tuple[np.ndarray, int]:
-        """The best score the family offers in each of ``PERMUTATIONS`` shuffles of the
-        outcome (seeded: the same data always gives the same answer), and how many
-        conditions it offers (a range's runs, a category's values; for groups, its values,
-        whose chi-square with one degree of freedom fewer bounds any group's)."""
-        key = (cand.column, kind)
-        if key not in self._nulls:
-            self._nulls[key] = self._shuffled_best(cand, kind)
-        return self._nulls[key]
-
-    def _shuffled_best(self, cand: Candidate, kind: str) -> tuple[np.ndarray, int]:
-        rng = np.random.default_rng(20261122)
-        levels = np.asarray(cand.levels)
-        known = levels >= 0
-        counts = np.bincount(levels[known])
-        colours = np.append(counts, np.count_nonzero(~known))
-        wins = rng.multivariate_hypergeometric(colours, self.k, size=PERMUTATIONS)
-        wins, counts = wins[:, :-1].astype(float), counts.astype(float)
-        nothing = np.zeros(PERMUTATIONS)
-        if kind == "range":
-            # Every run of neighbouring pre-bins but the whole range, as large as an atom.
-            start, stop = np.triu_indices(len(counts) + 1, k=1)
-            keep = ~((start == 0) & (stop == len(counts)))
-            total = np.concatenate([[0.0], np.cumsum(counts)])
-            size = (total[stop] - total[start])[keep]
-            start, stop = start[keep], stop[keep]
-            keep = (size >= self.floor) & (size <= self.n - self.floor)
-            start, stop, size = start[keep], stop[keep], size[keep]
-            if not len(size):
-                return nothing, 1
-            cum = np.concatenate([np.zeros((PERMUTATIONS, 1)), np.cumsum(wins, axis=1)], axis=1)
-            scores = pearson_chi_square(self.n, self.k, size[None, :], cum[:, stop] - cum[:, start])
-            return scores.max(axis=1), len(size)
-        present = counts > 0
-        wins, counts = wins[:, present], counts[present]
-        if kind == "value":
-            sized = (counts >= self.floor) & (counts <= self.n - self.floor)
-            if not sized.any():
-                return nothing, 1
-            best = pearson_chi_square(self.n, self.k, counts[sized], wins[:, sized]).max(axis=1)
-            return best, int(sized.sum())
-        # The best group is among the values sorted by win rate, first ones together.
-        order = np.argsort(wins / counts, axis=1, kind="stable")
-        size = np.cumsum(counts[order], axis=1)[:, :-1]
-        won = np.cumsum(np.take_along_axis(wins, order, axis=1), axis=1)[:, :-1]
-        if not size.shape[1]:
-            return nothing, len(counts)
-        return pearson_chi_square(self.n, self.k, size, won).max(axis=1), len(counts)
-
-
-def pearson_chi_square(n: int, k: int, deals, wins) -> np.ndarray:
-    """Pearson's chi-square (no continuity correction) of ``wins`` of ``deals`` against the
-    rest of ``n`` deals with ``k`` wins in all; 0 where a side is empty."""
-    deals, wins = np.asarray(deals, dtype=float), np.asarray(wins, dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        score = n * (wins * n - deals * k) ** 2 / (deals * (n - deals) * k * (n - k))
-    return np.nan_to_num(score, nan=0.0, posinf=0.0)
-
-
-def _atom_floor(n: int) -> int:
-    """The fewest deals a condition must hold (and leave out) to be searched: 10, or 2% of
-    the deals, the share below which the binning calls a category rare."""
-    return max(10, int(0.02 * n))
-
-
-def bin_verdicts(candidates: list[Candidate], won: np.ndarray) -> list[np.ndarray]:
-    """Per candidate, each bin's p-value against the rest after the correction the search
-    gives a single condition (:class:`SingleConditions`), so that a bin in the attribute
-    profiles and the same condition among the segments read the same."""
-    y = np.asarray(won, dtype=int)
-    singles = SingleConditions(
-        candidates, y, _search_space(candidates, None), _TestCache(len(y), int(y.sum()))
-    )
-    out = []
-    for cand in candidates:
-        atoms = [
-            _atom(cand, condition, cand.labels[j], cand.index == j)
-            for j, condition in enumerate(cand.conditions)
-        ]
-        out.append(singles.adjust(atoms, cand.counts, cand.wins))
-    return out
-
-
-def bin_weights(
-    candidates: list[Candidate], accounts: pd.DataFrame | None = None
-) -> list[np.ndarray]:
-    """Per candidate, each bin's share of alpha for a weighted Holm correction of bins tested
-    against the rest (profiles of a number outcome, best against worst): counting every bin
-    the binning could have produced, plus one for its missing or catch-all bin."""
-    space = _search_space(candidates, accounts)
-    columns = {c.column for c in candidates}
-    names_per_column: dict[str, set[str]] = {}
-    for cand in candidates:
-        names_per_column.setdefault(cand.column, set()).add(cand.name)
-    out = []
-    for cand in candidates:
-        share = 1.0 / len(columns) / len(names_per_column[cand.column])
-        weights = np.full(len(cand.conditions), share / (space[cand.name] + 1))
-        if cand.kind not in ("numeric", "list"):
-            levels = _category_levels(cand)
-            groups = 2**levels - 2 - levels
-            for j, condition in enumerate(cand.conditions):
-                single = condition.values is not None and len(condition.values) == 1
-                if groups <= 0:
-                    weights[j] = share / (levels + 1)
-                else:
-                    weights[j] = share / 2 / (levels if single else groups + 1)
-        out.append(weights)
-    return out
-
-
-def _category_levels(cand: Candidate) -> int:
-    named = {v for cond in cand.conditions if cond.values for v in cond.values}
-    return max(len(named), 2)
-
-
-def _search_space(candidates: list[Candidate], accounts: pd.DataFrame | None) -> dict[str, int]:
-    """Per attribute, how many conditions the binning and the search could have chosen from.
-
-    The bins themselves were placed by looking at the outcome, so the conditions actually
-    formed understate what was tried. Optimal binning cuts a number into runs of its pre-bins
-    (:func:`icpkit.discover.binning.quantile_prebins`, at most ``PREBINS``); the search then
-    takes contiguous runs of bins, so every contiguous run of pre-bins could have come out:
-    c(c + 1)/2 - 1 of them for c pre-bins (the run of all of them is no condition). Categories
-    are grouped in the order of their win rates, itself read from the data, so any group of the
-    c categories could have come out: 2^c - 2 of them. A technology is one yes/no."""
-    space: dict[str, int] = {}
-    for cand in candidates:
-        if cand.kind == "list":
-            c = 1
-        elif cand.kind == "numeric" and cand.ordered and cand.levels is not None:
-            levels = max(int(np.max(cand.levels, initial=0)) + 1, 2)
-            c = levels * (levels + 1) // 2 - 1
-        elif cand.kind == "numeric":
-            distinct = PREBINS
-            if accounts is not None and cand.column in accounts.columns:
-                distinct = int(pd.to_numeric(accounts[cand.column], errors="coerce").nunique())
-            levels = min(PREBINS, max(distinct, 2))
-            c = levels * (levels + 1) // 2 - 1
-        else:
-            c = 2 ** _category_levels(cand) - 2  # any group of the categories against the rest
-        space[cand.name] = max(space.get(cand.name, 0), c)
-    return space
-
-
-# ---- choosing what to show ------------------------------------------------------------------
+# ---- choosing what to show -----------------------------------------------------------------
 
 
 def _shortlist(segments: list[Segment], top: int) -> list[Segment]:
@@ -901,7 +456,7 @@ def _primary(
     beyond the others (see :func:`_values_hold` and :func:`redundant_attributes`)."""
     n = table.n
     floor = max(30, int(0.05 * n))
-    tests = _TestCache(table.n, table.k)
+    tests = ProportionTests(table.n, table.k)
     current: Segment | None = None
     current_mask = np.ones(n, dtype=bool)
     while current is None or len(current.atoms) < 3:
@@ -915,13 +470,13 @@ def _primary(
         deals, wins = deals[rows], wins[rows]
         p = tests.against_rest(deals, wins)
         if current is not None:
-            p = np.maximum(p, tests.adds(deals, wins, current.accounts, current.won))
+            p = np.maximum(p, tests.within(deals, wins, current.accounts, current.won))
             for part in current.atoms:  # every earlier condition must still add
                 others = np.logical_and.reduce(
                     [np.ones(n, dtype=bool)] + [a.mask for a in current.atoms if a is not part]
                 )
                 other_deals, other_wins = table.within(others)
-                p = np.maximum(p, tests.adds(deals, wins, other_deals[rows], other_wins[rows]))
+                p = np.maximum(p, tests.within(deals, wins, other_deals[rows], other_wins[rows]))
         with np.errstate(invalid="ignore", divide="ignore"):
             rate = np.where(deals > 0, wins / np.maximum(deals, 1), 0.0)
         if depth == 1:
@@ -958,7 +513,7 @@ def _primary(
     return current
 
 
-# ---- what a group of values, and an attribute, can be quoted for ------------------------------
+# ---- what a group of values can be quoted for ----------------------------------------------
 
 
 def _value_verdicts(
@@ -1021,205 +576,4 @@ def _values_hold(atoms: list[Atom], adjusted: np.ndarray, table: _Counts) -> dic
             continue
         kind = "icp" if table.wins[r] >= table.base * table.deals[r] else "anti"
         out[id(atom)] = all(verdicts.get((atom.column, str(v))) == kind for v in values)
-    return out
-
-
-def redundant_attributes(
-    candidates: list[Candidate], won: np.ndarray, columns: list[str]
-) -> dict[str, list[str]]:
-    """Columns (of ``columns``, those that matter) that add nothing beyond the others, each
-    with the columns it is explained by: annual revenue, once employees and industry are
-    known, when revenue is mostly size and industry.
-
-    Measured, not assumed: each column's bins are tested for what they add to a logistic
-    regression on the bins of all the others (a likelihood-ratio test); the columns are then
-    taken in order of that independent evidence, strongest first, and a column is kept only
-    if it adds, beyond chance, to the ones kept before it. Of two columns carrying the same
-    signal, the one that still adds when the other is known is kept. Technologies stay out
-    (each is one yes/no); at most ``MAX_REDUNDANCY_COLUMNS`` of the strongest columns are
-    weighed, so the fits stay small on wide data."""
-    y = np.asarray(won, dtype=float)
-    by_column = {c.column: c for c in candidates if c.kind != "list" and c.column in set(columns)}
-    if len(by_column) < 2 or y.min() == y.max():
-        return {}
-    strength = {c: -by_column[c].iv for c in by_column}
-    names = sorted(by_column, key=lambda c: strength[c])[:MAX_REDUNDANCY_COLUMNS]
-    # Deals that fall in the same bin of every column weighed are one binomial row: the fits
-    # see thousands of rows however many deals there are, with the same likelihood.
-    bins = np.column_stack([np.asarray(by_column[c].index) for c in names])
-    patterns, inverse = np.unique(bins, axis=0, return_inverse=True)
-    inverse = inverse.reshape(-1)
-    deals = np.bincount(inverse).astype(float)
-    rate = np.bincount(inverse, weights=y) / deals
-    design = {c: _bin_dummies(patterns[:, i], deals) for i, c in enumerate(names)}
-    deviances: dict[frozenset, float] = {}
-
-    def deviance(columns: list[str]) -> float:
-        key = frozenset(columns)
-        if key not in deviances:
-            x = [design[c] for c in names if c in key]
-            deviances[key] = _deviance(
-                np.column_stack(x) if x else np.zeros((len(deals), 0)), rate, deals
-            )
-        return deviances[key]
-
-    def added(column: str, given: list[str]) -> float:
-        """p-value of the likelihood-ratio test of ``column``'s bins beyond ``given``'s."""
-        extra = design[column].shape[1]
-        drop = deviance(given) - deviance([*given, column])
-        return float(sps.chi2.sf(max(drop, 0.0), extra)) if extra else 1.0
-
-    alone = {c: added(c, [o for o in names if o != c]) for c in names}
-    kept: list[str] = []
-    redundant: dict[str, list[str]] = {}
-    for column in sorted(names, key=lambda c: (alone[c], strength[c])):
-        if not kept or added(column, kept) < ALPHA:
-            kept.append(column)
-        else:
-            redundant[column] = list(kept)
-    return redundant
-
-
-def _bin_dummies(index: np.ndarray, deals: np.ndarray) -> np.ndarray:
-    """One 0/1 column per bin but the one with most deals (the reference)."""
-    bins = np.bincount(index, weights=deals)
-    reference = int(np.argmax(bins))
-    used = [j for j in range(len(bins)) if bins[j] > 0 and j != reference]
-    if not used:
-        return np.zeros((len(index), 0))
-    return np.column_stack([index == j for j in used]).astype(float)
-
-
-def _deviance(x: np.ndarray, rate: np.ndarray, deals: np.ndarray) -> float:
-    """-2 log-likelihood of a logistic fit to ``rate`` of ``deals`` per row (binomial rows)."""
-    intercept, coef = fit_logistic(x, rate, l2=1e-4, sample_weight=deals)
-    p = np.clip(1 / (1 + np.exp(-(intercept + x @ coef))), 1e-12, 1 - 1e-12)
-    return float(-2 * np.sum(deals * (rate * np.log(p) + (1 - rate) * np.log(1 - p))))
-
-
-# ---- power ----------------------------------------------------------------------------------
-
-
-def minimum_detectable_effect(n: int, base: float, alpha: float, power: float = 0.8) -> list:
-    """For segments holding 10%, 25% and 50% of the deals: the lowest win rate inside that the
-    search would call significant (against the single-condition bar ``alpha``) four times in
-    five, and the highest a losing segment could have and still be caught. Small data says
-    plainly how large an effect must be to show."""
-    out = []
-    if not 0 < base < 1 or n < 4:
-        return out
-    z_alpha, z_power = sps.norm.isf(alpha / 2), sps.norm.ppf(power)
-    for share in DETECTABLE_SHARES:
-        n_in, n_out = share * n, (1 - share) * n
-        if n_in < 2 or n_out < 2:
-            continue
-
-        def detects(rate: float, n_in: float = n_in, n_out: float = n_out) -> bool:
-            pooled = (rate * n_in + base * n_out) / (n_in + n_out)
-            null_sd = math.sqrt(pooled * (1 - pooled) * (1 / n_in + 1 / n_out))
-            sd = math.sqrt(rate * (1 - rate) / n_in + base * (1 - base) / n_out)
-            return abs(rate - base) - z_alpha * null_sd >= z_power * sd
-
-        high = _bisect(detects, base, 1.0)
-        low = _bisect(detects, base, 0.0)
-        out.append(
-            {
-                "share_of_deals": share,
-                "deals": int(round(n_in)),
-                "win_rate_needed_above": high,
-                "lift_needed_above": high / base if high is not None else None,
-                "win_rate_needed_below": low,
-                "lift_needed_below": low / base if low is not None else None,
-            }
-        )
-    return out
-
-
-def _bisect(detects, start: float, end: float) -> float | None:
-    """The rate closest to ``start`` on the way to ``end`` that ``detects`` accepts."""
-    if not detects(end * 0.999999 + start * 0.000001):
-        return None
-    near, far = start, end
-    for _ in range(50):
-        middle = (near + far) / 2
-        if detects(middle):
-            far = middle
-        else:
-            near = middle
-    return round(far, 4)
-
-
-# ---- conditions -----------------------------------------------------------------------------
-
-
-def _atoms(candidates: list[Candidate], n: int, accounts: pd.DataFrame | None) -> list[Atom]:
-    out: list[Atom] = []
-    floor = _atom_floor(n)
-    for cand in candidates:
-        if cand.kind == "numeric":
-            out += _range_atoms(cand)
-        elif cand.kind == "list":
-            out.append(_atom(cand, cand.conditions[0], cand.labels[0], cand.index == 0))
-        else:
-            out += _category_atoms(cand, accounts)
-    out = [a for a in out if floor <= np.count_nonzero(a.mask) <= n - floor]
-    return _unique(out)
-
-
-def _category_atoms(cand: Candidate, accounts: pd.DataFrame | None) -> list[Atom]:
-    """Each group of categories the binning formed, and (given the accounts) each single
-    category inside a group of several: a search over single values finds what grouping may
-    have blurred."""
-    atoms = []
-    values = None
-    if accounts is not None and cand.column in accounts.columns:
-        values = _as_text(accounts[cand.column])
-    for j, condition in enumerate(cand.conditions):
-        if condition.other or condition.missing or condition.values is None:
-            continue
-        group = cand.index == j
-        atoms.append(_atom(cand, condition, cand.labels[j], group))
-        if values is None or len(condition.values) < 2:
-            continue
-        for value in condition.values:
-            single = (values == str(value).strip().casefold()).fillna(False).to_numpy(dtype=bool)
-            atoms.append(_atom(cand, Condition(values=(value,)), value, group & single))
-    return atoms
-
-
-def _as_text(series: pd.Series) -> pd.Series:
-    """Values as the scorecard compares them (trimmed, case-folded, blank is missing), like
-    :func:`icpkit.conditions.to_text` but vectorised: a million rows in a blink."""
-    text = series.astype("string").str.strip().str.casefold()
-    return text.where(text != "", None)
-
-
-def _range_atoms(cand: Candidate) -> list[Atom]:
-    """Every contiguous run of bins: the search, not a fixed grid, decides where ranges end."""
-    ranged = [j for j, c in enumerate(cand.conditions) if not (c.missing or c.other)]
-    atoms = []
-    for start, stop in itertools.combinations_with_replacement(range(len(ranged)), 2):
-        if start == 0 and stop == len(ranged) - 1:
-            continue  # the whole range is no condition at all
-        first, last = cand.conditions[ranged[start]], cand.conditions[ranged[stop]]
-        condition = Condition(min=first.min, less_than=last.less_than)
-        mask = np.isin(cand.index, ranged[start : stop + 1])
-        label = describe_range(condition.min, None, condition.less_than, cand.unit)
-        atoms.append(_atom(cand, condition, label, mask))
-    return atoms
-
-
-def _atom(cand: Candidate, condition: Condition, label: str, mask: np.ndarray) -> Atom:
-    integral = all(x is None or float(x).is_integer() for x in (condition.min, condition.less_than))
-    return Atom(cand.name, cand.column, cand.kind, condition, label, integral, mask)
-
-
-def _unique(atoms: list[Atom]) -> list[Atom]:
-    seen: set[bytes] = set()
-    out = []
-    for atom in atoms:
-        key = np.packbits(atom.mask).tobytes() + atom.attribute.encode()
-        if key not in seen:
-            seen.add(key)
-            out.append(atom)
     return out

@@ -29,12 +29,12 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
-from icpkit.discover.personas import stratified_lift
 from icpkit.stats import (
     Z95,
     bootstrap_ratio_interval,
     fit_logistic,
     holm_adjust,
+    stratified_lift,
     wilson_interval,
 )
 from icpkit.timing import TimingModel, priority, signal_ages, signal_key, timing_from_dict

@@ -33,13 +33,17 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
-from icpkit import stats
 from icpkit.conditions import Condition, matches, read_column
 from icpkit.errors import IcpkitError
 from icpkit.jsonsafe import finite
 from icpkit.outcomes import closed_deals
 from icpkit.scorecard.model import TIER_NAMES, Scorecard
-from icpkit.stats import wilson_interval
+from icpkit.stats import (
+    contingency_test,
+    population_stability,
+    weighted_holm,
+    wilson_interval,
+)
 
 IN_ICP = ("A", "B")
 # The questions the monitor exists for: they share half of alpha, every other check the rest.
@@ -616,10 +620,7 @@ def _psi_check(
     settings: MonitorSettings,
 ) -> Check:
     psi = population_stability(expected, actual)
-    table = np.vstack([expected, actual])
-    table = table[:, table.sum(axis=0) > 0]
-    tested = table.shape[1] > 1 and actual.sum() > 0 and expected.sum() > 0
-    p = float(sps.chi2_contingency(table)[1]) if tested else 1.0
+    p = contingency_test(np.vstack([expected, actual]))
     level = (
         "major"
         if psi >= settings.psi_alarm
@@ -649,18 +650,6 @@ def _psi_check(
         practical=psi >= settings.psi_alarm,
         details=details,
     )
-
-
-def population_stability(expected: np.ndarray, actual: np.ndarray) -> float:
-    """PSI = sum over bins of (actual share - expected share) * ln(actual / expected share).
-
-    Half a count is added to every bin, so an empty bin gives a large but finite term.
-    Below 0.10 the mix is stable, 0.10-0.25 it moved, above 0.25 it is a different population.
-    """
-    expected = np.asarray(expected, dtype=float) + 0.5
-    actual = np.asarray(actual, dtype=float) + 0.5
-    e, a = expected / expected.sum(), actual / actual.sum()
-    return float(np.sum((a - e) * np.log(a / e)))
 
 
 def _largest_moves(attribute, expected: np.ndarray, actual: np.ndarray) -> str:
@@ -714,20 +703,13 @@ def _decide(checks: list[Check], settings: MonitorSettings) -> None:
     weights = np.where(primary, 1.0 / max(primary.sum(), 1), 1.0 / max((~primary).sum(), 1))
     if primary.all() or not primary.any():
         weights = np.full(len(tested), 1.0)
-    adjusted = weighted_holm(np.array([c.p_value for c in tested]), weights)
+    # Weights given relative to each other: every test that ran shares all of alpha.
+    adjusted = weighted_holm(np.array([c.p_value for c in tested]), weights / weights.sum())
     for check, p_adjusted in zip(tested, adjusted, strict=True):
         check.p_adjusted = float(p_adjusted)
         if p_adjusted < settings.alpha and check.practical:
             check.status = "alarm"
             check.finding += f" Significant after correction (adjusted p = {_p(p_adjusted)})."
-
-
-def weighted_holm(p_values: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """Holm's weighted step-down procedure (:func:`icpkit.stats.weighted_holm`) with weights
-    given relative to each other: every test that ran shares all of alpha. Equal weights give
-    Holm's adjustment exactly."""
-    w = np.asarray(weights, dtype=float)
-    return stats.weighted_holm(p_values, w / w.sum())
 
 
 def _tier_table(baseline: dict[str, Rate], tiers: np.ndarray, won: np.ndarray) -> dict:
