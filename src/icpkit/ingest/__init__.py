@@ -24,6 +24,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from icpkit import schema
+from icpkit.csvsafe import escape_formula
 from icpkit.errors import IcpkitError
 from icpkit.ingest.canonical import IngestResult, ingest
 from icpkit.ingest.columns import empty_table, type_custom
@@ -35,7 +36,6 @@ from icpkit.ingest.readers import (
     Progress,
     RawTable,
     read_table,
-    spreadsheet_safe,
     write_parquet,
 )
 
@@ -177,7 +177,7 @@ def write_ingest(
             if progress is not None:
                 progress(f"Writing {name}.parquet", step, len(result.tables))
             write_parquet(frame, out / f"{name}.parquet")
-        quarantine = result.quarantine.astype(object).map(spreadsheet_safe)
+        quarantine = result.quarantine.astype(object).map(escape_formula)
         quarantine.to_csv(out / "quarantine.csv", index=False, encoding="utf-8")
         report = {
             **result.report,

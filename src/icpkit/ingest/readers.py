@@ -768,13 +768,3 @@ def write_parquet(frame: pd.DataFrame, path: Path) -> None:
     arrays = [_arrow_column(frame[name]) for name in frame.columns]
     table = pa.Table.from_arrays(arrays, names=[str(c) for c in frame.columns])
     pq.write_table(table, path)
-
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_safe(value: object) -> object:
-    """Prefix ``'`` to a text cell a spreadsheet would run as a formula (``=``, ``+``, ...)."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
