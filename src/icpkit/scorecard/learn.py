@@ -55,7 +55,8 @@ PER_BIN_L2 = 10.0  # ridge penalty on a bin's departure from its classic points
 COLUMN_ALPHA = 0.05  # Holm-corrected level a column's omnibus test must pass
 ROWS_PER_BIN = 40  # accounts a card's bin should hold, so its points rest on evidence
 PAIR_COLUMNS = 12  # the columns most related to winning, whose pairs may become pair rows
-PAIR_BINS = 6  # bins of each column in a pair row (so at most 4 x 4 combinations, + unknown)
+PAIR_BINS = 6  # bins of each column in a pair row (so at most 6 x 6 combinations, + unknown)
+PAIR_MARGIN = 0.003  # cross-validated AUC a pair row must add beyond what a single row would
 
 
 class NoUsableAttribute(ValueError):
@@ -191,6 +192,10 @@ class ScorecardLearner:
         pool = pool or [c for c in ranked[:1] if c.iv > 0]
         if not pool:
             raise NoUsableAttribute("no usable attribute: no column tells won from lost at all")
+        singles: dict[str, Candidate] = {}
+        for cand in pool:
+            if cand.kind != "list":
+                singles.setdefault(cand.column, cand)
         pool += self._pairs(accounts, y, weight, pool, share)
         folds = (
             list(
@@ -211,7 +216,12 @@ class ScorecardLearner:
                     continue
                 if any(_redundant(cand, other) for other in chosen):
                     continue
-                scored.append((*self._cv_auc([*chosen, cand], y, folds, held_out, weight), cand))
+                mean, se = self._cv_auc([*chosen, cand], y, folds, held_out, weight)
+                if cand.column2 and not self._pays_as_pair(
+                    cand, chosen, singles, y, folds, held_out, weight
+                ):
+                    continue
+                scored.append((mean, se, cand))
             if not scored:
                 break
             mean, se, cand = max(scored, key=lambda t: t[0])
@@ -248,6 +258,35 @@ class ScorecardLearner:
             for a, b in itertools.combinations([c for c in columns if c in coarse], 2)
         ]
 
+    def _pays_as_pair(
+        self,
+        pair: Candidate,
+        chosen: list[Candidate],
+        singles: dict[str, Candidate],
+        y: np.ndarray,
+        folds,
+        held_out: dict[int, list[tuple[np.ndarray, np.ndarray]]],
+        weight: np.ndarray | None,
+    ) -> bool:
+        """Whether a pair row says what its two columns do together, beyond what they say
+        apart: added to the card, it must beat the card with both columns as single rows by
+        PAIR_MARGIN of cross-validated AUC and by twice the fold-to-fold standard error of
+        that gain. Else it is two main effects squeezed into one row, or a lucky draw among
+        the many pairs tried."""
+        if folds is None:
+            return False
+        apart = [singles[c] for c in pair.columns if c in singles and singles[c] not in chosen]
+        together = self._fold_aucs([*chosen, pair], y, folds, held_out, weight)
+        if apart:
+            alone = self._fold_aucs([*chosen, *apart], y, folds, held_out, weight)
+        elif chosen:
+            alone = self._fold_aucs(chosen, y, folds, held_out, weight)
+        else:
+            alone = np.full(len(folds), 0.5)
+        gain = together - alone
+        se = float(np.std(gain, ddof=1) / np.sqrt(len(gain)))
+        return float(gain.mean()) > max(PAIR_MARGIN, 2 * se)
+
     def _cv_auc(
         self,
         candidates: list[Candidate],
@@ -260,6 +299,18 @@ class ScorecardLearner:
         of evidence counted on its training rows only."""
         if folds is None:
             return auc(y, self._features(candidates).sum(axis=1)), 0.0
+        aucs = self._fold_aucs(candidates, y, folds, held_out, weight)
+        return float(np.mean(aucs)), float(np.std(aucs, ddof=1) / np.sqrt(len(aucs)))
+
+    def _fold_aucs(
+        self,
+        candidates: list[Candidate],
+        y: np.ndarray,
+        folds,
+        held_out: dict[int, list[tuple[np.ndarray, np.ndarray]]],
+        weight: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """The AUC on each fold's held-out rows (see :meth:`_cv_auc`)."""
         aucs = []
         for f, (train, test) in enumerate(folds):
             x_train = np.column_stack([held_out[id(c)][f][0] for c in candidates])
@@ -268,7 +319,7 @@ class ScorecardLearner:
             intercept, coef = fit_logistic(x_train, y[train], sample_weight=w_train)
             score = intercept + x_test @ coef
             aucs.append(auc(y[test], score, None if weight is None else weight[test]))
-        return float(np.mean(aucs)), float(np.std(aucs, ddof=1) / np.sqrt(len(aucs)))
+        return np.asarray(aucs)
 
     # ---- turning the model into a card -----------------------------------------------------
 
