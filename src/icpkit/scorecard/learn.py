@@ -269,20 +269,18 @@ class ScorecardLearner:
         weight: np.ndarray | None,
     ) -> bool:
         """Whether a pair row says what its two columns do together, beyond what they say
-        apart: added to the card, it must beat the card with both columns as single rows by
-        PAIR_MARGIN of cross-validated AUC and by twice the fold-to-fold standard error of
+        apart: added to the card and to both columns as single rows, it must raise the
+        cross-validated AUC by PAIR_MARGIN and by twice the fold-to-fold standard error of
         that gain. Else it is two main effects squeezed into one row, or a lucky draw among
         the many pairs tried."""
         if folds is None:
             return False
         apart = [singles[c] for c in pair.columns if c in singles and singles[c] not in chosen]
-        together = self._fold_aucs([*chosen, pair], y, folds, held_out, weight)
-        if apart:
-            alone = self._fold_aucs([*chosen, *apart], y, folds, held_out, weight)
-        elif chosen:
-            alone = self._fold_aucs(chosen, y, folds, held_out, weight)
-        else:
-            alone = np.full(len(folds), 0.5)
+        base = [*chosen, *apart]
+        together = self._fold_aucs([*base, pair], y, folds, held_out, weight)
+        alone = (
+            self._fold_aucs(base, y, folds, held_out, weight) if base else np.full(len(folds), 0.5)
+        )
         gain = together - alone
         se = float(np.std(gain, ddof=1) / np.sqrt(len(gain)))
         return float(gain.mean()) > max(PAIR_MARGIN, 2 * se)
