@@ -262,3 +262,20 @@ def test_effects_that_only_add_up_get_no_pair_row():
         frame, won = _interaction(4000, seed, together=0.0)
         card = ScorecardLearner(seed=seed).fit(frame, won)
         assert not [a.name for a in card.attributes if a.is_pair]
+
+
+@pytest.mark.slow
+def test_region_and_the_country_it_comes_from_enter_the_card_once():
+    """Region is derived from country: where region is what matters, the card reads it once,
+    not again through country (a second attribute enters only for held-out AUC it adds)."""
+    from icpkit.simulate import simulate
+
+    for seed in range(2):
+        accounts = simulate(3000, seed=seed).accounts
+        region = accounts["region"]
+        logit = -0.5 + 1.5 * (region == "North America") - 1.0 * (region == "Asia Pacific")
+        logit += 0.8 * accounts["employees"].between(50, 500)
+        won = np.random.default_rng(seed).random(len(accounts)) < 1 / (1 + np.exp(-logit))
+        columns = ["region", "country", "employees"]
+        card = ScorecardLearner(seed=seed).fit(accounts[columns], won)
+        assert len({"region", "country"} & set(card.columns)) == 1, card.columns
