@@ -25,7 +25,7 @@ def one_card(seed: int, deals: int) -> dict:
 
     features, won = closed_sample(deals, seed)
     card = ScorecardLearner(seed=seed).fit(features, won)
-    columns = {a.column for a in card.attributes}
+    columns = {column for a in card.attributes for column, _ in a.columns}
     snowflake = any(
         a.column == "technologies" and any("snowflake" in b.label.casefold() for b in a.bins)
         for a in card.attributes

@@ -175,10 +175,25 @@ def category_attribute(draw, name: str) -> Attribute:
 
 
 @st.composite
+def pair_attribute(draw, name: str) -> Attribute:
+    """A pair row: each bin one of a first attribute's bins and one of a second's, crossed."""
+    first = draw(st.one_of(numeric_attribute(name), category_attribute(name)))
+    second = draw(st.one_of(numeric_attribute(name), category_attribute(name)))
+    column2 = draw(TEXT.filter(lambda c: c.strip() and c != first.column))
+    bins = tuple(
+        Bin(draw(TEXT), draw(POINTS), a.condition, draw(stats()), b.condition)
+        for a in first.bins
+        for b in second.bins
+    )
+    return Attribute(name, first.column, first.kind, bins, first.unit, column2, second.kind)
+
+
+@st.composite
 def cards(draw) -> Scorecard:
     names = draw(st.lists(TEXT, min_size=1, max_size=3, unique=True))
     attributes = tuple(
-        draw(st.one_of(numeric_attribute(name), category_attribute(name))) for name in names
+        draw(st.one_of(numeric_attribute(name), category_attribute(name), pair_attribute(name)))
+        for name in names
     )
     disqualifiers = tuple(
         Disqualifier(a.name, a.column, a.kind, a.bins[0].condition, draw(TEXT), draw(stats()))

@@ -10,6 +10,7 @@ reasons). And scoring a CRM's raw accounts file gives what scoring its ingested 
 
 from __future__ import annotations
 
+import itertools
 import math
 import shutil
 import sqlite3
@@ -28,7 +29,7 @@ from icpkit import inputs
 from icpkit.conditions import Condition
 from icpkit.score import score_file, score_frame
 from icpkit.scorecard.learn import ScorecardLearner
-from icpkit.scorecard.model import Disqualifier, Scorecard
+from icpkit.scorecard.model import Attribute, Bin, Disqualifier, Scorecard
 from icpkit.simulate import simulate, write_crm
 from icpkit.simulate.messy import COUNTRY_ALIASES, FUNDING_STAGE_LABELS, INDUSTRY_LABELS
 from icpkit.sql import to_sql
@@ -58,7 +59,26 @@ def planted_card() -> Scorecard:
     public = Disqualifier(
         "funding_stage", "funding_stage", "category", Condition(values=("public",)), "public"
     )
-    return replace(card, disqualifiers=(*card.disqualifiers, too_big, public))
+    return replace(
+        card,
+        attributes=(*card.attributes, _size_with_region()),
+        disqualifiers=(*card.disqualifiers, too_big, public),
+    )
+
+
+def _size_with_region() -> Attribute:
+    """A pair row, reading a number and a derived category: every size band crossed with
+    North America or anything else, as the learner writes one."""
+    sizes = [Condition(less_than=50), Condition(min=50, max=500), Condition(min=501)]
+    sizes.append(Condition(missing=True))
+    regions = [Condition(values=("North America",)), Condition(other=True)]
+    bins = tuple(
+        Bin("", points, size, None, region)
+        for (size, region), points in zip(
+            itertools.product(sizes, regions), [3, -1, 9, 2, 4, -6, 0, -2], strict=True
+        )
+    )
+    return Attribute("Size in region", "employees", "numeric", bins, "", "region", "category")
 
 
 @pytest.fixture(scope="module")

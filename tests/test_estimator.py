@@ -69,7 +69,7 @@ def test_fit_returns_self_with_the_card_the_learner_would_learn(salvirt, fitted)
     assert rows(fitted.scorecard_) == rows(direct)  # (stats hold NaN, which is never equal)
     assert fitted.scorecard_.tiers == direct.tiers
     assert fitted.scorecard_.calibration == direct.calibration
-    assert {a.column for a in fitted.scorecard_.attributes} >= {"Client", "Up_sale"}
+    assert set(fitted.scorecard_.columns) >= {"Client", "Up_sale"}
 
 
 def test_probability_score_and_prediction_come_from_the_card(salvirt, fitted):

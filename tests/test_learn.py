@@ -145,7 +145,7 @@ def test_noise_columns_stay_off_the_card_and_one_signal_counts_once():
     for seed in range(6):
         frame, won = _synthetic(2000, seed)
         card = ScorecardLearner(seed=seed).fit(frame, won)
-        columns = {a.column for a in card.attributes}
+        columns = {column for a in card.attributes for column, _ in a.columns}
         assert "plan" in columns
         assert len(columns & {"day_minutes", "day_charge"}) == 1, columns
         cards_with_noise += bool(columns & NOISE)
@@ -204,3 +204,78 @@ def test_a_table_with_nothing_to_learn_says_so_with_its_own_error():
     won = np.r_[np.ones(20), np.zeros(40)]
     with pytest.raises(icpkit.NoUsableAttribute, match="no usable attribute"):
         ScorecardLearner().fit(frame, won)
+
+
+def _interaction(n: int, seed: int, together: float) -> tuple[pd.DataFrame, np.ndarray]:
+    """Size and region, each with a small effect of its own; with ``together``, size works
+    one way in North America and the other in Asia Pacific, which no sum of a size effect
+    and a region effect can rank."""
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame(
+        {
+            "employees": rng.lognormal(5, 1.2, n).round(),
+            "region": rng.choice(["North America", "Europe", "Asia Pacific"], n),
+            "plan": rng.choice(["basic", "pro"], n),
+            "code": rng.choice([f"C{i}" for i in range(8)], n),
+        }
+    )
+    large, america = frame["employees"] >= 200, frame["region"] == "North America"
+    logit = -1.0 + 0.3 * large + 0.3 * america + 0.6 * (frame["plan"] == "pro")
+    logit += together * large * (america.astype(int) - (frame["region"] == "Asia Pacific"))
+    return frame, (rng.random(n) < 1 / (1 + np.exp(-logit))).to_numpy().astype(int)
+
+
+def _held_out_auc(card, frame, won) -> float:
+    from sklearn.metrics import roc_auc_score
+
+    return roc_auc_score(won, card.apply(frame).raw_points)
+
+
+@pytest.mark.slow
+def test_a_planted_interaction_becomes_one_pair_row_that_pays_on_new_deals(monkeypatch):
+    frame, won = _interaction(4000, 0, together=1.5)
+    test_frame, test_won = _interaction(4000, 1, together=1.5)
+    card = ScorecardLearner(seed=0).fit(frame, won)
+    pairs = [a for a in card.attributes if a.is_pair]
+    assert [{a.column, a.column2} for a in pairs] == [{"employees", "region"}]
+    # The pair's best bin is the planted one, large companies in North America, its worst
+    # large companies in Asia Pacific.
+    ranked = sorted(pairs[0].bins, key=lambda b: b.points)
+    assert "North America" in ranked[-1].label, ranked[-1].label
+    assert "Asia Pacific" in ranked[0].label, ranked[0].label
+    # and it reads back from its file as written
+    from icpkit.scorecard.io import parse_scorecard
+
+    assert parse_scorecard(dump_scorecard(card)).apply(test_frame).score.tolist() == (
+        card.apply(test_frame).score.tolist()
+    )
+    monkeypatch.setattr("icpkit.scorecard.learn.PAIR_COLUMNS", 0)
+    singles = ScorecardLearner(seed=0).fit(frame, won)
+    assert not any(a.is_pair for a in singles.attributes)
+    gain = _held_out_auc(card, test_frame, test_won) - _held_out_auc(singles, test_frame, test_won)
+    assert gain > 0.01, gain
+
+
+@pytest.mark.slow
+def test_effects_that_only_add_up_get_no_pair_row():
+    for seed in range(2):
+        frame, won = _interaction(4000, seed, together=0.0)
+        card = ScorecardLearner(seed=seed).fit(frame, won)
+        assert not [a.name for a in card.attributes if a.is_pair]
+
+
+@pytest.mark.slow
+def test_region_and_the_country_it_comes_from_enter_the_card_once():
+    """Region is derived from country: where region is what matters, the card reads it once,
+    not again through country (a second attribute enters only for held-out AUC it adds)."""
+    from icpkit.simulate import simulate
+
+    for seed in range(2):
+        accounts = simulate(3000, seed=seed).accounts
+        region = accounts["region"]
+        logit = -0.5 + 1.5 * (region == "North America") - 1.0 * (region == "Asia Pacific")
+        logit += 0.8 * accounts["employees"].between(50, 500)
+        won = np.random.default_rng(seed).random(len(accounts)) < 1 / (1 + np.exp(-logit))
+        columns = ["region", "country", "employees"]
+        card = ScorecardLearner(seed=seed).fit(accounts[columns], won)
+        assert len({"region", "country"} & set(card.columns)) == 1, card.columns

@@ -87,6 +87,30 @@ def test_inspect_json_lists_attribute_names_disqualifiers_and_tiers(seed_card):
             "A >= B >= C",
             6,
         ),
+        (
+            "[[attributes]]\ncolumn = 'calls'\nkind = 'numeric'\nand_column = 'plan'\n"
+            "bins = [ { min = 4, points = -20 } ]\n",
+            "a pair row's bin needs 'and'",
+            5,
+        ),
+        (
+            "[[attributes]]\ncolumn = 'calls'\nkind = 'numeric'\n"
+            "bins = [ { min = 4, and = { values = ['pro'] }, points = -20 } ]\n",
+            "'and' applies only to a pair row",
+            4,
+        ),
+        (
+            "[[attributes]]\ncolumn = 'calls'\nkind = 'numeric'\nand_column = 'calls'\n"
+            "bins = [ { min = 4, and = { min = 1 }, points = -20 } ]\n",
+            "not 'calls' twice",
+            1,
+        ),
+        (
+            "[[attributes]]\ncolumn = 'calls'\nkind = 'numeric'\nand_column = 'plan'\n"
+            "bins = [ { min = 4, and = { min = 1 }, points = -20 } ]\n",
+            "min only applies to numeric attributes",
+            5,
+        ),
     ],
 )
 def test_bad_scorecards_name_the_line(tmp_path, text, message, line):
@@ -97,6 +121,25 @@ def test_bad_scorecards_name_the_line(tmp_path, text, message, line):
     assert message in str(caught.value)
     assert str(path) in str(caught.value)
     assert caught.value.line == line
+
+
+def test_a_pair_row_scores_where_both_columns_match(tmp_path):
+    path = tmp_path / "card.toml"
+    path.write_text(
+        "[[attributes]]\nname = 'Calls with plan'\ncolumn = 'calls'\nkind = 'numeric'\n"
+        "and_column = 'plan'\nand_kind = 'category'\nbins = [\n"
+        "  { min = 4, and = { values = ['basic'] }, points = -20 },\n"
+        "  { min = 4, and = { other = true }, points = -5 },\n"
+        "  { less_than = 4, and = { other = true }, points = 3 },\n]\n"
+    )
+    card = load_scorecard(path)
+    frame = pd.DataFrame(
+        {"calls": [5, 5, 1, None, "6"], "plan": ["Basic", "pro", "basic", "x", None]}
+    )
+    scored = card.apply(frame)
+    assert scored.raw_points.tolist() == [-20, -5, 3, 0, -5]
+    assert scored.bin_labels[0][0] == "4+ & basic"
+    assert card.columns == ["calls", "plan"]
 
 
 def test_scorecard_file_cannot_execute_code(tmp_path):

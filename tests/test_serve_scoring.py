@@ -75,7 +75,7 @@ def test_a_scorer_that_disagrees_falls_back_to_score_frame(cards, monkeypatch):
     monkeypatch.setattr(
         scoring,
         "first_match",
-        lambda values, kind, conditions: np.full(len(values), len(conditions)),
+        lambda values, kind, conditions, second=None: np.full(len(values), len(conditions)),
     )
     scorer = CardScorer(card)
     assert not scorer.fast

@@ -213,16 +213,50 @@ def matches(values: pd.Series, kind: str, condition: Condition) -> np.ndarray:
     return hit
 
 
-def first_match(values: pd.Series, kind: str, conditions: Sequence[Condition]) -> np.ndarray:
+def first_match(
+    values: pd.Series,
+    kind: str,
+    conditions: Sequence[Condition],
+    second: tuple[pd.Series, str, Sequence[Condition]] | None = None,
+) -> np.ndarray:
     """Index of the first condition each value matches, ``len(conditions)`` when none does.
 
     The one way a value finds its bin: ``Scorecard.apply``, ``icpkit score``'s batches and the
-    API's row scorer all call it (first match wins, as a card's bins are read top down)."""
+    API's row scorer all call it (first match wins, as a card's bins are read top down).
+    ``second`` is a pair row's other column, its kind and one condition per bin: a bin then
+    matches where both columns match their conditions."""
     none = len(conditions)
     chosen = np.full(len(values), none, dtype=np.int64)
     for index, condition in enumerate(conditions):
         free = chosen == none
         if not free.any():
             break
-        chosen[free & matches(values, kind, condition)] = index
+        hit = free & matches(values, kind, condition)
+        if second is not None:
+            values2, kind2, conditions2 = second
+            hit &= matches(values2, kind2, conditions2[index])
+        chosen[hit] = index
+    return chosen
+
+
+def first_match_coded(
+    parts: Sequence[tuple[pd.Series, str, Sequence[Condition], np.ndarray]],
+) -> np.ndarray:
+    """:func:`first_match` over rows given as each column's distinct values and a code per
+    row (``values.iloc[codes]`` is the column): each condition is tested once per distinct
+    value. ``parts``: (distinct values, kind, one condition per bin, codes) of each column the
+    row reads (two for a pair row), a bin matching where every column matches."""
+    (values, kind, conditions, codes), *rest = parts
+    if not rest:
+        return first_match(values, kind, conditions)[codes]
+    none = len(conditions)
+    chosen = np.full(len(codes), none, dtype=np.int64)
+    for index in range(none):
+        free = chosen == none
+        if not free.any():
+            break
+        hit = free
+        for part_values, part_kind, part_conditions, part_codes in parts:
+            hit = hit & matches(part_values, part_kind, part_conditions[index])[part_codes]
+        chosen[hit] = index
     return chosen

@@ -287,9 +287,9 @@ def _point_changes(a: AccountScore, b: AccountScore, old: Scorecard, new: Scorec
         elif before[0] == after[0] and before[1] != after[1]:
             out.append(f"{name}: {after[0]} re-weighed, {before[1]:+d} -> {after[1]:+d} points")
         elif before[0] != after[0]:
-            redrawn = [x.condition for x in old_attributes[name].bins] != [
-                x.condition for x in new_attributes[name].bins
-            ]
+            redrawn = (
+                old_attributes[name].bin_conditions() != new_attributes[name].bin_conditions()
+            )
             why = "bins redrawn" if redrawn else "the account moved to another bin"
             out.append(f"{name}: {before[0]} ({before[1]:+d}) -> {after[0]} ({after[1]:+d}), {why}")
     return out

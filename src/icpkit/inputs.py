@@ -142,13 +142,12 @@ def raw_columns(columns: list[str]) -> list[str]:
 def card_inputs(card: Any) -> list[dict[str, Any]]:
     """Per attribute and disqualifier of ``card``, the raw columns read and how: for
     ``icpkit inspect --json``."""
-    out = []
-    for item in (*card.attributes, *card.disqualifiers):
-        name = getattr(item, "name", None) or f"DQ: {item.reason}"
-        out.append(
-            {"attribute": name, "kind": item.kind, **derivation(item.column, item.kind).to_json()}
-        )
-    return out
+    items = [(a.name, column, kind) for a in card.attributes for column, kind in a.columns]
+    items += [(f"DQ: {rule.reason}", rule.column, rule.kind) for rule in card.disqualifiers]
+    return [
+        {"attribute": name, "kind": kind, **derivation(column, kind).to_json()}
+        for name, column, kind in items
+    ]
 
 
 # ---- keys and tables ------------------------------------------------------------------------

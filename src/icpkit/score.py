@@ -45,7 +45,7 @@ import pyarrow.csv as pv
 import pyarrow.parquet as pq
 
 from icpkit import inputs
-from icpkit.conditions import first_match, out_of_range, read_column
+from icpkit.conditions import first_match_coded, out_of_range, read_column
 from icpkit.csvsafe import FORMULA_STARTS, escape_formula
 from icpkit.errors import IcpkitError
 from icpkit.ingest import formats, normalise
@@ -287,20 +287,22 @@ class BatchScorer:
         columns = {c: self._column(batch, c, n) for c in self.card.columns}
         self._check_units(batch, columns, n)
         key = np.zeros(n, dtype=np.int64)
-        items = [(a.column, a.kind, [b.condition for b in a.bins]) for a in self.card.attributes]
-        items += [(r.column, r.kind, [r.condition]) for r in self.card.disqualifiers]
+        items = [a.bin_conditions() for a in self.card.attributes]
+        items += [[(r.column, r.kind, [r.condition])] for r in self.card.disqualifiers]
         counted: set[tuple[str, str]] = set()
-        for column, kind, conditions in items:
-            col = columns[column]
-            values = read_column(col.prepared, column, kind)
-            if (column, kind) not in counted:
-                counted.add((column, kind))
-                self._count_unreadable(column, kind, col, values)
-            chosen = first_match(values, kind, conditions)
-            key = _combine(key, chosen[col.codes], len(conditions) + 1)
-            if kind == "numeric":  # out of range reads as unknown, with its own reason
-                outside = out_of_range(col.prepared, column, kind)
-                key = _combine(key, outside.astype(np.int64)[col.codes], 2)
+        for parts in items:
+            coded = []
+            for column, kind, conditions in parts:
+                col = columns[column]
+                values = read_column(col.prepared, column, kind)
+                coded.append((values, kind, conditions, col.codes))
+                if (column, kind) not in counted:
+                    counted.add((column, kind))
+                    self._count_unreadable(column, kind, col, values)
+                    if kind == "numeric":  # out of range reads as unknown, with its own reason
+                        outside = out_of_range(col.prepared, column, kind)
+                        key = _combine(key, outside.astype(np.int64)[col.codes], 2)
+            key = _combine(key, first_match_coded(coded), len(parts[0][2]) + 1)
         codes, _ = pd.factorize(key)
         # factorize numbers keys in order of first appearance: a key's first row is where
         # the running maximum of the codes grows (one row per distinct key, in O(n)).

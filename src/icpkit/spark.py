@@ -75,7 +75,7 @@ def _typed_for_sql(card: Scorecard, frame: DataFrame) -> DataFrame:
     from pyspark.sql import functions as F
     from pyspark.sql import types as T
 
-    kinds = {item.column: item.kind for item in (*card.attributes, *card.disqualifiers)}
+    kinds = dict(card.column_kinds())
     for column in inputs.raw_columns(card.columns):
         kinds.setdefault(column, "category")  # read to derive another (country for region)
     for column, kind in kinds.items():

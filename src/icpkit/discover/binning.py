@@ -64,6 +64,15 @@ class Candidate:
     # Each row's place in the column's own order (pre-bin of a number, rank of an ordered
     # label; NaN unknown), for a test of a trend in the win rate; None for an unordered column.
     order: np.ndarray | None = None
+    # A pair row reads a second column: each bin is one of the first column's bins AND one of
+    # the second's (``conditions2``), so the row can say what the two do together.
+    column2: str = ""
+    kind2: str = ""
+    conditions2: list[Condition] | None = None
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return (self.column, self.column2) if self.column2 else (self.column,)
 
 
 class AttributeBinner:
@@ -320,6 +329,43 @@ class AttributeBinner:
         share_lost = (counts - wins) / lost_total
         cand.iv = float(np.sum((share_won - share_lost) * cand.woe))
         return cand
+
+
+def pair_candidate(
+    first: Candidate, second: Candidate, y: np.ndarray, weight: np.ndarray | None = None
+) -> Candidate:
+    """The two columns' bins crossed: one bin per combination that holds accounts.
+
+    Bins are listed first column major, so that, read top down with first match winning, a
+    row lands in the combination of its own bin of each column (each column's bins are in
+    their own first-match order). Combinations no account holds are left out."""
+    k2 = len(second.conditions)
+    cell = first.index * k2 + second.index
+    present = np.unique(cell)
+    index = np.searchsorted(present, cell)
+    cand = Candidate(
+        f"{first.name} × {second.name}",
+        first.column,
+        first.kind,
+        [first.conditions[c // k2] for c in present],
+        [f"{first.labels[c // k2]} & {second.labels[c % k2]}" for c in present],
+        first.unit,
+        column2=second.column,
+        kind2=second.kind,
+        conditions2=[second.conditions[c % k2] for c in present],
+    )
+    k = len(present)
+    cand.index = index
+    cand.counts = np.bincount(index, minlength=k)
+    cand.wins = np.bincount(index, weights=y, minlength=k)
+    counts, wins = cand.counts, cand.wins
+    if weight is not None:
+        counts = np.bincount(index, weights=weight, minlength=k)
+        wins = np.bincount(index, weights=weight * y, minlength=k)
+    won_total, lost_total = wins.sum(), counts.sum() - wins.sum()
+    cand.woe = smoothed_woe(counts, wins, won_total, lost_total)
+    cand.iv = float(np.sum((wins / won_total - (counts - wins) / lost_total) * cand.woe))
+    return cand
 
 
 def smoothed_woe(counts, wins, won_total: float, lost_total: float) -> np.ndarray:

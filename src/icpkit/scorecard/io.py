@@ -211,15 +211,36 @@ class _Reader:
                 **where,
                 key="bins",
             )
-        extra = set(raw) - {"name", "column", "kind", "bins", "unit"}
+        extra = set(raw) - {"name", "column", "kind", "bins", "unit", "and_column", "and_kind"}
         if extra:
             key = sorted(extra)[0]
             self.fail(f"unknown key {key!r} in attribute {column!r}", **where, key=key)
         unit = str(raw.get("unit", ""))
-        parsed_bins = tuple(self.bin(b, kind, unit, index, i) for i, b in enumerate(bins))
-        return Attribute(str(raw.get("name", column)), column, kind, parsed_bins, unit)
+        column2, kind2 = self.second_column(raw, column, where)
+        parsed_bins = tuple(self.bin(b, kind, unit, index, i, kind2) for i, b in enumerate(bins))
+        return Attribute(
+            str(raw.get("name", column)), column, kind, parsed_bins, unit, column2, kind2
+        )
 
-    def bin(self, raw: Any, kind: str, unit: str, index: int, item: int) -> Bin:
+    def second_column(
+        self, raw: dict[str, Any], column: str, where: dict[str, Any]
+    ) -> tuple[str, str]:
+        """A pair row's second column (``and_column``) and its kind, or ("", "")."""
+        if "and_column" not in raw:
+            if "and_kind" in raw:
+                self.fail(f"and_kind in attribute {column!r} needs an and_column", **where)
+            return "", ""
+        column2 = raw["and_column"]
+        if not isinstance(column2, str) or not column2.strip():
+            self.fail("and_column must name a second input column", **where, key="and_column")
+        if column2 == column:
+            self.fail(f"a pair row reads two columns, not {column!r} twice", **where)
+        kind2 = raw.get("and_kind", "category")
+        if kind2 not in KINDS:
+            self.fail(f"kind {kind2!r} is not one of {', '.join(KINDS)}", **where, key="and_kind")
+        return column2, kind2
+
+    def bin(self, raw: Any, kind: str, unit: str, index: int, item: int, kind2: str = "") -> Bin:
         where = {"table": "attributes", "index": index, "item": item}
         if not isinstance(raw, dict):
             self.fail(
@@ -234,13 +255,28 @@ class _Reader:
                 **where,
                 key="points",
             )
-        extra = set(raw) - _CONDITION_KEYS - _STAT_KEYS - {"label", "points"}
+        extra = set(raw) - _CONDITION_KEYS - _STAT_KEYS - {"label", "points", "and"}
         if extra:
             key = sorted(extra)[0]
             self.fail(f"unknown key {key!r} in a bin", **where, key=key)
         condition = self.condition(raw, kind, where)
-        label = str(raw.get("label") or condition.describe(unit))
-        return Bin(label, points, condition, self.stats(raw, where))
+        condition2 = None
+        if kind2:
+            second = raw.get("and")
+            if not isinstance(second, dict):
+                self.fail(
+                    "a pair row's bin needs 'and', its condition on and_column, such as "
+                    "and = { min = 4 }",
+                    **where,
+                )
+            extra = set(second) - _CONDITION_KEYS
+            if extra:
+                self.fail(f"unknown key {sorted(extra)[0]!r} in a bin's 'and'", **where)
+            condition2 = self.condition(second, kind2, where)
+        elif "and" in raw:
+            self.fail("'and' applies only to a pair row (an attribute with and_column)", **where)
+        label = str(raw.get("label") or "")
+        return Bin(label, points, condition, self.stats(raw, where), condition2)
 
     def condition(self, raw: dict[str, Any], kind: str, where: dict[str, Any]) -> Condition:
         present = [k for k in ("min", "max", "less_than", "values", "missing", "other") if k in raw]
@@ -475,12 +511,23 @@ def _card_text(card: Scorecard) -> str:
         ]
         if attribute.unit:
             out.append(_entry("unit", attribute.unit, where))
+        if attribute.is_pair:
+            out.append(_entry("and_column", attribute.column2, where))
+            out.append(_entry("and_kind", attribute.kind2, where))
         out.append("bins = [")
         for i, b in enumerate(attribute.bins):
             at = f"{where}, bin {i + 1} ({b.label!r})"
+            second = {}
+            if attribute.is_pair:
+                if b.condition2 is None:
+                    _refuse(at, "is a pair row's bin with no condition on its second column")
+                second = {"and": _condition_fields(b.condition2, at)}
+            elif b.condition2 is not None:
+                _refuse(at, "has a condition on a second column, but the attribute reads one")
             fields = {
                 "label": b.label,
                 **_condition_fields(b.condition, at),
+                **second,
                 "points": b.points,
                 **_stat_fields(b.stats),
             }

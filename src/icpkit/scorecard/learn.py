@@ -26,7 +26,7 @@ import pandas as pd
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 
-from icpkit.discover.binning import AttributeBinner, Candidate, smoothed_woe
+from icpkit.discover.binning import AttributeBinner, Candidate, pair_candidate, smoothed_woe
 from icpkit.discover.segments import redundant_attributes
 from icpkit.scorecard.model import (
     Attribute,
@@ -54,6 +54,9 @@ REDUNDANT = 0.9  # |correlation| of two attributes' weight of evidence: the seco
 PER_BIN_L2 = 10.0  # ridge penalty on a bin's departure from its classic points
 COLUMN_ALPHA = 0.05  # Holm-corrected level a column's omnibus test must pass
 ROWS_PER_BIN = 40  # accounts a card's bin should hold, so its points rest on evidence
+PAIR_COLUMNS = 12  # the columns most related to winning, whose pairs may become pair rows
+PAIR_BINS = 6  # bins of each column in a pair row (so at most 6 x 6 combinations, + unknown)
+PAIR_MARGIN = 0.003  # cross-validated AUC a pair row must add beyond what a single row would
 
 
 class NoUsableAttribute(ValueError):
@@ -133,7 +136,7 @@ class ScorecardLearner:
         self.card_candidates_ = AttributeBinner(share, self.max_bins, max_pvalue=None).fit(
             accounts, y, weight
         )
-        self.selected_, self.selection_auc_ = self._select(y, weight)
+        self.selected_, self.selection_auc_ = self._select(accounts, y, weight, share)
         scale = self.points_to_double_odds / math.log(2)
         log_odds = self._bin_log_odds(y, weight)
         attributes = [
@@ -169,7 +172,11 @@ class ScorecardLearner:
         return np.column_stack([c.woe[c.index] for c in candidates])
 
     def _select(
-        self, y: np.ndarray, weight: np.ndarray | None = None
+        self,
+        accounts: pd.DataFrame,
+        y: np.ndarray,
+        weight: np.ndarray | None = None,
+        share: float = 0.05,
     ) -> tuple[list[Candidate], dict[int, float]]:
         limit = self.max_attributes or MAX_ATTRIBUTES
         ranked = sorted(self.card_candidates_, key=lambda c: -c.iv)
@@ -185,6 +192,11 @@ class ScorecardLearner:
         pool = pool or [c for c in ranked[:1] if c.iv > 0]
         if not pool:
             raise NoUsableAttribute("no usable attribute: no column tells won from lost at all")
+        singles: dict[str, Candidate] = {}
+        for cand in pool:
+            if cand.kind != "list":
+                singles.setdefault(cand.column, cand)
+        pool += self._pairs(accounts, y, weight, pool, share)
         folds = (
             list(
                 StratifiedKFold(5, shuffle=True, random_state=self.seed).split(np.zeros(len(y)), y)
@@ -196,28 +208,82 @@ class ScorecardLearner:
         chosen: list[Candidate] = []
         path: list[tuple[float, float]] = []  # (mean, standard error) of CV AUC per size
         best = 0.5
-        columns_used: set[str] = set()
+        columns_used: set[tuple[str, ...]] = set()
         while pool and len(chosen) < limit:
             scored = []
             for cand in pool:
-                if cand.kind != "list" and cand.column in columns_used:
+                if cand.kind != "list" and tuple(sorted(cand.columns)) in columns_used:
                     continue
                 if any(_redundant(cand, other) for other in chosen):
                     continue
-                scored.append((*self._cv_auc([*chosen, cand], y, folds, held_out, weight), cand))
+                mean, se = self._cv_auc([*chosen, cand], y, folds, held_out, weight)
+                if cand.column2 and not self._pays_as_pair(
+                    cand, chosen, singles, y, folds, held_out, weight
+                ):
+                    continue
+                scored.append((mean, se, cand))
             if not scored:
                 break
             mean, se, cand = max(scored, key=lambda t: t[0])
             if chosen and mean <= best:
                 break
             chosen.append(cand)
-            columns_used.add(cand.column)
+            columns_used.add(tuple(sorted(cand.columns)))
             pool.remove(cand)
             best = max(best, mean)
             path.append((mean, se))
         size = _one_standard_error_size(path, len(y))
         history = {k + 1: round(m, 4) for k, (m, _) in enumerate(path)}
         return chosen[:size], history
+
+    def _pairs(
+        self,
+        accounts: pd.DataFrame,
+        y: np.ndarray,
+        weight: np.ndarray | None,
+        pool: list[Candidate],
+        share: float,
+    ) -> list[Candidate]:
+        """Pair rows the selection may choose: every pair of the columns most related to
+        winning, each column in a few coarse bins, crossed (see
+        :func:`icpkit.discover.binning.pair_candidate`). A pair row enters the card only where
+        it raises the cross-validated AUC beyond what the single rows give, as any row does."""
+        columns = list(dict.fromkeys(c.column for c in pool if c.kind != "list"))[:PAIR_COLUMNS]
+        if len(columns) < 2:
+            return []
+        binner = AttributeBinner(max(share, 0.05), PAIR_BINS, max_pvalue=None)
+        coarse = {c.column: c for c in binner.fit(accounts[columns], y, weight)}
+        return [
+            pair_candidate(coarse[a], coarse[b], y, weight)
+            for a, b in itertools.combinations([c for c in columns if c in coarse], 2)
+        ]
+
+    def _pays_as_pair(
+        self,
+        pair: Candidate,
+        chosen: list[Candidate],
+        singles: dict[str, Candidate],
+        y: np.ndarray,
+        folds,
+        held_out: dict[int, list[tuple[np.ndarray, np.ndarray]]],
+        weight: np.ndarray | None,
+    ) -> bool:
+        """Whether a pair row says what its two columns do together, beyond what they say
+        apart: added to the card and to both columns as single rows, it must raise the
+        cross-validated AUC by PAIR_MARGIN and by twice the fold-to-fold standard error of
+        that gain. Else it is two main effects squeezed into one row, or a lucky draw among
+        the many pairs tried."""
+        if folds is None:
+            return False
+        apart = [singles[c] for c in pair.columns if c in singles and singles[c] not in chosen]
+        base = [*chosen, *apart]
+        together = self._fold_aucs([*base, pair], y, folds, held_out, weight)
+        alone = (
+            self._fold_aucs(base, y, folds, held_out, weight) if base else np.full(len(folds), 0.5)
+        )
+        gain = together - alone
+        se = float(np.std(gain, ddof=1) / np.sqrt(len(gain)))
+        return float(gain.mean()) > max(PAIR_MARGIN, 2 * se)
 
     def _cv_auc(
         self,
@@ -231,6 +297,18 @@ class ScorecardLearner:
         of evidence counted on its training rows only."""
         if folds is None:
             return auc(y, self._features(candidates).sum(axis=1)), 0.0
+        aucs = self._fold_aucs(candidates, y, folds, held_out, weight)
+        return float(np.mean(aucs)), float(np.std(aucs, ddof=1) / np.sqrt(len(aucs)))
+
+    def _fold_aucs(
+        self,
+        candidates: list[Candidate],
+        y: np.ndarray,
+        folds,
+        held_out: dict[int, list[tuple[np.ndarray, np.ndarray]]],
+        weight: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """The AUC on each fold's held-out rows (see :meth:`_cv_auc`)."""
         aucs = []
         for f, (train, test) in enumerate(folds):
             x_train = np.column_stack([held_out[id(c)][f][0] for c in candidates])
@@ -239,7 +317,7 @@ class ScorecardLearner:
             intercept, coef = fit_logistic(x_train, y[train], sample_weight=w_train)
             score = intercept + x_test @ coef
             aucs.append(auc(y[test], score, None if weight is None else weight[test]))
-        return float(np.mean(aucs)), float(np.std(aucs, ddof=1) / np.sqrt(len(aucs)))
+        return np.asarray(aucs)
 
     # ---- turning the model into a card -----------------------------------------------------
 
@@ -273,9 +351,12 @@ class ScorecardLearner:
                     round(float(log_odds[j])),
                     condition,
                     _bin_stats(cand.wins[j], cand.counts[j]),
+                    None if cand.conditions2 is None else cand.conditions2[j],
                 )
             )
-        return Attribute(cand.name, cand.column, cand.kind, tuple(bins), cand.unit)
+        return Attribute(
+            cand.name, cand.column, cand.kind, tuple(bins), cand.unit, cand.column2, cand.kind2
+        )
 
     def _disqualifiers(self, y: np.ndarray) -> list[Disqualifier]:
         tested = []

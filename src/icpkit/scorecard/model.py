@@ -44,36 +44,68 @@ class Bin:
     points: int
     condition: Condition
     stats: BinStats | None = None
+    # A pair row's bin: the condition on the attribute's second column (``column2``).
+    condition2: Condition | None = None
 
     def __post_init__(self) -> None:
         _coerce(self, plain_text, "label")
         _coerce(self, plain_integer, "points")
 
+    def describe(self, unit: str = "", unit2: str = "") -> str:
+        text = self.condition.describe(unit)
+        if self.condition2 is None:
+            return text
+        return f"{text} & {self.condition2.describe(unit2)}"
+
 
 @dataclass(frozen=True)
 class Attribute:
-    """One scored attribute: the input column it reads and its bins, first match wins."""
+    """One scored attribute: the input column it reads and its bins, first match wins.
+
+    A pair row reads two columns: ``column2`` (of kind ``kind2``) is the second, and each bin
+    holds a condition on each (``condition`` and ``condition2``); a bin matches where both do.
+    """
 
     name: str
     column: str
     kind: str
     bins: tuple[Bin, ...]
     unit: str = ""
+    column2: str = ""
+    kind2: str = ""
 
     def __post_init__(self) -> None:
-        _coerce(self, plain_text, "name", "column", "kind", "unit")
+        _coerce(self, plain_text, "name", "column", "kind", "unit", "column2", "kind2")
         # A blank label is one the card describes itself, as a file that leaves it out reads.
         bins = tuple(
-            replace(b, label=b.condition.describe(self.unit)) if b.label == "" else b
-            for b in self.bins
+            replace(b, label=b.describe(self.unit)) if b.label == "" else b for b in self.bins
         )
         object.__setattr__(self, "bins", bins)
+
+    @property
+    def is_pair(self) -> bool:
+        return bool(self.column2)
+
+    @property
+    def columns(self) -> tuple[tuple[str, str], ...]:
+        """(column, kind) of each column the attribute reads: one, or two for a pair row."""
+        if self.is_pair:
+            return ((self.column, self.kind), (self.column2, self.kind2))
+        return ((self.column, self.kind),)
+
+    def bin_conditions(self) -> list[tuple[str, str, list[Condition]]]:
+        """(column, kind, each bin's condition on it) of each column the attribute reads."""
+        out = [(self.column, self.kind, [b.condition for b in self.bins])]
+        if self.is_pair:
+            out.append((self.column2, self.kind2, [b.condition2 for b in self.bins]))
+        return out  # type: ignore[return-value]
 
     def point_range(self) -> tuple[int, int]:
         # An unmatched value scores 0, unless a catch-all bin guarantees every value matches.
         points = [b.points for b in self.bins]
-        covered = any(b.condition.other for b in self.bins) or (
-            self.kind == "numeric" and _numeric_bins_cover_everything(self.bins)
+        covered = not self.is_pair and (
+            any(b.condition.other for b in self.bins)
+            or (self.kind == "numeric" and _numeric_bins_cover_everything(self.bins))
         )
         if not covered:
             points.append(0)
@@ -156,10 +188,13 @@ class Scorecard:
 
     @property
     def columns(self) -> list[str]:
-        seen: dict[str, None] = {}
-        for item in (*self.attributes, *self.disqualifiers):
-            seen.setdefault(item.column, None)
-        return list(seen)
+        return list(dict.fromkeys(column for column, _ in self.column_kinds()))
+
+    def column_kinds(self) -> list[tuple[str, str]]:
+        """Every (column, kind) the card reads, in card order, each once."""
+        pairs = [p for a in self.attributes for p in a.columns]
+        pairs += [(rule.column, rule.kind) for rule in self.disqualifiers]
+        return list(dict.fromkeys(pairs))
 
     def point_range(self) -> tuple[int, int]:
         ranges = [a.point_range() for a in self.attributes]
@@ -175,8 +210,7 @@ class Scorecard:
         points = np.zeros((n, len(self.attributes)), dtype=np.int64)
         labels = []
         for j, attribute in enumerate(self.attributes):
-            values = read_column(frame, attribute.column, attribute.kind)
-            points[:, j], bin_labels = _bin_points(values, attribute)
+            points[:, j], bin_labels = _bin_points(frame, attribute)
             labels.append(bin_labels)
         raw = points.sum(axis=1)
         low, high = self.point_range()
@@ -197,7 +231,7 @@ class Scorecard:
             disqualified |= hit
         tiers[disqualified] = "D"
         outside = np.zeros((n, len(self.columns)), dtype=bool)
-        kinds = {(item.column, item.kind) for item in (*self.attributes, *self.disqualifiers)}
+        kinds = set(self.column_kinds())
         for k, column in enumerate(self.columns):
             for kind in sorted(kind for c, kind in kinds if c == column):
                 outside[:, k] |= out_of_range(frame, column, kind)
@@ -350,8 +384,13 @@ def _span(c: Condition) -> tuple[float, float]:
     return low, math.inf if c.max is None else math.nextafter(c.max, math.inf)
 
 
-def _bin_points(values: pd.Series, attribute: Attribute) -> tuple[np.ndarray, np.ndarray]:
-    chosen = first_match(values, attribute.kind, [b.condition for b in attribute.bins])
+def _bin_points(frame: pd.DataFrame, attribute: Attribute) -> tuple[np.ndarray, np.ndarray]:
+    values = read_column(frame, attribute.column, attribute.kind)
+    second = None
+    if attribute.is_pair:
+        values2 = read_column(frame, attribute.column2, attribute.kind2)
+        second = (values2, attribute.kind2, [b.condition2 for b in attribute.bins])
+    chosen = first_match(values, attribute.kind, [b.condition for b in attribute.bins], second)
     points = np.array([b.points for b in attribute.bins] + [0], dtype=np.int64)
     labels = np.array([b.label for b in attribute.bins] + [NO_BIN], dtype=object)
     return points[chosen], labels[chosen]

@@ -207,6 +207,7 @@ def icp_summary(card: Scorecard) -> dict[str, Any]:
             {
                 "name": attribute.name,
                 "column": attribute.column,
+                **({"and_column": attribute.column2} if attribute.is_pair else {}),
                 "best": [{"bin": b.label, "points": b.points} for b in ordered if b.points > 0],
                 "worst": [{"bin": b.label, "points": b.points} for b in ordered if b.points < 0],
             }

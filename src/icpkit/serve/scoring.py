@@ -148,14 +148,15 @@ class CardScorer:
         out_of_range = np.zeros((n, len(card.columns)), dtype=bool)
         place = {c: k for k, c in enumerate(card.columns)}
         for j, attribute in enumerate(card.attributes):
-            conditions = [b.condition for b in attribute.bins]
-            found = self._lookup(("bin", j), attribute, conditions, texts)
+            parts = attribute.bin_conditions()
+            found = self._lookup(("bin", j), parts, texts)
             chosen = np.array([index for index, _ in found], dtype=np.int64)
             table = [b.points for b in attribute.bins] + [0]
             points[:, j] = np.asarray(table, dtype=np.int64)[chosen]
             names = np.array([b.label for b in attribute.bins] + [NO_BIN], dtype=object)
             labels.append(names[chosen])
-            out_of_range[:, place[attribute.column]] |= [flag for _, flag in found]
+            for k, (column, _, _) in enumerate(parts):
+                out_of_range[:, place[column]] |= [flags[k] for _, flags in found]
         raw = points.sum(axis=1)
         low, high = self._bounds
         span = max(high - low, 1)
@@ -164,8 +165,8 @@ class CardScorer:
         disqualified = np.zeros(n, dtype=bool)
         dq_reason = np.full(n, "", dtype=object)
         for k, rule in enumerate(card.disqualifiers):
-            found = self._lookup(("dq", k), rule, [rule.condition], texts)
-            for i, (index, flag) in enumerate(found):
+            found = self._lookup(("dq", k), [(rule.column, rule.kind, [rule.condition])], texts)
+            for i, (index, (flag,)) in enumerate(found):
                 out_of_range[i, place[rule.column]] |= flag
                 if index == 0 and not disqualified[i]:
                     disqualified[i] = True
@@ -181,11 +182,19 @@ class CardScorer:
         ]
 
     def _lookup(
-        self, key: tuple, item: Any, conditions: list, texts: dict[str, list[str]]
-    ) -> list[tuple[int, bool]]:
-        """(first condition matched, out of range) of each company for one attribute or
-        disqualifier, decided once per distinct combination of the texts it reads."""
-        reads = [r for r in inputs.derivation(item.column, item.kind).reads if r in texts]
+        self, key: tuple, parts: list[tuple[str, str, list]], texts: dict[str, list[str]]
+    ) -> list[tuple[int, tuple[bool, ...]]]:
+        """(first bin matched, whether each column read was out of range) of each company for
+        one attribute or disqualifier, decided once per distinct combination of the texts it
+        reads. ``parts``: (column, kind, each bin's condition on it), two for a pair row."""
+        reads = list(
+            dict.fromkeys(
+                r
+                for column, kind, _ in parts
+                for r in inputs.derivation(column, kind).reads
+                if r in texts
+            )
+        )
         rows = list(zip(*(texts[r] for r in reads), strict=True))
         memo = self._decided.setdefault(key, {})
         if len(memo) > self.cache_size:
@@ -193,11 +202,16 @@ class CardScorer:
         unseen = list(dict.fromkeys(row for row in rows if row not in memo))
         if unseen:
             frame = pd.DataFrame(unseen, columns=reads, dtype=object)
-            prepared = prepare_columns(frame, [item.column])
-            values = read_column(prepared, item.column, item.kind)
-            chosen = first_match(values, item.kind, conditions)
-            flags = out_of_range(prepared, item.column, item.kind)
-            memo.update(zip(unseen, zip(chosen.tolist(), flags.tolist(), strict=True), strict=True))
+            prepared = prepare_columns(frame, [column for column, _, _ in parts])
+            values = [read_column(prepared, column, kind) for column, kind, _ in parts]
+            (_, kind, conditions), *rest = parts
+            second = None if not rest else (values[1], rest[0][1], rest[0][2])
+            chosen = first_match(values[0], kind, conditions, second)
+            flags = zip(
+                *(out_of_range(prepared, column, kind).tolist() for column, kind, _ in parts),
+                strict=True,
+            )
+            memo.update(zip(unseen, zip(chosen.tolist(), flags, strict=True), strict=True))
         return [memo[row] for row in rows]
 
     # ---- the self-check -----------------------------------------------------------------
@@ -252,9 +266,10 @@ def probe_accounts(card: Scorecard, *, rows: int = 300, seed: int = 0) -> list[d
     listed value in other cases and spacing, blanks and nonsense, in random combinations."""
     columns = inputs.raw_columns(card.columns)
     candidates: dict[str, list[str]] = {c: ["", "n/a", "zzz unknown"] for c in columns}
-    for item in (*card.attributes, *card.disqualifiers):
-        conditions = [b.condition for b in item.bins] if hasattr(item, "bins") else [item.condition]
-        options = candidates[item.column]
+    parts = [part for a in card.attributes for part in a.bin_conditions()]
+    parts += [(rule.column, rule.kind, [rule.condition]) for rule in card.disqualifiers]
+    for column, _, conditions in parts:
+        options = candidates[column]
         for condition in conditions:
             for bound in (condition.min, condition.max, condition.less_than):
                 if bound is not None:

@@ -54,17 +54,23 @@ def form_fields(card: Scorecard) -> list[FormField]:
         if column not in card.columns
     ]
     for column in card.columns:
-        attributes = [a for a in card.attributes if a.column == column]
+        reads = [
+            (a, kind, conditions)
+            for a in card.attributes
+            for c, kind, conditions in a.bin_conditions()
+            if c == column
+        ]
+        attributes = [a for a, _, _ in reads]
         rules = [r for r in card.disqualifiers if r.column == column]
         names = [a.name for a in attributes] or [r.attribute or _readable(column) for r in rules]
-        kind = (attributes or rules)[0].kind
+        kind = reads[0][1] if reads else rules[0].kind
         help_parts = [KIND_HINTS.get(kind, "a value").capitalize() + "."]
         for attribute in attributes:
             prefix = f"{attribute.name}: " if len(attributes) > 1 else ""
             help_parts.append(prefix + _points_in_brief(attribute) + ".")
         if rules:
             help_parts.append("Disqualified: " + "; ".join(r.reason for r in rules) + ".")
-        conditions = [b.condition for a in attributes for b in a.bins]
+        conditions = [c for _, _, on_column in reads for c in on_column]
         conditions += [r.condition for r in rules]
         examples = sorted({v for c in conditions for v in (c.values or ())})
         fields.append(

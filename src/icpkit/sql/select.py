@@ -47,12 +47,12 @@ def _sum(terms: Sequence[exp.Expression]) -> exp.Expression:
 
 
 def _first_match(
-    value: exp.Expression, kind: str, outcomes: Sequence[tuple[object, exp.Expression]]
+    tests: Sequence[tuple[exp.Expression | None, exp.Expression]],
 ) -> tuple[list[exp.If], exp.Expression | None]:
-    """CASE branches for conditions tried in order; a catch-all ends the CASE as its ELSE."""
+    """CASE branches for tests tried in order (None: never matches); a test that always
+    holds ends the CASE as its ELSE."""
     branches: list[exp.If] = []
-    for condition, result in outcomes:
-        test = matches(value, kind, condition)  # type: ignore[arg-type]
+    for test, result in tests:
         if test is None:
             continue
         if isinstance(test, exp.Boolean):
@@ -65,18 +65,43 @@ def _case(branches: list[exp.If], default: exp.Expression) -> exp.Expression:
     return exp.Case(ifs=branches, default=default) if branches else default
 
 
+def _bin_tests(
+    attribute: Attribute, value_of: dict[tuple[str, str], exp.Expression]
+) -> list[exp.Expression | None]:
+    """Per bin, the SQL test that a row falls in it: a pair row's bin needs both columns to
+    match (None: never; true: always)."""
+    value = value_of[(attribute.column, attribute.kind)]
+    tests = [matches(value, attribute.kind, b.condition) for b in attribute.bins]
+    if not attribute.is_pair:
+        return tests
+    value2 = value_of[(attribute.column2, attribute.kind2)]
+    out: list[exp.Expression | None] = []
+    for test, b in zip(tests, attribute.bins, strict=True):
+        test2 = matches(value2, attribute.kind2, b.condition2)  # type: ignore[arg-type]
+        if test is None or test2 is None:
+            out.append(None)
+        elif isinstance(test, exp.Boolean):
+            out.append(test2)
+        elif isinstance(test2, exp.Boolean):
+            out.append(test)
+        else:
+            out.append(exp.and_(_paren(test), _paren(test2)))
+    return out
+
+
 def _attribute_columns(
-    attribute: Attribute, value: exp.Expression
+    attribute: Attribute, value_of: dict[tuple[str, str], exp.Expression]
 ) -> tuple[exp.Expression, exp.Expression]:
-    """The points and the reason text of the bin the value falls in (0 and '' when none)."""
-    points = [(b.condition, number(b.points)) for b in attribute.bins]
-    branches, default = _first_match(value, attribute.kind, points)
+    """The points and the reason text of the bin the row falls in (0 and '' when none)."""
+    tests = _bin_tests(attribute, value_of)
+    points = [(t, number(b.points)) for t, b in zip(tests, attribute.bins, strict=True)]
+    branches, default = _first_match(points)
     points_sql = _case(branches, default or number(0))
     reasons = [
-        (b.condition, text(f"{attribute.name}: {b.label} ({b.points:+d})" if b.points else ""))
-        for b in attribute.bins
+        (t, text(f"{attribute.name}: {b.label} ({b.points:+d})" if b.points else ""))
+        for t, b in zip(tests, attribute.bins, strict=True)
     ]
-    branches, default = _first_match(value, attribute.kind, reasons)
+    branches, default = _first_match(reasons)
     return points_sql, _case(branches, default or text(""))
 
 
@@ -209,13 +234,13 @@ def _source(
     and, per raw column, a reference to its value and to its key."""
     raw: dict[str, str] = {}
     keys: dict[str, str] = {}
-    for item in (*card.attributes, *card.disqualifiers):
-        reads = inputs.derivation(item.column, item.kind).reads
-        if _is_lookup(item.column, item.kind):
+    for item_column, item_kind in card.column_kinds():
+        reads = inputs.derivation(item_column, item_kind).reads
+        if _is_lookup(item_column, item_kind):
             for column in (r for r in reads if r in present and r not in keys):
                 keys[column] = f"_icp_key{len(keys)}"
-        elif item.column in present and item.column not in raw:
-            raw[item.column] = f"_icp_c{len(raw)}"
+        elif item_column in present and item_column not in raw:
+            raw[item_column] = f"_icp_c{len(raw)}"
     source = exp.select(ref(id_column).as_(name("_icp_id"), quoted=True)).from_(table)
     for column, alias in raw.items():
         source = source.select(ref(column).as_(name(alias), quoted=True), copy=False)
@@ -261,8 +286,7 @@ def build_select(
     read = exp.select(ref("_icp_id")).from_(_derived_table(source, "_icp_source", dialect))
     aliases: dict[tuple[str, str], str] = {}
     notes: dict[str, str] = {}
-    for item in (*card.attributes, *card.disqualifiers):
-        column, kind = item.column, item.kind
+    for column, kind in card.column_kinds():
         if (column, kind) in aliases:
             continue
         alias = aliases[(column, kind)] = f"_icp_v{len(aliases)}"
@@ -292,7 +316,7 @@ def build_select(
         _derived_table(read, "_icp_read", dialect)
     )
     for j, attribute in enumerate(card.attributes):
-        p, reason = _attribute_columns(attribute, value_of[(attribute.column, attribute.kind)])
+        p, reason = _attribute_columns(attribute, value_of)
         points = points.select(
             p.as_(name(f"_icp_p{j}")), reason.as_(name(f"_icp_t{j}")), copy=False
         )

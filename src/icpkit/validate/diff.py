@@ -327,8 +327,7 @@ def _attribute_change(name: str, old: Attribute | None, new: Attribute | None) -
         return AttributeChange(name, "added", new_bins=new_bins)
     if new is None:
         return AttributeChange(name, "removed", old_bins=old_bins)
-    same_reading = (old.column, old.kind) == (new.column, new.kind)
-    if not same_reading or [b.condition for b in old.bins] != [b.condition for b in new.bins]:
+    if old.bin_conditions() != new.bin_conditions():
         return AttributeChange(name, "rebinned", old_bins, new_bins)
     repointed = tuple(
         (b.label, a.points, b.points) for a, b in zip(old.bins, new.bins, strict=True)
