@@ -7,7 +7,6 @@ and every file it writes is listed in :class:`BuildResult`.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -32,7 +31,7 @@ from icpkit.discover.segments import SegmentSearch
 from icpkit.discover.triggers import add_priority_matrix, find_triggers, no_signals
 from icpkit.discover.winloss import why_we_win_and_lose
 from icpkit.errors import IcpkitError
-from icpkit.jsonsafe import finite
+from icpkit.jsonsafe import write_json
 from icpkit.outcomes import closed_deals, deal_attribute_columns
 from icpkit.schema import NOT_ATTRIBUTES
 from icpkit.scorecard.io import save_scorecard
@@ -393,9 +392,9 @@ def write_outputs(result: BuildResult, out_dir: Path) -> dict[str, Path]:
     if result.engagement is not None:
         files["engagement"] = out_dir / "engagement.toml"
         save_scorecard(result.engagement, files["engagement"])
-    _write_json(files["validation"], result.validation)
-    _write_json(files["segments"], result.segments.to_json())
-    _write_json(
+    write_json(files["validation"], result.validation)
+    write_json(files["segments"], result.segments.to_json())
+    write_json(
         files["profiles"],
         {
             "base_win_rate": result.segments.base_rate,
@@ -415,14 +414,14 @@ def write_outputs(result: BuildResult, out_dir: Path) -> dict[str, Path]:
     )
     files["personas"] = out_dir / "personas.json"
     files["triggers"] = out_dir / "triggers.json"
-    _write_json(files["personas"], result.personas or no_contacts())
-    _write_json(files["triggers"], result.triggers or no_signals())
+    write_json(files["personas"], result.personas or no_contacts())
+    write_json(files["triggers"], result.triggers or no_signals())
     if result.triggers and result.triggers.get("timing_model"):
         files["timing"] = out_dir / "timing.toml"
         save_timing(timing_from_dict(result.triggers["timing_model"]), files["timing"])
     if result.winloss is not None:
         files["winloss"] = out_dir / "winloss.json"
-        _write_json(files["winloss"], result.winloss)
+        write_json(files["winloss"], result.winloss)
     files |= write_reports(result, out_dir)
     result.files = files
     return files
@@ -494,20 +493,3 @@ def _date(value: Any) -> str | None:
     if value is None or pd.isna(value):
         return None
     return pd.Timestamp(value).date().isoformat()
-
-
-def _write_json(path: Path, data: Any) -> None:
-    text = json.dumps(finite(data), indent=2, default=_json_default, allow_nan=False)
-    path.write_text(text + "\n", encoding="utf-8")
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, np.floating):
-        return None if np.isnan(value) else float(value)
-    if isinstance(value, np.bool_):
-        return bool(value)
-    if isinstance(value, (pd.Timestamp, datetime)):
-        return value.isoformat()
-    raise TypeError(f"cannot write {type(value).__name__} to JSON")

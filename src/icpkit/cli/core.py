@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 import sys
 from pathlib import Path
@@ -12,6 +11,7 @@ import typer
 
 from icpkit.cli.app import UnitsOption, app, console, errors, print_findings, progress_bar
 from icpkit.errors import IcpkitError
+from icpkit.jsonsafe import dumps
 from icpkit.scorecard.model import Tiers
 
 InputFile = Annotated[Path | None, typer.Option(help="CSV or Parquet file.")]
@@ -417,7 +417,7 @@ def inspect(
     data["inputs"] = card_inputs(card)
     data["raw_columns"] = raw_columns(card.columns)
     if as_json:
-        sys.stdout.write(json.dumps(data, indent=2) + "\n")
+        sys.stdout.write(dumps(data))
         return
     from rich.table import Table
 

@@ -11,6 +11,7 @@ import typer
 
 from icpkit.cli.app import app, console, errors, progress_bar
 from icpkit.errors import IcpkitError
+from icpkit.jsonsafe import dumps, write_json
 
 InputFile = Annotated[Path | None, typer.Option(help="CSV or Parquet file.")]
 WorkspaceOption = Annotated[
@@ -98,7 +99,7 @@ def monitor(
             settings=settings,
         )
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(report.to_json(), indent=2) + "\n", encoding="utf-8")
+    write_json(out, report.to_json())
     console.print(report.text(), markup=False, highlight=False, soft_wrap=True, end="")
     console.print(f"Written to {out}", markup=False, soft_wrap=True)
     if report.alarms:
@@ -162,9 +163,9 @@ def diff(
     data = result.to_json()
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+        write_json(out, data)
     if as_json:
-        sys.stdout.write(json.dumps(data, indent=2) + "\n")
+        sys.stdout.write(dumps(data))
         return
     console.print(result.text(), markup=False, highlight=False, soft_wrap=True, end="")
 
@@ -212,7 +213,7 @@ def explain(
     frame, _ = _accounts_frame(accounts, None)
     history = explain_account(account, loaded, frame, id_column=id_column)
     if as_json:
-        sys.stdout.write(json.dumps(history.to_json(), indent=2) + "\n")
+        sys.stdout.write(dumps(history.to_json()))
         return
     console.print(history.text(), markup=False, highlight=False, soft_wrap=True, end="")
 
