@@ -155,7 +155,7 @@ def test_build_from_read_crm_writes_what_the_command_writes(small_crm, tmp_path)
     result = icpkit.build(crm, out=tmp_path, max_attributes=4)
     assert isinstance(result, icpkit.BuildResult)
     assert 1 <= len(result.scorecard.attributes) <= 4
-    assert 0.5 < result.validation["auc"] <= 1
+    assert 0.5 < result.validation.auc <= 1
     for name in ("scorecard.toml", "validation.json", "segments.json", "report.html", "icp.md"):
         assert (tmp_path / name).is_file(), name
     assert (tmp_path / "ingest.json").is_file() and (tmp_path / "quarantine.csv").is_file()

@@ -433,14 +433,14 @@ def test_build_records_the_half_life_and_what_it_changed(moved_upmarket) -> None
     built = moved_upmarket[1]
     card = built.scorecard
     assert card.trained_on["half_life_days"] == 365
-    recency = built.validation["recency"]
-    assert recency["summary"][0].startswith("With a half-life of 365 days the newest deals")
+    recency = built.validation.recency
+    assert recency.summary[0].startswith("With a half-life of 365 days the newest deals")
     # Two years of deals at a one-year half-life: clearly fewer effective deals than rows.
-    assert 0.3 * recency["closed_deals"] < recency["effective_deals"] < recency["closed_deals"]
-    versus = recency["versus_equal_weights"]
+    assert 0.3 * recency.closed_deals < recency.effective_deals < recency.closed_deals
+    versus = recency.versus_equal_weights
     assert versus["old"] == "every deal counted alike"
-    assert versus["accounts"]["accounts"] == recency["closed_deals"]
-    assert any("closed deals sit in another tier" in line for line in recency["summary"])
+    assert versus["accounts"]["accounts"] == recency.closed_deals
+    assert any("closed deals sit in another tier" in line for line in recency.summary)
     assert set(card.trained_on["held_out_tiers"]) == {"A", "B", "C", "D"}
     assert sum(t["deals"] for t in card.trained_on["held_out_tiers"].values()) > 0
 

@@ -56,13 +56,13 @@ def test_paragraph_names_the_planted_icp_in_plain_words(demo_build, demo_content
     assert "they won 4% of 552 deals, 4% of 223 deals" in text
     assert "Where they are located makes no reliable difference." in text
     # Every number is the build's: the primary segment's counts and the held-out lift.
-    primary = demo_build.segments.primary
+    primary = demo_build.profiles.primary_icp
     assert (
         f"(95% CI {pct(primary.ci[0])}-{pct(primary.ci[1])}, {primary.won} of {primary.accounts})"
         in (text)
     )
-    lift = demo_build.validation["lift_in_vs_out"]
-    assert f"tiers A and B won {lift['lift']:.1f}x as often as C and D" in text
+    lift = demo_build.validation.lift_in_vs_out
+    assert f"tiers A and B won {lift.lift:.1f}x as often as C and D" in text
     assert re.search(r"close faster: a median of \d+ days against \d+", text)
 
 
@@ -131,8 +131,9 @@ def test_the_page_reads_one_verdict(demo_build):
         assert any(
             row["evidence"].startswith(f"won {s['won']:,} of {s['accounts']:,}") for s in quoted
         )
-    primary = demo_build.segments.primary
-    assert not {a.column for a in primary.atoms} & set(demo_build.segments.redundant)
+    primary = demo_build.profiles.primary_icp
+    redundant = demo_build.profiles.segment_search.redundant_attributes
+    assert not {c.attribute for c in primary.conditions} & set(redundant)
 
     snowflake = next(
         s for s in inputs.segments if s["significant"] and "Snowflake" in s["description"]
@@ -149,11 +150,11 @@ def test_the_page_reads_one_verdict(demo_build):
 
 def test_validation_gains_and_funnel_come_from_held_out_deals(demo_build, demo_content):
     v = demo_content["validation"]
-    held_out = demo_build.validation["split"]["test"]["accounts"]
+    held_out = demo_build.validation.split.test.accounts
     funnel = v["funnel"]
     assert funnel[0].count == held_out
     assert [s.count for s in funnel] == sorted([s.count for s in funnel], reverse=True)
-    assert funnel[-1].count == demo_build.validation["tiers"]["A"]["accounts"]
+    assert funnel[-1].count == demo_build.validation.tiers["A"].accounts
     shares = [x for x, _ in v["gains"]]
     wins = [y for _, y in v["gains"]]
     assert shares[-1] == pytest.approx(1.0) and wins[-1] == pytest.approx(1.0)

@@ -18,9 +18,9 @@ if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
 
-    from icpkit.build import BuildResult
     from icpkit.ingest.canonical import IngestResult
     from icpkit.ingest.readers import RawTable
+    from icpkit.results import BuildResult
     from icpkit.scorecard.model import Scorecard, Tiers
     from icpkit.simulate.generator import SimulatedCRM
 
@@ -123,6 +123,8 @@ def build(
     Returns a :class:`~icpkit.build.BuildResult`: ``scorecard``, ``validation`` (held-out AUC,
     lift and tiers), ``segments``, ``profiles``, ``personas``, ``triggers`` and more.
     """
+    from dataclasses import replace
+
     from icpkit.build import build_icp, write_outputs
     from icpkit.ingest.canonical import IngestResult
     from icpkit.simulate.generator import SimulatedCRM
@@ -165,7 +167,7 @@ def build(
             from icpkit.ingest import write_ingest
 
             write_ingest(ingested, folder)
-        write_outputs(result, folder)
+        result = replace(result, files=write_outputs(result, folder))
     return result
 
 

@@ -243,7 +243,7 @@ def build(
         )
     # Imported only now: the learner's libraries take seconds to load, and a mistake in the
     # input should be reported at once.
-    from icpkit.build import build_icp, column_roles, write_outputs
+    from icpkit.build import build_icp, column_roles, with_target_list, write_outputs
     from icpkit.ingest import write_ingest
 
     if motion is not None:
@@ -285,9 +285,7 @@ def build(
             loss_reasons=loss_reasons,
         )
         if universe is not None:
-            from icpkit.size import size_universe
-
-            built.facts["target_list"] = size_universe(built.scorecard, universe, out)
+            built = with_target_list(built, universe, out)
         step("Writing the ICP document")
         write_ingest(result, out)
         files = write_outputs(built, out)
@@ -302,12 +300,12 @@ def build(
             tables["accounts"], tables["deals"], motion, out, build_icp, write_outputs, **options
         )
     console.print()
-    console.print(built.validation["signal"]["text"])
-    engaged = built.validation.get("engagement")
+    console.print(built.validation.signal.text)
+    engaged = built.validation.engagement
     if engaged:
-        auc = engaged["held_out_auc"]
+        auc = engaged.held_out_auc
         console.print(
-            f"Engagement, scored apart from fit ({', '.join(engaged['attributes'])}): held-out "
+            f"Engagement, scored apart from fit ({', '.join(engaged.attributes)}): held-out "
             f"AUC {'n/a' if auc is None else f'{auc:.2f}'}; fit x engagement in validation.json."
         )
     console.print(files["icp_md"].read_text(encoding="utf-8").split("\n\n")[1], soft_wrap=True)

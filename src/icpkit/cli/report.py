@@ -17,7 +17,7 @@ from icpkit.errors import IcpkitError
 if TYPE_CHECKING:
     import pandas as pd
 
-    from icpkit.build import BuildResult
+    from icpkit.results import BuildResult
 
 MOTIONS_FOLDER = "motions"
 

@@ -30,7 +30,7 @@ from icpkit.report.winloss import annotate_anti, competitor_rows, theme_row, wit
 from icpkit.stats import wilson_interval
 
 if TYPE_CHECKING:
-    from icpkit.build import BuildResult
+    from icpkit.results import BuildResult
 
 FIRMOGRAPHIC = {
     "industry",

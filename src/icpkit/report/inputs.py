@@ -23,7 +23,7 @@ from icpkit.scorecard.io import dump_scorecard, load_scorecard, parse_scorecard
 from icpkit.scorecard.model import Scorecard
 
 if TYPE_CHECKING:
-    from icpkit.build import BuildResult
+    from icpkit.results import BuildResult
 
 REQUIRED_FILES = ("scorecard.toml", "validation.json", "segments.json", "profiles.json")
 MOTIONS_FILE = "motions.json"
@@ -69,25 +69,15 @@ class MotionInputs:
 def from_build(result: BuildResult, folder: Path | None = None) -> ReportInputs:
     """The report's inputs from a fresh build; ingest, quarantine, personas and triggers files
     in ``folder`` (written before the report) are read too."""
-    primary = result.segments.primary
-    profiles = {
-        "base_win_rate": result.segments.base_rate,
-        "segments_tried": result.segments.tried,
-        "primary_icp": primary.to_json() if primary else None,
-        "attributes": result.profiles,
-        "facts": result.facts,
-        "column_roles": result.roles.to_json(),
-        "segment_search": result.segments.summary(),
-    }
     inputs = ReportInputs(
         scorecard=parse_scorecard(dump_scorecard(result.scorecard)),
-        validation=plain(result.validation),
-        segments=plain(result.segments.to_json()),
-        profiles=plain(profiles),
+        validation=result.validation.to_json(),
+        segments=result.segments.to_json(),
+        profiles=result.profiles.to_json(),
     )
-    for name in ("personas", "triggers"):
-        _set_records(inputs, name, getattr(result, name, None))
-    inputs.winloss = plain(result.winloss) if getattr(result, "winloss", None) else None
+    _set_records(inputs, "personas", result.personas.to_json())
+    _set_records(inputs, "triggers", result.triggers.to_json())
+    inputs.winloss = result.winloss
     if folder is not None:
         _read_optional_files(inputs, Path(folder))
     return inputs

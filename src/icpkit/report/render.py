@@ -17,7 +17,7 @@ from icpkit.report.inputs import ReportInputs, from_build, load_build_folder
 from icpkit.report.motions import motion_document
 
 if TYPE_CHECKING:
-    from icpkit.build import BuildResult
+    from icpkit.results import BuildResult
 
 FILES = {"icp_md": "icp.md", "report_html": "report.html"}
 
