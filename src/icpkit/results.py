@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias, Union, get_args, get_origin, g
 
 from icpkit.discover.roles import ColumnRoles
 from icpkit.errors import IcpkitError
+from icpkit.jsonsafe import read_json
 from icpkit.scorecard.model import Scorecard
 from icpkit.timing import TimingModel, timing_from_dict
 
@@ -703,36 +704,49 @@ FILES = {
     "personas": ("personas.json", Personas),
     "triggers": ("triggers.json", Triggers),
 }
+REQUIRED_FILES = ("scorecard.toml", "validation.json", "segments.json", "profiles.json")
 
 
 def read_result(path: Path, kind: type[Record]) -> Any:
     """One result file read as its record; a broken file is a one-line error naming it."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as error:
-        raise IcpkitError(
-            f"not valid JSON: {error.msg}", file=path, line=error.lineno, column=str(error.colno)
-        ) from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise IcpkitError(f"cannot read it ({error})", file=path) from None
-    try:
-        return kind.from_json(data)
+        return kind.from_json(read_json(path))
     except ResultError as error:
         raise IcpkitError(f"not what icpkit build writes: {error.message}", file=path) from None
 
 
-def no_contacts() -> Personas:
-    """What personas.json says without a contacts table."""
-    from icpkit.discover.personas import no_contacts as message
+def read_build(folder: Path | str) -> BuildResult:
+    """The results an `icpkit build --out` folder holds; a missing or broken file is a
+    one-line error. A folder without personas.json or triggers.json (written before icpkit
+    looked for them) reads as a build without contacts or signals."""
+    from icpkit.discover.personas import no_contacts
+    from icpkit.discover.triggers import no_signals
+    from icpkit.scorecard.io import load_scorecard
 
-    return Personas.from_json(message())
-
-
-def no_signals() -> Triggers:
-    """What triggers.json says without a signals table."""
-    from icpkit.discover.triggers import no_signals as message
-
-    return Triggers.from_json(message())
+    folder = Path(folder)
+    if not folder.is_dir():
+        problem = "is not a folder" if folder.exists() else "folder not found"
+        raise IcpkitError(f"{problem} (give the --out folder of an icpkit build)", file=folder)
+    missing = [name for name in REQUIRED_FILES if not (folder / name).is_file()]
+    if missing:
+        raise IcpkitError(
+            f"not a build folder: {', '.join(missing)} missing (run icpkit build --out first)",
+            file=folder,
+        )
+    parts = {
+        name: read_result(folder / file, kind)
+        for name, (file, kind) in FILES.items()
+        if (folder / file).is_file()
+    }
+    parts.setdefault("personas", Personas.from_json(no_contacts()))
+    parts.setdefault("triggers", Triggers.from_json(no_signals()))
+    engagement, winloss = folder / "engagement.toml", folder / "winloss.json"
+    return BuildResult(
+        scorecard=load_scorecard(folder / "scorecard.toml"),
+        engagement=load_scorecard(engagement) if engagement.is_file() else None,
+        winloss=_json(read_json(winloss, dict), "winloss") if winloss.is_file() else None,
+        **parts,
+    )
 
 
 # ---- Conversion ----------------------------------------------------------------------------

@@ -67,9 +67,9 @@ def _deals_since_build(build_dir: Path, crm: Path) -> dict[str, Any]:
 
     from icpkit.ingest import load_dir
     from icpkit.outcomes import closed_deals
-    from icpkit.report.inputs import load_build_folder
+    from icpkit.results import read_build
 
-    last = load_build_folder(build_dir).facts.get("last_decision")
+    last = read_build(build_dir).profiles.facts.last_decision
     tables = load_dir(crm).tables
     if "deals" not in tables or tables["deals"].empty:
         # counting the deals of a folder with none would say "0 closed since the build"
