@@ -169,6 +169,32 @@ def test_build_from_read_crm_writes_what_the_command_writes(small_crm, tmp_path)
         icpkit.build(crm.tables["accounts"])
 
 
+@pytest.mark.slow
+def test_build_sizes_the_universe_and_builds_each_motion(small_crm, tmp_path):
+    """What `icpkit build --universe F --motion COLUMN` does, from Python: the target list in
+    the typed facts, one build folder per motion, and every step told to ``progress``."""
+    told = []
+    result = icpkit.build(
+        icpkit.read_crm(small_crm),
+        out=tmp_path,
+        universe=small_crm / "accounts.csv",
+        motion="source",
+        progress=lambda what, done, total: told.append((what, done, total)),
+    )
+    target = result.profiles.facts.target_list
+    assert target.companies == 600 and sum(target.tiers.values()) == 600
+    assert (tmp_path / "universe-scored.parquet").is_file()
+    listed = json.loads((tmp_path / "motions.json").read_text())
+    assert listed["column"] == "source"
+    built = [m for m in listed["motions"] if m["folder"]]
+    assert built and all((tmp_path / m["folder"] / "validation.json").is_file() for m in built)
+    assert result.files["icp_md"].read_text().startswith("# Ideal Customer Profile by source")
+    assert told[0] == ("Joining deals to accounts", 0, 5) and told[-1][0] == "Done"
+    assert any(what.startswith("source = ") for what, _, _ in told)
+    with pytest.raises(IcpkitError, match="give out="):
+        icpkit.build(icpkit.read_crm(small_crm), motion="source")
+
+
 @pytest.fixture(scope="module")
 def learned(demo_build, demo_crm):
     return demo_build.scorecard, demo_crm

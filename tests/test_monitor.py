@@ -13,9 +13,9 @@ import pandas as pd
 import pytest
 
 from icpkit.build import build_icp, recency_weights
-from icpkit.cli.monitor import _primary_segment
 from icpkit.errors import IcpkitError
 from icpkit.outcomes import closed_deals
+from icpkit.results import read_primary_segment
 from icpkit.scorecard import Attribute, Bin, BinStats, Condition, Scorecard, Tiers
 from icpkit.scorecard.io import save_scorecard
 from icpkit.scorecard.learn import ScorecardLearner
@@ -337,7 +337,7 @@ def test_cli_bad_input_is_one_line_and_exit_2(tmp_path: Path) -> None:
     broken = tmp_path / "profiles.json"
     broken.write_text("{not json")
     with pytest.raises(IcpkitError, match="not valid JSON"):
-        _primary_segment(broken)
+        read_primary_segment(broken)
 
 
 # ---- the simulated move upmarket -----------------------------------------------------------------

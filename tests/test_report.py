@@ -361,7 +361,7 @@ def test_a_folder_that_is_not_a_build_is_a_one_line_error(tmp_path, demo_folder)
 
 @pytest.mark.slow
 def test_motion_build_gives_a_comparison_and_a_section_per_motion(demo_crm, demo_build, tmp_path):
-    from icpkit.cli.report import build_motions
+    from icpkit.motions import build_motions
 
     write_outputs(demo_build, tmp_path)
     deals = demo_crm.deals.copy()
@@ -372,7 +372,7 @@ def test_motion_build_gives_a_comparison_and_a_section_per_motion(demo_crm, demo
         .fillna("Outbound")
     )
     deals.loc[deals.index[:12], "motion"] = "Pilot program"
-    files = build_motions(demo_crm.accounts, deals, "motion", tmp_path, build_icp, write_outputs)
+    files = build_motions(demo_crm.accounts, deals, "motion", tmp_path)
     listed = json.loads((tmp_path / "motions.json").read_text())
     assert listed["column"] == "motion"
     by_value = {m["value"]: m for m in listed["motions"]}

@@ -194,3 +194,12 @@ def test_the_package_exports_the_typed_result():
     from icpkit.results import BuildResult
 
     assert icpkit.BuildResult is BuildResult
+
+
+def test_the_primary_segment_reads_from_either_file(build_dir, demo_build):
+    from icpkit.results import read_primary_segment
+
+    primary = demo_build.profiles.primary_icp
+    assert read_primary_segment(build_dir / "profiles.json") == primary
+    first = next(s for s in demo_build.segments.icp if s.significant)
+    assert read_primary_segment(build_dir / "segments.json") == first

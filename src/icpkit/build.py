@@ -54,6 +54,13 @@ from icpkit.validate.engagement import engagement_model
 from icpkit.validate.holdout import held_out_calibration
 
 MIN_EACH_OUTCOME = 5
+# What build_icp tells its ``step`` callback, in order.
+STEPS = (
+    "Joining deals to accounts",
+    "Validating on held-out deals",
+    "Learning the scorecard on every closed deal",
+    "Searching segments and the anti-ICP",
+)
 
 
 def build_icp(
@@ -92,7 +99,7 @@ def build_icp(
     themes of call notes and interviews; ``loss_reasons`` (a mapping file's [loss_reasons]
     table) extends the loss-reason mapping.
     """
-    step("Joining deals to accounts")
+    step(STEPS[0])
     labelled, won = _labelled(accounts, deals, source)
     n_won, n_lost = int(won.sum()), int(len(won) - won.sum())
     decided_roles = _decide_roles(
@@ -108,7 +115,7 @@ def build_icp(
     if half_life_days is not None:
         weight = recency_weights(labelled["decided_at"], half_life_days, source)
 
-    step("Validating on held-out deals")
+    step(STEPS[1])
     split = split_holdout(labelled["decided_at"], won, seed=seed)
     learner = ScorecardLearner(max_attributes=max_attributes, tiers=tiers, seed=seed)
     try:
@@ -128,7 +135,7 @@ def build_icp(
     }
     validation["attributes_in_trial_scorecard"] = [a.name for a in trial.attributes]
 
-    step("Learning the scorecard on every closed deal")
+    step(STEPS[2])
     trained_on = {
         "source": source,
         "closed_deals": len(won),
@@ -185,7 +192,7 @@ def build_icp(
     if engagement is not None:
         validation["engagement"] = engagement.report
 
-    step("Searching segments and the anti-ICP")
+    step(STEPS[3])
     segments = find_segments(final.candidates_, won, accounts=features)
     attributes = attribute_profiles(final.candidates_, final.base_rate_, won)
     qualification = _qualification_insights(deal_features, won, final.base_rate_)

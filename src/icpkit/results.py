@@ -705,12 +705,17 @@ FILES = {
     "triggers": ("triggers.json", Triggers),
 }
 REQUIRED_FILES = ("scorecard.toml", "validation.json", "segments.json", "profiles.json")
+MOTIONS_FILE = "motions.json"  # a --motion build's list of motions and their folders
 
 
 def read_result(path: Path, kind: type[Record]) -> Any:
     """One result file read as its record; a broken file is a one-line error naming it."""
+    return _record(path, kind, read_json(path))
+
+
+def _record(path: Path, kind: type[Record], data: Any) -> Any:
     try:
-        return kind.from_json(read_json(path))
+        return kind.from_json(data)
     except ResultError as error:
         raise IcpkitError(f"not what icpkit build writes: {error.message}", file=path) from None
 
@@ -747,6 +752,17 @@ def read_build(folder: Path | str) -> BuildResult:
         winloss=_json(read_json(winloss, dict), "winloss") if winloss.is_file() else None,
         **parts,
     )
+
+
+def read_primary_segment(path: Path) -> Segment | None:
+    """The primary ICP segment of a build: ``primary_icp`` of a profiles.json, or the first
+    significant ICP segment of a segments.json."""
+    data = read_json(path)
+    if isinstance(data, dict):
+        return _record(path, Profiles, data).primary_icp
+    if isinstance(data, list):
+        return next((s for s in _record(path, Segments, data).icp if s.significant), None)
+    raise IcpkitError("expected profiles.json or segments.json", file=path)
 
 
 # ---- Conversion ----------------------------------------------------------------------------

@@ -243,11 +243,11 @@ def build(
         )
     # Imported only now: the learner's libraries take seconds to load, and a mistake in the
     # input should be reported at once.
-    from icpkit.build import build_icp, column_roles, with_target_list, write_outputs
-    from icpkit.ingest import write_ingest
+    from icpkit.api import build as build_icp
+    from icpkit.build import column_roles
 
     if motion is not None:
-        from icpkit.cli.report import check_motion
+        from icpkit.motions import check_motion
 
         check_motion(result.tables["deals"], motion)
     source = str(from_dir or accounts or "")
@@ -255,50 +255,23 @@ def build(
     _print_roles(
         column_roles(result.tables["accounts"], result.tables["deals"], roles=roles, source=source)
     )
-    steps = [
-        "Joining deals to accounts",
-        "Validating on held-out deals",
-        "Learning the scorecard on every closed deal",
-        "Searching segments and the anti-ICP",
-        "Writing the ICP document",
-    ]
-    with progress_bar() as progress:
-        task = progress.add_task("Building the ICP", total=len(steps))
-
-        def step(name: str) -> None:
-            progress.update(task, description=name, completed=steps.index(name))
-
+    with progress_bar() as bar:
         built = build_icp(
-            result.tables["accounts"],
-            result.tables["deals"],
+            result,
+            out=out,
             max_attributes=max_attributes,
             tiers=parse_tiers(tiers) if tiers else None,
             half_life_days=half_life,
             roles=roles,
-            contacts=result.tables.get("contacts"),
-            signals=result.tables.get("signals"),
-            customers=result.tables.get("customers"),
-            seed=seed,
-            source=source,
-            step=step,
+            universe=universe,
+            motion=motion,
             notes=read_notes_files,
             loss_reasons=loss_reasons,
+            seed=seed,
+            source=source,
+            progress=_progress_to(bar, bar.add_task("Building the ICP", total=None)),
         )
-        if universe is not None:
-            built = with_target_list(built, universe, out)
-        step("Writing the ICP document")
-        write_ingest(result, out)
-        files = write_outputs(built, out)
-        progress.update(task, completed=len(steps), description="Done")
-    if motion is not None:
-        from icpkit.cli.report import build_motions
-
-        options = {"max_attributes": max_attributes, "seed": seed, "source": source}
-        options["roles"] = roles
-        tables = result.tables
-        files |= build_motions(
-            tables["accounts"], tables["deals"], motion, out, build_icp, write_outputs, **options
-        )
+    files = built.files
     console.print()
     console.print(built.validation.signal.text)
     engaged = built.validation.engagement

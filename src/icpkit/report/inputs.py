@@ -18,10 +18,17 @@ from typing import Any
 
 from icpkit.errors import IcpkitError
 from icpkit.jsonsafe import read_json
-from icpkit.results import REQUIRED_FILES, BuildResult, Facts, Persona, Trigger, read_build
+from icpkit.results import (
+    MOTIONS_FILE,
+    REQUIRED_FILES,
+    BuildResult,
+    Facts,
+    Persona,
+    Trigger,
+    read_build,
+)
 from icpkit.scorecard.io import dump_scorecard, parse_scorecard
 
-MOTIONS_FILE = "motions.json"
 QUARANTINE_GROUPS = 12
 
 
@@ -110,6 +117,34 @@ def _read_motions(inputs: ReportInputs, folder: Path) -> None:
                 note=str(item.get("note", "")),
             )
         )
+
+
+def deals_since_build(folder: Path | str, crm: Path | str) -> dict[str, Any]:
+    """Closed deals in the CRM folder ``crm`` decided after the last decision the build in
+    ``folder`` learned from: the count the document's re-validation advice compares with."""
+    import pandas as pd
+
+    from icpkit.ingest import load_dir
+    from icpkit.outcomes import closed_deals
+
+    last = read_build(folder).profiles.facts.last_decision
+    tables = load_dir(crm).tables
+    if "deals" not in tables or tables["deals"].empty:
+        # counting the deals of a folder with none would say "0 closed since the build"
+        raise IcpkitError(
+            "no deals in this folder (deals.csv or deals.parquet): nothing closed since the "
+            "build can be counted",
+            file=crm,
+        )
+    closed = closed_deals(tables["deals"])
+    decided = pd.to_datetime(closed["decided_at"], errors="coerce")
+    since = closed[decided > pd.Timestamp(last)] if last else closed.iloc[0:0]
+    return {
+        "closed_since": len(since),
+        "won_since": int(since["won"].sum()),
+        "after": last,
+        "crm": str(crm),
+    }
 
 
 def quarantine_summary(path: Path) -> list[dict[str, Any]]:
