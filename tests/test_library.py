@@ -245,9 +245,9 @@ def test_evaluate_measures_a_card_on_known_outcomes(learned):
     by_name = icpkit.evaluate(card, rows, "won")
     by_values = icpkit.evaluate(card, rows, rows["won"].to_numpy())
     assert by_name == by_values
-    assert by_name["accounts"] == len(rows) and by_name["won"] == int(rows["won"].sum())
-    assert by_name["auc"] > 0.7  # in-sample here: the card saw these deals
-    rates = [by_name["tiers"][t]["win_rate"] for t in "ABCD"]
+    assert by_name.accounts == len(rows) and by_name.won == int(rows["won"].sum())
+    assert by_name.auc > 0.7  # in-sample here: the card saw these deals
+    rates = [by_name.tiers[t].win_rate for t in "ABCD"]
     assert rates == sorted(rates, reverse=True)
     with pytest.raises(IcpkitError, match="won must be yes/no"):
         icpkit.evaluate(card, rows, "outcome")

@@ -36,6 +36,7 @@ def test_every_python_block_runs_in_order(tmp_path, monkeypatch):
     assert (tmp_path / "icp-out" / "report.html").is_file()
     assert (tmp_path / "my-card.toml").is_file()
     assert namespace["validation"].auc > 0.65
+    assert namespace["written"].profiles == namespace["result"].profiles
     scored = namespace["icpkit"].score(namespace["card"], namespace["leads"], id="lead")
     assert scored["lead"].tolist() == ["L-1", "L-2", "L-3"]
     assert scored.loc[1, "icp_tier"] == "D"  # Education and 35 employees: the planted anti-ICP

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from icpkit.errors import IcpkitError
 
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from icpkit.discover.notes import Notes
     from icpkit.ingest.canonical import IngestResult
     from icpkit.ingest.readers import RawTable
-    from icpkit.results import BuildResult
+    from icpkit.results import BuildResult, Evaluation
     from icpkit.scorecard.model import Scorecard, Tiers
     from icpkit.simulate.generator import SimulatedCRM
 
@@ -258,17 +258,20 @@ def evaluate(
     won: str | Sequence[bool] | np.ndarray | pd.Series,
     *,
     seed: int = 0,
-) -> dict[str, Any]:
+) -> Evaluation:
     """Measure ``card`` on accounts whose outcome is known (never the rows it learned from).
 
     ``won``: one yes/no per row, or the name of a boolean (or 0/1) column of ``accounts``.
-    Returns what ``validation.json`` reports: ``auc`` with ``auc_ci``, ``lift_in_vs_out``
-    (tiers A and B against the rest, with its interval), the win rate per tier with Wilson
-    intervals, precision in the top 10% and 20%, calibration and the gains curve.
+    Returns a typed :class:`~icpkit.results.Evaluation`, the measures ``validation.json``
+    reports: ``auc`` with ``auc_ci``, ``lift_in_vs_out`` (tiers A and B against the rest, with
+    its interval), the win rate per ``tiers`` with Wilson intervals, precision in the top 10%
+    and 20%, ``calibration`` and the ``gains`` curve; ``to_json()`` gives them as JSON.
     """
     import numpy as np
     import pandas as pd
 
+    from icpkit.jsonsafe import finite
+    from icpkit.results import Evaluation
     from icpkit.validate import evaluate as measure
 
     values = accounts[won] if isinstance(won, str) else won
@@ -278,7 +281,8 @@ def evaluate(
     if not outcome.isin([True, False]).all():
         bad = outcome[~outcome.isin([True, False])].iloc[0]
         raise IcpkitError(f"won must be yes/no (True/False or 1/0), found {bad!r}")
-    return measure(_card(card), accounts, outcome.astype(bool).to_numpy(), seed=seed)
+    measured = measure(_card(card), accounts, outcome.astype(bool).to_numpy(), seed=seed)
+    return Evaluation.from_json(finite(measured))
 
 
 def simulate(
