@@ -19,6 +19,7 @@ from icpkit.discover.triggers import find_triggers, no_signals
 from icpkit.errors import IcpkitError
 from icpkit.jsonsafe import dumps, finite
 from icpkit.results import (
+    _OMIT_WITH,
     FILES,
     Evaluation,
     Json,
@@ -90,7 +91,7 @@ def _as_written(record: Record) -> Record:
     """A value that rides on another key (``lift_crude`` on ``ci_crude``) is only ever set
     when that key is written."""
     for f in fields(record):
-        other = f.metadata.get("icpkit.omit_with")
+        other = f.metadata.get(_OMIT_WITH)
         if other and getattr(record, other) is None:
             record = replace(record, **{f.name: f.default})
     return record

@@ -20,7 +20,16 @@ from dataclasses import MISSING, dataclass, field, fields
 from functools import cache
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, TypeAlias, Union, get_args, get_origin, get_type_hints
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Self,
+    TypeAlias,
+    Union,
+    get_args,
+    get_origin,
+    get_type_hints,
+)
 
 from icpkit.discover.roles import ColumnRoles
 from icpkit.errors import IcpkitError
@@ -74,7 +83,7 @@ class Record:
         return out
 
     @classmethod
-    def from_json(cls, data: Any, where: str = "") -> Any:
+    def from_json(cls, data: Any, where: str = "") -> Self:
         """The record from its JSON form; keys it does not know are ignored, a missing
         required key or a value of the wrong type is a :class:`ResultError`."""
         if not isinstance(data, Mapping):
@@ -309,7 +318,7 @@ class Segments(Record):
         return [s.to_json() for s in self.items]
 
     @classmethod
-    def from_json(cls, data: Any, where: str = "") -> Segments:
+    def from_json(cls, data: Any, where: str = "") -> Self:
         return cls(items=_load(data, tuple[Segment, ...], where))
 
 
