@@ -60,7 +60,7 @@ def customers_as_of(customers: pd.DataFrame, moment: pd.Timestamp) -> pd.DataFra
 def run_seed(seed: int, accounts: int, moved: bool) -> dict:
     crm = simulate(accounts, seed=seed, upmarket_from=SHIFT.date() if moved else None)
     built = build_icp(crm.accounts, as_of(crm.deals, SHIFT - pd.Timedelta(days=1)), seed=seed)
-    primary = built.segments.primary.to_json() if built.segments.primary else None
+    primary = built.profiles.primary_icp.to_json() if built.profiles.primary_icp else None
     closes = crm.deals.loc[crm.deals["closed_at"] >= SHIFT, "closed_at"].sort_values()
     held_out = built.scorecard.trained_on["held_out_tiers"]
     top_then = sum(held_out[t]["won"] for t in "AB") / sum(held_out[t]["deals"] for t in "AB")

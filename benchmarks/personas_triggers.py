@@ -35,6 +35,8 @@ import pandas as pd
 from icpkit.build import build_icp
 from icpkit.discover.personas import find_personas
 from icpkit.discover.triggers import WINDOWS, _closed_with_dates, _signals, find_triggers
+from icpkit.jsonsafe import finite
+from icpkit.results import Personas, Triggers
 from icpkit.simulate import simulate
 from icpkit.stats import proportion_test
 from icpkit.timing import signal_ages
@@ -77,7 +79,7 @@ def run_seed(size: int, seed: int) -> dict:
     row["build_seconds"] = time.perf_counter() - started
     row |= _persona_counts(built.personas, planted, "")
     row |= _trigger_counts(built.triggers, "")
-    row["half_life"] = built.triggers["timing_model"]["half_life_days"]
+    row["half_life"] = built.triggers.timing_model.half_life_days
 
     tier = pd.Series(
         built.scorecard.apply(crm.accounts).tier, index=crm.accounts["account_id"].to_numpy()
@@ -86,17 +88,18 @@ def run_seed(size: int, seed: int) -> dict:
         crm.deals["account_id"].map(tier).to_numpy(), index=crm.deals["deal_id"].to_numpy()
     )
     titles_only = crm.contacts.drop(columns=["department", "seniority"])
-    from_titles = find_personas(crm.deals, titles_only, strata=fit, seed=seed)
+    from_titles = typed(Personas, find_personas(crm.deals, titles_only, strata=fit, seed=seed))
     row |= _persona_counts(from_titles, planted, "titles_")
 
     started = time.perf_counter()
     crude = find_personas(crm.deals, crm.contacts, seed=seed)
     row["persona_seconds"] = time.perf_counter() - started
-    row |= _persona_counts(crude, planted, "crude_")
+    row |= _persona_counts(typed(Personas, crude), planted, "crude_")
     started = time.perf_counter()
-    row |= _trigger_counts(find_triggers(crm.deals, crm.signals, seed=seed), "crude_")
+    crude = find_triggers(crm.deals, crm.signals, seed=seed)
     row["trigger_seconds"] = time.perf_counter() - started
-    within = find_triggers(crm.deals, crm.signals, strata=fit, seed=seed)
+    row |= _trigger_counts(typed(Triggers, crude), "crude_")
+    within = typed(Triggers, find_triggers(crm.deals, crm.signals, strata=fit, seed=seed))
     row |= _trigger_counts(within, "tiers_")
     for signal_type, (window, called) in naive_triggers(crm.deals, crm.signals).items():
         row[f"naive_{signal_type}_significant"] = called
@@ -104,32 +107,31 @@ def run_seed(size: int, seed: int) -> dict:
     return row
 
 
-def _trigger_counts(result: dict, prefix: str) -> dict:
+def typed(kind, found: dict):
+    """What find_personas or find_triggers found, typed as the build types it."""
+    return kind.from_json(finite(found))
+
+
+def _trigger_counts(result: Triggers, prefix: str) -> dict:
     row = {}
-    for entry in result["triggers"]:
-        row[f"{prefix}{entry['type']}_significant"] = entry["significant"]
-        row[f"{prefix}{entry['type']}_window"] = entry["window_days"]
+    for entry in result.triggers:
+        row[f"{prefix}{entry.type}_significant"] = entry.significant
+        row[f"{prefix}{entry.type}_window"] = entry.window_days
     return row
 
 
-def _persona_counts(result: dict, planted: set, prefix: str) -> dict:
-    winners = [p for p in result["personas"] if p["significant"] and p["lift"] > 1]
-    strongest = max(winners, key=lambda p: p["lift"], default=None)
-    significant = {
-        (p["role"], p["function"], p["seniority"]) for p in result["personas"] if p["significant"]
-    }
-    naive = {
-        (p["role"], p["function"], p["seniority"])
-        for p in result["personas"]
-        if p["p_value"] < 0.05
-    }
+def _persona_counts(result: Personas, planted: set, prefix: str) -> dict:
+    winners = [p for p in result.personas if p.significant and (p.lift or 0) > 1]
+    strongest = max(winners, key=lambda p: p.lift, default=None)
+    significant = {(p.role, p.function, p.seniority) for p in result.personas if p.significant}
+    naive = {(p.role, p.function, p.seniority) for p in result.personas if p.p_value < 0.05}
     return {
         f"{prefix}champion_found": strongest is not None
-        and (strongest["role"], strongest["function"], strongest["seniority"]) in planted,
+        and (strongest.role, strongest.function, strongest.seniority) in planted,
         f"{prefix}champion_both": planted <= significant,
         f"{prefix}other_significant": len(significant - planted),
         f"{prefix}naive_other": len(naive - planted),
-        f"{prefix}tried": result["tried"],
+        f"{prefix}tried": result.tried,
     }
 
 

@@ -42,22 +42,22 @@ def test_planted_icp_bins_earn_points_and_anti_icp_is_disqualified(demo_build):
 
 def test_held_out_auc_and_lift_are_reported_with_intervals(demo_build):
     v = demo_build.validation
-    assert v["split"]["method"] == "out-of-time"
-    assert v["split"]["test"]["accounts"] > 500
-    assert 0.68 < v["auc"] < 0.9
-    assert v["auc_ci"][0] > 0.6
-    lift = v["lift_in_vs_out"]
-    assert lift["lift"] > 2.0 and lift["ci"][0] > 1.5 and lift["ci"][0] < lift["lift"]
-    rates = [v["tiers"][t]["win_rate"] for t in "ABCD"]
+    assert v.split.method == "out-of-time"
+    assert v.split.test.accounts > 500
+    assert 0.68 < v.auc < 0.9
+    assert v.auc_ci[0] > 0.6
+    lift = v.lift_in_vs_out
+    assert lift.lift > 2.0 and lift.ci[0] > 1.5 and lift.ci[0] < lift.lift
+    rates = [v.tiers[t].win_rate for t in "ABCD"]
     assert rates == sorted(rates, reverse=True), "tiers must rank win rate A > B > C > D"
-    assert v["signal"]["reliable"]
+    assert v.signal.reliable
 
 
 def test_primary_segment_is_the_planted_icp(demo_build):
-    primary = demo_build.segments.primary
+    primary = demo_build.profiles.primary_icp
     assert primary is not None and primary.significant
-    industry = next(a for a in primary.atoms if a.column == "industry")
-    assert {"Software", "Financial Services"} <= set(industry.condition.values)
+    industry = next(c for c in primary.conditions if c.attribute == "industry")
+    assert {"Software", "Financial Services"} <= set(industry.values)
     assert primary.lift > 2
 
 
@@ -95,7 +95,7 @@ def test_no_signal_is_reported_as_no_signal(demo_crm):
     rng = np.random.default_rng(0)
     deals.loc[closed, "outcome"] = rng.permutation(deals.loc[closed, "outcome"].to_numpy())
     result = build_icp(demo_crm.accounts, deals)
-    assert not result.validation["signal"]["reliable"]
+    assert not result.validation.signal.reliable
     assert not [s for s in result.segments.icp if s.significant]
     assert document_content(result)["paragraph"].startswith("No reliable ICP signal")
 
@@ -103,8 +103,8 @@ def test_no_signal_is_reported_as_no_signal(demo_crm):
 @pytest.mark.slow
 def test_maven_crm_is_a_null_test(maven):
     result = build_icp(maven.accounts, maven.deals)
-    assert result.validation["split"]["method"] == "out-of-time"
-    assert not result.validation["signal"]["reliable"]
+    assert result.validation.split.method == "out-of-time"
+    assert not result.validation.signal.reliable
     assert not [s for s in result.segments.icp + result.segments.anti if s.significant]
     assert result.scorecard.disqualifiers == ()
 
@@ -118,8 +118,8 @@ def test_too_few_outcomes_is_a_clear_error(demo_crm):
 
 
 def test_gains_curve_rises_and_ends_at_every_win(demo_build):
-    gains = demo_build.validation["gains"]
+    gains = demo_build.validation.gains
     assert len(gains) == 10
-    shares = [g["share_of_wins"] for g in gains]
+    shares = [g.share_of_wins for g in gains]
     assert shares == sorted(shares) and shares[-1] == 1.0
-    assert gains[1]["share_of_wins"] > 0.3, "the top 20% of deals hold well over 20% of wins"
+    assert gains[1].share_of_wins > 0.3, "the top 20% of deals hold well over 20% of wins"

@@ -244,18 +244,19 @@ def test_salvirt_finds_size_and_keeps_the_relationship_and_deal_attributes_apart
     tables = load_flat(source, outcome="Status", positive="Won").tables
     result = build_icp(tables["accounts"], tables["deals"], source=str(source))
     significant = [s for s in result.segments.icp + result.segments.anti if s.significant]
-    columns = {a.column for s in significant for a in s.atoms}
+    columns = {c.attribute for s in significant for c in s.conditions}
     assert "comp_size" in columns
     big = next(
         s for s in result.segments.icp if s.significant and s.description == "Comp size: Big"
     )
     assert big.lift > 1.1
-    deal_attributes = {p["column"] for p in result.qualification}
+    qualification = result.profiles.qualification_insights
+    deal_attributes = {p.column for p in qualification}
     assert {"client", "competitors", "source", "rfp"} <= deal_attributes
     assert not columns & deal_attributes
-    client = next(p for p in result.qualification if p["column"] == "client")
-    new_client = next(b for b in client["bins"] if b["label"] == "New")
-    assert new_client["significant"] and new_client["win_rate"] < 0.25
+    client = next(p for p in qualification if p.column == "client")
+    new_client = next(b for b in client.bins if b.label == "New")
+    assert new_client.significant and new_client.win_rate < 0.25
 
 
 @pytest.mark.slow
@@ -263,16 +264,15 @@ def test_maven_shows_no_icp_beyond_the_win_rate_either(maven):
     from icpkit.build import build_icp
 
     result = build_icp(maven.accounts, maven.deals.assign(amount=maven.amount))
-    assert result.segments.primary is None
-    assert result.intersection["icp"] == [] and result.intersection["intersection"] is None
-    assert result.best_vs_worst["shared_by_best"] == []
-    assert result.clusters is None  # no attribute tells winners apart: nothing to cluster on
+    profiles = result.profiles
+    assert profiles.primary_icp is None
+    assert profiles.intersection["icp"] == [] and profiles.intersection["intersection"] is None
+    assert profiles.best_vs_worst["shared_by_best"] == []
+    assert profiles.clusters is None  # no attribute tells winners apart: nothing to cluster on
     quarter = next(
-        d
-        for d in result.segments.summary()["minimum_detectable_effect"]
-        if d["share_of_deals"] == 0.25
+        d for d in profiles.segment_search.minimum_detectable_effect if d.share_of_deals == 0.25
     )
-    assert 1.0 < quarter["lift_needed_above"] < 1.2  # 6,700 deals: a 20% lift would have shown
+    assert 1.0 < quarter.lift_needed_above < 1.2  # 6,700 deals: a 20% lift would have shown
 
 
 def test_fast_condition_masks_read_values_as_the_scorecard_does(demo_crm):

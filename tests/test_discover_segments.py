@@ -102,13 +102,15 @@ def test_small_data_reports_how_large_an_effect_it_could_see():
 
 
 def test_demo_segments_recover_the_planted_profile(demo_build, demo_crm):
-    search = demo_build.segments
-    significant = [s for s in search.icp + search.anti if s.significant]
-    found = {c for s in significant for c in _columns(s)}
+    search = demo_build.segments  # as segments.json holds them
+    significant = [s for s in search if s.significant]
+    found = {c.attribute for s in significant for c in s.conditions}
     assert {"industry", "employees", "technologies"} <= found
     assert not found & set(demo_crm.truth["noise_attributes"])
     snowflake = [
-        s for s in search.icp if s.significant and any("Snowflake" in a.label for a in s.atoms)
+        s
+        for s in search.icp
+        if s.significant and any("Snowflake" in (c.values or ()) for c in s.conditions)
     ]
     assert snowflake and snowflake[0].lift > 1.5
     # The planted anti-ICP industries, Government (5 of 80 won) and Education (4 of 143), each
@@ -116,7 +118,7 @@ def test_demo_segments_recover_the_planted_profile(demo_build, demo_crm):
     government = [
         s
         for s in search.anti
-        if s.significant and any(a.condition.values == ("Education", "Government") for a in s.atoms)
+        if s.significant and any(c.values == ("Education", "Government") for c in s.conditions)
     ]
     assert government and (government[0].won, government[0].accounts) == (9, 223)
     for s in significant:

@@ -69,9 +69,9 @@ def test_a_forty_deal_build_states_its_uncertainty(demo_crm):
         [deals[deals.outcome == "won"].head(20), deals[deals.outcome == "lost"].head(20)]
     )
     result = build_icp(demo_crm.accounts, sample)
-    low, high = result.validation["auc_ci"]
+    low, high = result.validation.auc_ci
     assert high - low > 0.3, "ten held-out deals cannot pin the AUC down"
-    assert "95% CI" in result.validation["signal"]["text"]
+    assert "95% CI" in result.validation.signal.text
 
 
 def test_ordered_labels_bin_as_ranges_not_arbitrary_groups():
@@ -96,8 +96,8 @@ def test_deal_and_engagement_columns_never_enter_the_fit(demo_crm):
     result = build_icp(accounts, demo_crm.deals)
     used = {a.column for a in result.scorecard.attributes}
     assert not used & {"lead_source", "web_visits_30d"}
-    assert "lead_source" in result.validation["attribute_kinds"]["deal"]
-    assert "web_visits_30d" in result.validation["attribute_kinds"]["engagement"]
+    assert "lead_source" in result.validation.attribute_kinds["deal"]
+    assert "web_visits_30d" in result.validation.attribute_kinds["engagement"]
 
 
 def test_each_bin_counts_the_rows_the_card_puts_in_it(labelled):

@@ -155,7 +155,7 @@ def test_build_from_read_crm_writes_what_the_command_writes(small_crm, tmp_path)
     result = icpkit.build(crm, out=tmp_path, max_attributes=4)
     assert isinstance(result, icpkit.BuildResult)
     assert 1 <= len(result.scorecard.attributes) <= 4
-    assert 0.5 < result.validation["auc"] <= 1
+    assert 0.5 < result.validation.auc <= 1
     for name in ("scorecard.toml", "validation.json", "segments.json", "report.html", "icp.md"):
         assert (tmp_path / name).is_file(), name
     assert (tmp_path / "ingest.json").is_file() and (tmp_path / "quarantine.csv").is_file()
@@ -167,6 +167,32 @@ def test_build_from_read_crm_writes_what_the_command_writes(small_crm, tmp_path)
     assert result.scorecard.trained_on["source"].endswith("accounts.csv")
     with pytest.raises(IcpkitError, match="no outcomes to learn from"):
         icpkit.build(crm.tables["accounts"])
+
+
+@pytest.mark.slow
+def test_build_sizes_the_universe_and_builds_each_motion(small_crm, tmp_path):
+    """What `icpkit build --universe F --motion COLUMN` does, from Python: the target list in
+    the typed facts, one build folder per motion, and every step told to ``progress``."""
+    told = []
+    result = icpkit.build(
+        icpkit.read_crm(small_crm),
+        out=tmp_path,
+        universe=small_crm / "accounts.csv",
+        motion="source",
+        progress=lambda what, done, total: told.append((what, done, total)),
+    )
+    target = result.profiles.facts.target_list
+    assert target.companies == 600 and sum(target.tiers.values()) == 600
+    assert (tmp_path / "universe-scored.parquet").is_file()
+    listed = json.loads((tmp_path / "motions.json").read_text())
+    assert listed["column"] == "source"
+    built = [m for m in listed["motions"] if m["folder"]]
+    assert built and all((tmp_path / m["folder"] / "validation.json").is_file() for m in built)
+    assert result.files["icp_md"].read_text().startswith("# Ideal Customer Profile by source")
+    assert told[0] == ("Joining deals to accounts", 0, 5) and told[-1][0] == "Done"
+    assert any(what.startswith("source = ") for what, _, _ in told)
+    with pytest.raises(IcpkitError, match="give out="):
+        icpkit.build(icpkit.read_crm(small_crm), motion="source")
 
 
 @pytest.fixture(scope="module")
@@ -219,9 +245,9 @@ def test_evaluate_measures_a_card_on_known_outcomes(learned):
     by_name = icpkit.evaluate(card, rows, "won")
     by_values = icpkit.evaluate(card, rows, rows["won"].to_numpy())
     assert by_name == by_values
-    assert by_name["accounts"] == len(rows) and by_name["won"] == int(rows["won"].sum())
-    assert by_name["auc"] > 0.7  # in-sample here: the card saw these deals
-    rates = [by_name["tiers"][t]["win_rate"] for t in "ABCD"]
+    assert by_name.accounts == len(rows) and by_name.won == int(rows["won"].sum())
+    assert by_name.auc > 0.7  # in-sample here: the card saw these deals
+    rates = [by_name.tiers[t].win_rate for t in "ABCD"]
     assert rates == sorted(rates, reverse=True)
     with pytest.raises(IcpkitError, match="won must be yes/no"):
         icpkit.evaluate(card, rows, "outcome")

@@ -35,7 +35,8 @@ def test_every_python_block_runs_in_order(tmp_path, monkeypatch):
     # What the page tells the reader it shows, checked on what it computed.
     assert (tmp_path / "icp-out" / "report.html").is_file()
     assert (tmp_path / "my-card.toml").is_file()
-    assert namespace["validation"]["auc"] > 0.65
+    assert namespace["validation"].auc > 0.65
+    assert namespace["written"].profiles == namespace["result"].profiles
     scored = namespace["icpkit"].score(namespace["card"], namespace["leads"], id="lead")
     assert scored["lead"].tolist() == ["L-1", "L-2", "L-3"]
     assert scored.loc[1, "icp_tier"] == "D"  # Education and 35 employees: the planted anti-ICP
@@ -56,4 +57,4 @@ def test_readme_python_block_runs_on_the_demo_crm(tmp_path, monkeypatch):
     namespace: dict = {"__name__": "__main__"}
     for block in blocks:
         exec(compile(block, "README.md", "exec"), namespace)
-    assert namespace["result"].validation["auc"] > 0.65
+    assert namespace["result"].validation.auc > 0.65

@@ -13,9 +13,9 @@ import pandas as pd
 import pytest
 
 from icpkit.build import build_icp, recency_weights
-from icpkit.cli.monitor import _primary_segment
 from icpkit.errors import IcpkitError
 from icpkit.outcomes import closed_deals
+from icpkit.results import read_primary_segment
 from icpkit.scorecard import Attribute, Bin, BinStats, Condition, Scorecard, Tiers
 from icpkit.scorecard.io import save_scorecard
 from icpkit.scorecard.learn import ScorecardLearner
@@ -326,7 +326,7 @@ def test_cli_bad_input_is_one_line_and_exit_2(tmp_path: Path) -> None:
     broken = tmp_path / "profiles.json"
     broken.write_text("{not json")
     with pytest.raises(IcpkitError, match="not valid JSON"):
-        _primary_segment(broken)
+        read_primary_segment(broken)
 
 
 # ---- the simulated move upmarket -----------------------------------------------------------------
@@ -422,14 +422,14 @@ def test_build_records_the_half_life_and_what_it_changed(moved_upmarket) -> None
     built = moved_upmarket[1]
     card = built.scorecard
     assert card.trained_on["half_life_days"] == 365
-    recency = built.validation["recency"]
-    assert recency["summary"][0].startswith("With a half-life of 365 days the newest deals")
+    recency = built.validation.recency
+    assert recency.summary[0].startswith("With a half-life of 365 days the newest deals")
     # Two years of deals at a one-year half-life: clearly fewer effective deals than rows.
-    assert 0.3 * recency["closed_deals"] < recency["effective_deals"] < recency["closed_deals"]
-    versus = recency["versus_equal_weights"]
+    assert 0.3 * recency.closed_deals < recency.effective_deals < recency.closed_deals
+    versus = recency.versus_equal_weights
     assert versus["old"] == "every deal counted alike"
-    assert versus["accounts"]["accounts"] == recency["closed_deals"]
-    assert any("closed deals sit in another tier" in line for line in recency["summary"])
+    assert versus["accounts"]["accounts"] == recency.closed_deals
+    assert any("closed deals sit in another tier" in line for line in recency.summary)
     assert set(card.trained_on["held_out_tiers"]) == {"A", "B", "C", "D"}
     assert sum(t["deals"] for t in card.trained_on["held_out_tiers"].values()) > 0
 

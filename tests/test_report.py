@@ -8,16 +8,63 @@ import json
 import re
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from icpkit.build import build_icp, write_outputs
 from icpkit.errors import IcpkitError
+from icpkit.jsonsafe import dumps
 from icpkit.report import load_build_folder, render_folder, report_document
 from icpkit.report.document import document_content, gains_from_calibration
 from icpkit.report.inputs import quarantine_summary
 from icpkit.report.paragraph import pct
+from icpkit.results import (
+    CalibrationGroup,
+    CalibrationTable,
+    Persona,
+    Personas,
+    SignalVerdict,
+    Trigger,
+    Triggers,
+)
+
+
+def persona(function: str, seniority: str, **found) -> Persona:
+    """A persona as personas.json holds one; the counts the report does not read are zero."""
+    return Persona(
+        role=None,
+        function=function,
+        seniority=seniority,
+        name=f"{seniority} in {function}",
+        deals_with=0,
+        won_with=0,
+        share_won_ci=(None, None),
+        share_lost_ci=(None, None),
+        win_rate_with=0.0,
+        win_rate_with_ci=(None, None),
+        win_rate_without=0.0,
+        ci=(found["lift"] - 0.3, found["lift"] + 0.3),
+        p_value=0.01 if found["significant"] else 0.5,
+        p_adjusted=0.01 if found["significant"] else 1.0,
+        direction="wins more",
+        **found,
+    )
+
+
+def trigger(signal_type: str, window_days: int, **found) -> Trigger:
+    """A trigger as triggers.json holds one, tested on one window."""
+    return Trigger(
+        type=signal_type,
+        window_days=window_days,
+        tested=True,
+        p_value=0.01,
+        p_adjusted=0.01 if found["significant"] else 1.0,
+        direction="more",
+        window_curve=(),
+        **found,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -56,13 +103,13 @@ def test_paragraph_names_the_planted_icp_in_plain_words(demo_build, demo_content
     assert "they won 4% of 552 deals, 4% of 223 deals" in text
     assert "Where they are located makes no reliable difference." in text
     # Every number is the build's: the primary segment's counts and the held-out lift.
-    primary = demo_build.segments.primary
+    primary = demo_build.profiles.primary_icp
     assert (
         f"(95% CI {pct(primary.ci[0])}-{pct(primary.ci[1])}, {primary.won} of {primary.accounts})"
         in (text)
     )
-    lift = demo_build.validation["lift_in_vs_out"]
-    assert f"tiers A and B won {lift['lift']:.1f}x as often as C and D" in text
+    lift = demo_build.validation.lift_in_vs_out
+    assert f"tiers A and B won {lift.lift:.1f}x as often as C and D" in text
     assert re.search(r"close faster: a median of \d+ days against \d+", text)
 
 
@@ -126,22 +173,23 @@ def test_the_page_reads_one_verdict(demo_build):
     stay_away = content["paragraph"].split("Stay away from ")[1].split(": they won")[0]
     named = [inline(r["who"]) for r in content["anti"][:3]]
     assert stay_away == join_words(named, "and")
-    quoted = [s for s in inputs.segments if s["kind"] == "anti" and s["significant"]]
+    quoted = [s for s in inputs.build.segments.anti if s.significant]
     for row in content["anti"][:3]:
-        assert any(
-            row["evidence"].startswith(f"won {s['won']:,} of {s['accounts']:,}") for s in quoted
-        )
-    primary = demo_build.segments.primary
-    assert not {a.column for a in primary.atoms} & set(demo_build.segments.redundant)
+        assert any(row["evidence"].startswith(f"won {s.won:,} of {s.accounts:,}") for s in quoted)
+    primary = demo_build.profiles.primary_icp
+    redundant = demo_build.profiles.segment_search.redundant_attributes
+    assert not {c.attribute for c in primary.conditions} & set(redundant)
 
     snowflake = next(
-        s for s in inputs.segments if s["significant"] and "Snowflake" in s["description"]
+        s for s in inputs.build.segments if s.significant and "Snowflake" in s.description
     )
-    inputs.profiles["primary_icp"] = snowflake
+    build = inputs.build
+    inputs.build = replace(build, profiles=replace(build.profiles, primary_icp=snowflake))
     firmographic = document_content(inputs)["dimensions"][0]
     assert firmographic["status"] == "data"
     assert firmographic["profile"].startswith("Financial Services or Software companies won")
-    inputs.validation["signal"] = {"reliable": False, "text": ""}
+    signal = SignalVerdict(reliable=False, text="")
+    inputs.build = replace(build, validation=replace(build.validation, signal=signal))
     unreliable = document_content(inputs)
     assert unreliable["paragraph"].startswith("No reliable ICP signal yet")
     assert "did not hold up on deals it never saw" in unreliable["dimensions"][0]["profile"]
@@ -149,11 +197,11 @@ def test_the_page_reads_one_verdict(demo_build):
 
 def test_validation_gains_and_funnel_come_from_held_out_deals(demo_build, demo_content):
     v = demo_content["validation"]
-    held_out = demo_build.validation["split"]["test"]["accounts"]
+    held_out = demo_build.validation.split.test.accounts
     funnel = v["funnel"]
     assert funnel[0].count == held_out
     assert [s.count for s in funnel] == sorted([s.count for s in funnel], reverse=True)
-    assert funnel[-1].count == demo_build.validation["tiers"]["A"]["accounts"]
+    assert funnel[-1].count == demo_build.validation.tiers["A"].accounts
     shares = [x for x, _ in v["gains"]]
     wins = [y for _, y in v["gains"]]
     assert shares[-1] == pytest.approx(1.0) and wins[-1] == pytest.approx(1.0)
@@ -163,20 +211,22 @@ def test_validation_gains_and_funnel_come_from_held_out_deals(demo_build, demo_c
 
 
 def test_gains_from_calibration_reads_groups_best_first():
-    calibration = {
-        "groups": [
-            {"accounts": 50, "predicted": 0.1, "observed": 0.1},  # 5 wins
-            {"accounts": 30, "predicted": 0.3, "observed": 0.5},  # 15 wins
-            {"accounts": 20, "predicted": 0.6, "observed": 1.0},  # 20 wins
-        ]
-    }
+    calibration = CalibrationTable(
+        expected_calibration_error=0.1,
+        groups=(
+            CalibrationGroup(accounts=50, predicted=0.1, observed=0.1),  # 5 wins
+            CalibrationGroup(accounts=30, predicted=0.3, observed=0.5),  # 15 wins
+            CalibrationGroup(accounts=20, predicted=0.6, observed=1.0),  # 20 wins
+        ),
+    )
     points = gains_from_calibration(calibration)
     assert points == [
         pytest.approx((0.2, 0.5)),
         pytest.approx((0.5, 35 / 40)),
         pytest.approx((1.0, 1.0)),
     ]
-    assert gains_from_calibration({"groups": []}) == []
+    assert gains_from_calibration(replace(calibration, groups=())) == []
+    assert gains_from_calibration(None) == []
 
 
 @pytest.mark.slow
@@ -238,43 +288,17 @@ def test_personas_and_triggers_files_are_rendered(demo_folder, tmp_path):
     for path in demo_folder.iterdir():
         (folder / path.name).write_bytes(path.read_bytes())
     personas = [
-        {
-            "function": "Data",
-            "seniority": "Director",
-            "share_won": 0.45,
-            "share_lost": 0.27,
-            "lift": 1.67,
-            "ci": [1.4, 2.0],
-            "significant": True,
-        },
-        {
-            "function": "Finance",
-            "seniority": "VP",
-            "share_won": 0.1,
-            "share_lost": 0.1,
-            "lift": 1.0,
-            "ci": [0.8, 1.2],
-            "significant": False,
-        },
+        persona("Data", "Director", share_won=0.45, share_lost=0.27, lift=1.67, significant=True),
+        persona("Finance", "VP", share_won=0.1, share_lost=0.1, lift=1.0, significant=False),
     ]
     triggers = [
-        {
-            "type": "executive_hire",
-            "window_days": 60,
-            "lift": 1.6,
-            "ci": [1.3, 2.0],
-            "significant": True,
-        },
-        {
-            "type": "web_visit",
-            "window_days": 30,
-            "lift": 1.02,
-            "ci": [0.9, 1.1],
-            "significant": False,
-        },
+        trigger("executive_hire", 60, lift=1.6, ci=(1.3, 2.0), significant=True),
+        trigger("web_visit", 30, lift=1.02, ci=(0.9, 1.1), significant=False),
     ]
-    (folder / "personas.json").write_text(json.dumps(personas))
-    (folder / "triggers.json").write_text(json.dumps({"triggers": triggers}))
+    found = Personas(status="ok", message="", personas=tuple(personas))
+    (folder / "personas.json").write_text(dumps(found.to_json()))
+    found = Triggers(status="ok", message="", triggers=tuple(triggers))
+    (folder / "triggers.json").write_text(dumps(found.to_json()))
     content = report_document(load_build_folder(folder))["main"]
     assert (
         "Won deals often involve a Director in Data (45% of won deals against 27%"
@@ -337,7 +361,7 @@ def test_a_folder_that_is_not_a_build_is_a_one_line_error(tmp_path, demo_folder)
 
 @pytest.mark.slow
 def test_motion_build_gives_a_comparison_and_a_section_per_motion(demo_crm, demo_build, tmp_path):
-    from icpkit.cli.report import build_motions
+    from icpkit.motions import build_motions
 
     write_outputs(demo_build, tmp_path)
     deals = demo_crm.deals.copy()
@@ -348,7 +372,7 @@ def test_motion_build_gives_a_comparison_and_a_section_per_motion(demo_crm, demo
         .fillna("Outbound")
     )
     deals.loc[deals.index[:12], "motion"] = "Pilot program"
-    files = build_motions(demo_crm.accounts, deals, "motion", tmp_path, build_icp, write_outputs)
+    files = build_motions(demo_crm.accounts, deals, "motion", tmp_path)
     listed = json.loads((tmp_path / "motions.json").read_text())
     assert listed["column"] == "motion"
     by_value = {m["value"]: m for m in listed["motions"]}

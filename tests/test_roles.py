@@ -164,20 +164,20 @@ def test_a_build_leaves_the_leak_out_and_says_so(crm, tmp_path):
     on_card = {a.column for a in result.scorecard.attributes}
     assert on_card and on_card <= {"industry", "employees"}
     assert {d.column for d in result.scorecard.disqualifiers} <= {"industry", "employees"}
-    searched = {c["attribute"] for s in result.segments.to_json() for c in s["conditions"]}
+    searched = {c.attribute for s in result.segments for c in s.conditions}
     assert searched <= {"industry", "employees"}
-    assert {p["column"] for p in result.profiles} <= {"industry", "employees"}
-    assert [q["column"] for q in result.qualification] == ["lead_source"]
-    kinds = result.validation["attribute_kinds"]
-    assert kinds["leak"] == ["contract_signed", "renewal_flag", "last_invoice"]
-    assert kinds["engagement"] == ["page_views"]
+    assert {p.column for p in result.profiles.attributes} <= {"industry", "employees"}
+    assert [q.column for q in result.profiles.qualification_insights] == ["lead_source"]
+    kinds = result.validation.attribute_kinds
+    assert kinds["leak"] == ("contract_signed", "renewal_flag", "last_invoice")
+    assert kinds["engagement"] == ("page_views",)
     write_outputs(result, tmp_path)
     profiles = json.loads((tmp_path / "profiles.json").read_text())
     leak = next(r for r in profiles["column_roles"] if r["column"] == "contract_signed")
     assert leak == {
         "column": "contract_signed",
         "role": "leak",
-        "reason": result.roles["contract_signed"].reason,
+        "reason": result.profiles.column_roles["contract_signed"].reason,
         "overridden": False,
     }
     report = (tmp_path / "icp.md").read_text()
@@ -187,7 +187,7 @@ def test_a_build_leaves_the_leak_out_and_says_so(crm, tmp_path):
 
 
 def test_the_demo_crm_has_no_leak_and_keeps_its_attributes(demo_build):
-    roles = demo_build.roles
+    roles = demo_build.profiles.column_roles
     assert roles.leaks == []
     assert roles.of("id") == ["account_id", "name", "domain"]
     assert {"industry", "employees", "country", "technologies"} <= set(roles.of("company"))
@@ -232,7 +232,7 @@ def test_salvirt_deal_attributes_are_insights_never_disqualifiers(shared_data):
     source = shared_data / "salvirt_b2b_sales" / "Salvirt_B2B_ML_dataset_HF.csv"
     tables = load_flat(source, outcome="Status", positive="Won").tables
     result = build_icp(tables["accounts"], tables["deals"])
-    roles = result.roles
+    roles = result.profiles.column_roles
     assert roles.of("company") == ["comp_size", "growth"]
     for column in ("client", "att_t_client", "source", "rfp", "rfi", "competitors", "up_sale"):
         assert roles[column].role == "deal", column
@@ -240,10 +240,11 @@ def test_salvirt_deal_attributes_are_insights_never_disqualifiers(shared_data):
     card = result.scorecard
     assert {a.column for a in card.attributes} <= {"comp_size", "growth"}
     assert {d.column for d in card.disqualifiers} <= {"comp_size", "growth"}
-    insights = {q["column"] for q in result.qualification}
+    qualification = result.profiles.qualification_insights
+    insights = {q.column for q in qualification}
     assert {"client", "rfp", "source", "competitors", "att_t_client"} <= insights
-    client = next(q for q in result.qualification if q["column"] == "client")
-    rates = {b["label"]: b["win_rate"] for b in client["bins"]}
+    client = next(q for q in qualification if q.column == "client")
+    rates = {b.label: b.win_rate for b in client.bins}
     assert rates["New"] < 0.2 < 0.6 < rates["Current"]  # README: New 17% vs Current 70%
 
 

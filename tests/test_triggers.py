@@ -407,7 +407,7 @@ def test_read_signals_accepts_common_headers(tmp_path):
 def test_a_build_without_contacts_or_signals_says_what_to_add(demo_build, tmp_path):
     from icpkit.build import write_outputs
 
-    assert demo_build.personas is None and demo_build.triggers is None
+    assert demo_build.personas.status == "no_data" and demo_build.triggers.status == "no_data"
     files = write_outputs(demo_build, tmp_path)
     personas = json.loads(Path(files["personas"]).read_text())
     triggers = json.loads(Path(files["triggers"]).read_text())

@@ -40,7 +40,7 @@ _LAZY = {
     "load_scorecard": "icpkit.scorecard.io",
     "save_scorecard": "icpkit.scorecard.io",
     "ScorecardClassifier": "icpkit.scorecard.estimator",
-    "BuildResult": "icpkit.build",
+    "BuildResult": "icpkit.results",
     "IngestResult": "icpkit.ingest.canonical",
     "SimulatedCRM": "icpkit.simulate.generator",
     "IcpkitError": "icpkit.errors",
@@ -73,9 +73,9 @@ if TYPE_CHECKING:
     from typing import Any
 
     from icpkit.api import build, evaluate, read_crm, score, simulate, to_sql
-    from icpkit.build import BuildResult
     from icpkit.errors import IcpkitError
     from icpkit.ingest.canonical import IngestResult
+    from icpkit.results import BuildResult
     from icpkit.scorecard.estimator import ScorecardClassifier
     from icpkit.scorecard.io import load_scorecard, save_scorecard
     from icpkit.scorecard.learn import NoUsableAttribute

@@ -8,9 +8,9 @@ pay for the learner, and ``import icpkit`` pays for nothing (see ``icpkit/__init
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from icpkit.errors import IcpkitError
 
@@ -18,9 +18,10 @@ if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
 
-    from icpkit.build import BuildResult
+    from icpkit.discover.notes import Notes
     from icpkit.ingest.canonical import IngestResult
     from icpkit.ingest.readers import RawTable
+    from icpkit.results import BuildResult, Evaluation
     from icpkit.scorecard.model import Scorecard, Tiers
     from icpkit.simulate.generator import SimulatedCRM
 
@@ -109,21 +110,36 @@ def build(
     roles: Mapping[str, str] | None = None,
     company_columns: Sequence[str] = (),
     deal_columns: Sequence[str] = (),
+    universe: str | Path | None = None,
+    motion: str | None = None,
+    notes: Notes | str | Path | None = None,
+    loss_reasons: Mapping[str, Sequence[str]] | None = None,
     seed: int = 0,
+    source: str | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> BuildResult:
     """Find the ICP, learn its scorecard and prove it on held-out deals, as ``icpkit build``.
 
     ``crm`` is what :func:`read_crm` returned, a :func:`simulate` result, or a canonical
     accounts DataFrame with ``deals`` beside it. ``max_attributes`` caps the card's rows;
     ``tiers`` fixes the A/B/C bounds; ``half_life_days`` counts recent deals more; ``roles``
-    overrides what a column is (``{"lead_no": "id"}``; see ``docs/discovery.md``). With ``out``
-    (a folder), the files ``icpkit build`` writes are written there too and listed in
-    ``result.files``.
+    overrides what a column is (``{"lead_no": "id"}``; see ``docs/discovery.md``).
+    ``universe`` (a CSV or Parquet file of companies) sizes the target list on it;
+    ``notes`` (a folder or CSV of call notes, or what ``read_notes`` read) adds their themes,
+    ``loss_reasons`` (a mapping file's ``[loss_reasons]`` table) extends the loss-reason
+    mapping. With ``out`` (a folder), the files ``icpkit build`` writes are written there too
+    and listed in ``result.files``; ``motion`` (a deal column, with ``out``) also builds one ICP
+    per value of it into ``out/motions/``. ``source`` names the data in the scorecard (default:
+    the accounts file read). ``progress(what, done, total)`` is told of each step.
 
-    Returns a :class:`~icpkit.build.BuildResult`: ``scorecard``, ``validation`` (held-out AUC,
-    lift and tiers), ``segments``, ``profiles``, ``personas``, ``triggers`` and more.
+    Returns a typed :class:`~icpkit.results.BuildResult`: ``scorecard``, ``validation``
+    (held-out AUC, lift and tiers), ``segments``, ``profiles``, ``personas``, ``triggers``,
+    each with ``to_json()`` giving what its file holds.
     """
-    from icpkit.build import build_icp, write_outputs
+    from dataclasses import replace
+
+    from icpkit.build import STEPS, build_icp, with_target_list, write_outputs
+    from icpkit.discover.notes import Notes, read_notes
     from icpkit.ingest.canonical import IngestResult
     from icpkit.simulate.generator import SimulatedCRM
 
@@ -132,18 +148,29 @@ def build(
         if deals is not None:
             raise IcpkitError("deals= is read from the CRM already: give one or the other")
         tables = dict(ingested.tables)
-        source = _source_label(ingested)
+        label = _source_label(ingested)
     elif isinstance(crm, SimulatedCRM):
         tables = {name: getattr(crm, name) for name in TABLES}
-        source = "simulated CRM"
+        label = "simulated CRM"
     else:
         tables = {"accounts": crm, "deals": deals}
-        source = ""
+        label = ""
+    source = label if source is None else source
     if tables.get("deals") is None or tables["deals"].empty:
         raise IcpkitError(
             "no outcomes to learn from: read the CRM with deals, or a flat table with "
             "outcome= and positive="
         )
+    if motion is not None:
+        from icpkit.motions import check_motion
+
+        if out is None:
+            raise IcpkitError("motion= writes one build per motion: give out= (a folder) too")
+        check_motion(tables["deals"], motion)
+    if notes is not None and not isinstance(notes, Notes):
+        notes = read_notes(notes)
+    steps = [*STEPS, "Writing the ICP document"]
+    tell = progress or (lambda what, done, total: None)
     result = build_icp(
         tables["accounts"],
         tables["deals"],
@@ -158,15 +185,32 @@ def build(
         customers=tables.get("customers"),
         seed=seed,
         source=source,
+        step=lambda name: tell(name, steps.index(name), len(steps)),
+        notes=notes,
+        loss_reasons=dict(loss_reasons) if loss_reasons is not None else None,
     )
-    if out is not None:
-        folder = Path(out)
-        if ingested is not None:
-            from icpkit.ingest import write_ingest
+    folder = None if out is None else Path(out)
+    if universe is not None:
+        result = with_target_list(result, Path(universe), folder)
+    if folder is None:
+        return result
+    tell(steps[-1], len(steps) - 1, len(steps))
+    if ingested is not None:
+        from icpkit.ingest import write_ingest
 
-            write_ingest(ingested, folder)
-        write_outputs(result, folder)
-    return result
+        write_ingest(ingested, folder)
+    files = write_outputs(result, folder)
+    if motion is not None:
+        from icpkit.motions import build_motions
+
+        options = {"max_attributes": max_attributes, "seed": seed, "source": source}
+        options |= {"roles": roles, "company_columns": company_columns}
+        options |= {"deal_columns": deal_columns}
+        files |= build_motions(
+            tables["accounts"], tables["deals"], motion, folder, progress=tell, **options
+        )
+    tell("Done", len(steps), len(steps))
+    return replace(result, files=files)
 
 
 def score(card: Scorecard | str | Path, frame: pd.DataFrame, id: str | None = None) -> pd.DataFrame:
@@ -214,17 +258,20 @@ def evaluate(
     won: str | Sequence[bool] | np.ndarray | pd.Series,
     *,
     seed: int = 0,
-) -> dict[str, Any]:
+) -> Evaluation:
     """Measure ``card`` on accounts whose outcome is known (never the rows it learned from).
 
     ``won``: one yes/no per row, or the name of a boolean (or 0/1) column of ``accounts``.
-    Returns what ``validation.json`` reports: ``auc`` with ``auc_ci``, ``lift_in_vs_out``
-    (tiers A and B against the rest, with its interval), the win rate per tier with Wilson
-    intervals, precision in the top 10% and 20%, calibration and the gains curve.
+    Returns a typed :class:`~icpkit.results.Evaluation`, the measures ``validation.json``
+    reports: ``auc`` with ``auc_ci``, ``lift_in_vs_out`` (tiers A and B against the rest, with
+    its interval), the win rate per ``tiers`` with Wilson intervals, precision in the top 10%
+    and 20%, ``calibration`` and the ``gains`` curve; ``to_json()`` gives them as JSON.
     """
     import numpy as np
     import pandas as pd
 
+    from icpkit.jsonsafe import finite
+    from icpkit.results import Evaluation
     from icpkit.validate import evaluate as measure
 
     values = accounts[won] if isinstance(won, str) else won
@@ -234,7 +281,8 @@ def evaluate(
     if not outcome.isin([True, False]).all():
         bad = outcome[~outcome.isin([True, False])].iloc[0]
         raise IcpkitError(f"won must be yes/no (True/False or 1/0), found {bad!r}")
-    return measure(_card(card), accounts, outcome.astype(bool).to_numpy(), seed=seed)
+    measured = measure(_card(card), accounts, outcome.astype(bool).to_numpy(), seed=seed)
+    return Evaluation.from_json(finite(measured))
 
 
 def simulate(

@@ -1,15 +1,15 @@
 """`icpkit build`: ingest -> discover -> scorecard -> validate -> report, in one call.
 
-The application object behind the CLI: everything the command does is reachable from Python,
-and every file it writes is listed in :class:`BuildResult`.
+The application object behind the CLI: everything the command does is reachable from Python.
+:func:`build_icp` returns a typed :class:`~icpkit.results.BuildResult` (what the files hold);
+:func:`write_outputs` writes it.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -32,48 +32,35 @@ from icpkit.discover.segments import SegmentSearch
 from icpkit.discover.triggers import add_priority_matrix, find_triggers, no_signals
 from icpkit.discover.winloss import why_we_win_and_lose
 from icpkit.errors import IcpkitError
-from icpkit.jsonsafe import finite
+from icpkit.jsonsafe import finite, write_json
 from icpkit.outcomes import closed_deals, deal_attribute_columns
+from icpkit.results import (
+    BuildResult,
+    Personas,
+    Profiles,
+    Segments,
+    TargetList,
+    Triggers,
+    Validation,
+)
 from icpkit.schema import NOT_ATTRIBUTES
 from icpkit.scorecard.io import save_scorecard
 from icpkit.scorecard.learn import NoUsableAttribute, ScorecardLearner
-from icpkit.scorecard.model import Scorecard, Tiers
-from icpkit.timing import save_timing, timing_from_dict
+from icpkit.scorecard.model import Tiers
+from icpkit.timing import save_timing
 from icpkit.validate import evaluate, split_holdout
 from icpkit.validate.diff import recency_report
 from icpkit.validate.engagement import engagement_model
 from icpkit.validate.holdout import held_out_calibration
 
 MIN_EACH_OUTCOME = 5
-
-
-@dataclass
-class BuildResult:
-    scorecard: Scorecard
-    validation: dict[str, Any]
-    segments: SegmentSearch
-    profiles: list[dict]
-    facts: dict[str, Any]  # counts, dates, cycles and sizes the report quotes
-    # Deal attributes (lead source, competitor, RFP) profiled apart from the company ICP.
-    qualification: list[dict] = field(default_factory=list)
-    # Who buys and when (plain dicts, see personas.json / triggers.json); None without the table.
-    personas: dict[str, Any] | None = None
-    triggers: dict[str, Any] | None = None
-    files: dict[str, Path] = field(default_factory=dict)
-    # Beyond the win rate (plain dicts and lists; see docs/discovery.md for their shapes):
-    # profiles per outcome, best vs worst customers, the ICP as the intersection of outcomes
-    # with the anti-ICP, trade-offs where outcomes disagree, and clusters of won accounts.
-    outcome_profiles: dict[str, Any] = field(default_factory=dict)
-    best_vs_worst: dict[str, Any] | None = None
-    intersection: dict[str, Any] = field(default_factory=dict)
-    tradeoffs: list[dict] = field(default_factory=list)
-    clusters: dict[str, Any] | None = None
-    # What each column is (company, deal, engagement, id, constant, leak, text) and why.
-    roles: ColumnRoles = field(default_factory=ColumnRoles)
-    # The engagement score, learned apart from fit (None without engagement columns).
-    engagement: Scorecard | None = None
-    # Why we win and lose (winloss.json): loss reasons, competitors, cycles, note themes.
-    winloss: dict[str, Any] | None = None
+# What build_icp tells its ``step`` callback, in order.
+STEPS = (
+    "Joining deals to accounts",
+    "Validating on held-out deals",
+    "Learning the scorecard on every closed deal",
+    "Searching segments and the anti-ICP",
+)
 
 
 def build_icp(
@@ -112,7 +99,7 @@ def build_icp(
     themes of call notes and interviews; ``loss_reasons`` (a mapping file's [loss_reasons]
     table) extends the loss-reason mapping.
     """
-    step("Joining deals to accounts")
+    step(STEPS[0])
     labelled, won = _labelled(accounts, deals, source)
     n_won, n_lost = int(won.sum()), int(len(won) - won.sum())
     decided_roles = _decide_roles(
@@ -128,7 +115,7 @@ def build_icp(
     if half_life_days is not None:
         weight = recency_weights(labelled["decided_at"], half_life_days, source)
 
-    step("Validating on held-out deals")
+    step(STEPS[1])
     split = split_holdout(labelled["decided_at"], won, seed=seed)
     learner = ScorecardLearner(max_attributes=max_attributes, tiers=tiers, seed=seed)
     try:
@@ -148,7 +135,7 @@ def build_icp(
     }
     validation["attributes_in_trial_scorecard"] = [a.name for a in trial.attributes]
 
-    step("Learning the scorecard on every closed deal")
+    step(STEPS[2])
     trained_on = {
         "source": source,
         "closed_deals": len(won),
@@ -205,15 +192,15 @@ def build_icp(
     if engagement is not None:
         validation["engagement"] = engagement.report
 
-    step("Searching segments and the anti-ICP")
+    step(STEPS[3])
     segments = find_segments(final.candidates_, won, accounts=features)
-    profiles = attribute_profiles(final.candidates_, final.base_rate_, won)
+    attributes = attribute_profiles(final.candidates_, final.base_rate_, won)
     qualification = _qualification_insights(deal_features, won, final.base_rate_)
     validation["attribute_kinds"] = decided_roles.by_role() | {
         "deal_table": list(deal_features.columns)
     }
     facts = _facts(labelled, won, segments, accounts, deals)
-    personas = triggers = None
+    personas, triggers = no_contacts(), no_signals()
     if contacts is not None:
         # Compared within fit tiers: who helps win, beyond the kind of company that has them.
         fit = pd.Series(card.apply(features).tier, index=labelled["deal_id"].astype(str))
@@ -226,13 +213,20 @@ def build_icp(
         tiers = pd.Series(card.apply(accounts).tier, index=accounts["account_id"].astype(str))
         found = find_triggers(deals, signals, seed=seed)
         triggers = add_priority_matrix(found, tiers, signals)
-    result = BuildResult(
-        card, validation, segments, profiles, facts, qualification, personas, triggers
+    profiles = {
+        "base_win_rate": segments.base_rate,
+        "segments_tried": segments.tried,
+        "primary_icp": segments.primary.to_json() if segments.primary else None,
+        "attributes": attributes,
+        "qualification_insights": qualification,
+        "column_roles": decided_roles.to_json(),
+        "facts": facts,
+        "segment_search": segments.summary(),
+    }
+    profiles |= _beyond_win_rate(
+        labelled, list(features.columns), final.candidates_, segments, customers, seed
     )
-    result.engagement = None if engagement is None else engagement.scorecard
-    result.roles = decided_roles
-    _beyond_win_rate(result, labelled, list(features.columns), final.candidates_, customers, seed)
-    result.winloss = why_we_win_and_lose(
+    winloss = why_we_win_and_lose(
         labelled,
         deals,
         accounts,
@@ -242,20 +236,41 @@ def build_icp(
         reason_map=load_reason_map(loss_reasons, source),
         seed=seed,
     )
-    return result
+    # What discovery and validation computed, typed as the files hold it.
+    return BuildResult(
+        scorecard=card,
+        validation=Validation.from_json(finite(validation)),
+        segments=Segments.from_json(finite(segments.to_json())),
+        profiles=Profiles.from_json(finite(profiles)),
+        personas=Personas.from_json(finite(personas)),
+        triggers=Triggers.from_json(finite(triggers)),
+        engagement=None if engagement is None else engagement.scorecard,
+        winloss=None if winloss is None else finite(winloss),
+    )
 
 
-def _beyond_win_rate(result, labelled, columns, win_candidates, customers, seed) -> None:
+def with_target_list(
+    result: BuildResult, universe: Path, out_dir: Path | None = None
+) -> BuildResult:
+    """The result with ``profiles.facts.target_list``: how many companies of ``universe`` (a
+    CSV or Parquet file) fall in each tier; with ``out_dir``, the scored universe is kept there
+    as ``universe-scored.parquet``."""
+    from icpkit.size import size_target_list, size_universe
+
+    card = result.scorecard
+    sized = size_universe(card, universe, out_dir) if out_dir else size_target_list(card, universe)
+    facts = replace(result.profiles.facts, target_list=TargetList.from_json(finite(sized)))
+    return replace(result, profiles=replace(result.profiles, facts=facts))
+
+
+def _beyond_win_rate(labelled, columns, win_candidates, segments, customers, seed) -> dict:
     """Which companies stay, expand and close fast, not only which win: outcome profiles,
     best vs worst, the ICP as their intersection, trade-offs and clusters of won accounts."""
     columns = [c for c in columns if c not in NOT_ATTRIBUTES]
     outcomes, skipped = outcome_tables(labelled, columns, customers)
     profiled = profile_outcomes(outcomes, skipped, win_candidates=win_candidates)
-    result.outcome_profiles = profiled.to_json()
-    result.best_vs_worst = best_vs_worst(*success_table(labelled, columns, customers))
-    combined = icp_intersection(profiled, redundant=result.segments.redundant)
-    result.tradeoffs = combined.pop("tradeoffs")
-    result.intersection = combined
+    combined = icp_intersection(profiled, redundant=segments.redundant)
+    tradeoffs = combined.pop("tradeoffs")
     weights: dict[str, float] = {}
     for cand in win_candidates:  # cluster on what tells winners apart, not on, say, country
         if cand.iv >= 0.02:
@@ -265,9 +280,15 @@ def _beyond_win_rate(result, labelled, columns, win_candidates, customers, seed)
         table = customer_table(customers, labelled)
         churned = table.loc[table["observed"], "churned"]
     won_rows = labelled[labelled["won"] == 1]
-    result.clusters = cluster_won_accounts(
-        won_rows, columns, churned=churned, weights=weights, seed=seed
-    )
+    return {
+        "outcome_profiles": profiled.to_json(),
+        "best_vs_worst": best_vs_worst(*success_table(labelled, columns, customers)),
+        "intersection": combined,
+        "tradeoffs": tradeoffs,
+        "clusters": cluster_won_accounts(
+            won_rows, columns, churned=churned, weights=weights, seed=seed
+        ),
+    }
 
 
 def column_roles(
@@ -380,6 +401,8 @@ def fingerprint(features: pd.DataFrame, won: np.ndarray) -> str:
 
 
 def write_outputs(result: BuildResult, out_dir: Path) -> dict[str, Path]:
+    """Write the scorecard, the JSON results and the ICP document into ``out_dir``; returns
+    the files written, by name."""
     from icpkit.report import write_reports
 
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -393,38 +416,20 @@ def write_outputs(result: BuildResult, out_dir: Path) -> dict[str, Path]:
     if result.engagement is not None:
         files["engagement"] = out_dir / "engagement.toml"
         save_scorecard(result.engagement, files["engagement"])
-    _write_json(files["validation"], result.validation)
-    _write_json(files["segments"], result.segments.to_json())
-    _write_json(
-        files["profiles"],
-        {
-            "base_win_rate": result.segments.base_rate,
-            "segments_tried": result.segments.tried,
-            "primary_icp": result.segments.primary.to_json() if result.segments.primary else None,
-            "attributes": result.profiles,
-            "qualification_insights": result.qualification,
-            "column_roles": result.roles.to_json(),
-            "facts": result.facts,
-            "segment_search": result.segments.summary(),
-            "outcome_profiles": result.outcome_profiles,
-            "best_vs_worst": result.best_vs_worst,
-            "intersection": result.intersection,
-            "tradeoffs": result.tradeoffs,
-            "clusters": result.clusters,
-        },
-    )
+    write_json(files["validation"], result.validation.to_json())
+    write_json(files["segments"], result.segments.to_json())
+    write_json(files["profiles"], result.profiles.to_json())
     files["personas"] = out_dir / "personas.json"
     files["triggers"] = out_dir / "triggers.json"
-    _write_json(files["personas"], result.personas or no_contacts())
-    _write_json(files["triggers"], result.triggers or no_signals())
-    if result.triggers and result.triggers.get("timing_model"):
+    write_json(files["personas"], result.personas.to_json())
+    write_json(files["triggers"], result.triggers.to_json())
+    if result.triggers.timing_model is not None:
         files["timing"] = out_dir / "timing.toml"
-        save_timing(timing_from_dict(result.triggers["timing_model"]), files["timing"])
+        save_timing(result.triggers.timing_model, files["timing"])
     if result.winloss is not None:
         files["winloss"] = out_dir / "winloss.json"
-        _write_json(files["winloss"], result.winloss)
+        write_json(files["winloss"], result.winloss)
     files |= write_reports(result, out_dir)
-    result.files = files
     return files
 
 
@@ -494,20 +499,3 @@ def _date(value: Any) -> str | None:
     if value is None or pd.isna(value):
         return None
     return pd.Timestamp(value).date().isoformat()
-
-
-def _write_json(path: Path, data: Any) -> None:
-    text = json.dumps(finite(data), indent=2, default=_json_default, allow_nan=False)
-    path.write_text(text + "\n", encoding="utf-8")
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, np.floating):
-        return None if np.isnan(value) else float(value)
-    if isinstance(value, np.bool_):
-        return bool(value)
-    if isinstance(value, (pd.Timestamp, datetime)):
-        return value.isoformat()
-    raise TypeError(f"cannot write {type(value).__name__} to JSON")

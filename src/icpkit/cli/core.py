@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 import sys
 from pathlib import Path
@@ -12,6 +11,7 @@ import typer
 
 from icpkit.cli.app import UnitsOption, app, console, errors, print_findings, progress_bar
 from icpkit.errors import IcpkitError
+from icpkit.jsonsafe import dumps
 from icpkit.scorecard.model import Tiers
 
 InputFile = Annotated[Path | None, typer.Option(help="CSV or Parquet file.")]
@@ -243,11 +243,11 @@ def build(
         )
     # Imported only now: the learner's libraries take seconds to load, and a mistake in the
     # input should be reported at once.
-    from icpkit.build import build_icp, column_roles, write_outputs
-    from icpkit.ingest import write_ingest
+    from icpkit.api import build as build_icp
+    from icpkit.build import column_roles
 
     if motion is not None:
-        from icpkit.cli.report import check_motion
+        from icpkit.motions import check_motion
 
         check_motion(result.tables["deals"], motion)
     source = str(from_dir or accounts or "")
@@ -255,59 +255,30 @@ def build(
     _print_roles(
         column_roles(result.tables["accounts"], result.tables["deals"], roles=roles, source=source)
     )
-    steps = [
-        "Joining deals to accounts",
-        "Validating on held-out deals",
-        "Learning the scorecard on every closed deal",
-        "Searching segments and the anti-ICP",
-        "Writing the ICP document",
-    ]
-    with progress_bar() as progress:
-        task = progress.add_task("Building the ICP", total=len(steps))
-
-        def step(name: str) -> None:
-            progress.update(task, description=name, completed=steps.index(name))
-
+    with progress_bar() as bar:
         built = build_icp(
-            result.tables["accounts"],
-            result.tables["deals"],
+            result,
+            out=out,
             max_attributes=max_attributes,
             tiers=parse_tiers(tiers) if tiers else None,
             half_life_days=half_life,
             roles=roles,
-            contacts=result.tables.get("contacts"),
-            signals=result.tables.get("signals"),
-            customers=result.tables.get("customers"),
-            seed=seed,
-            source=source,
-            step=step,
+            universe=universe,
+            motion=motion,
             notes=read_notes_files,
             loss_reasons=loss_reasons,
+            seed=seed,
+            source=source,
+            progress=_progress_to(bar, bar.add_task("Building the ICP", total=None)),
         )
-        if universe is not None:
-            from icpkit.size import size_universe
-
-            built.facts["target_list"] = size_universe(built.scorecard, universe, out)
-        step("Writing the ICP document")
-        write_ingest(result, out)
-        files = write_outputs(built, out)
-        progress.update(task, completed=len(steps), description="Done")
-    if motion is not None:
-        from icpkit.cli.report import build_motions
-
-        options = {"max_attributes": max_attributes, "seed": seed, "source": source}
-        options["roles"] = roles
-        tables = result.tables
-        files |= build_motions(
-            tables["accounts"], tables["deals"], motion, out, build_icp, write_outputs, **options
-        )
+    files = built.files
     console.print()
-    console.print(built.validation["signal"]["text"])
-    engaged = built.validation.get("engagement")
+    console.print(built.validation.signal.text)
+    engaged = built.validation.engagement
     if engaged:
-        auc = engaged["held_out_auc"]
+        auc = engaged.held_out_auc
         console.print(
-            f"Engagement, scored apart from fit ({', '.join(engaged['attributes'])}): held-out "
+            f"Engagement, scored apart from fit ({', '.join(engaged.attributes)}): held-out "
             f"AUC {'n/a' if auc is None else f'{auc:.2f}'}; fit x engagement in validation.json."
         )
     console.print(files["icp_md"].read_text(encoding="utf-8").split("\n\n")[1], soft_wrap=True)
@@ -417,7 +388,7 @@ def inspect(
     data["inputs"] = card_inputs(card)
     data["raw_columns"] = raw_columns(card.columns)
     if as_json:
-        sys.stdout.write(json.dumps(data, indent=2) + "\n")
+        sys.stdout.write(dumps(data))
         return
     from rich.table import Table
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -11,6 +10,7 @@ import typer
 
 from icpkit.cli.app import app, console, errors, progress_bar
 from icpkit.errors import IcpkitError
+from icpkit.jsonsafe import dumps, write_json
 
 InputFile = Annotated[Path | None, typer.Option(help="CSV or Parquet file.")]
 WorkspaceOption = Annotated[
@@ -78,13 +78,19 @@ def monitor(
     - `icpkit monitor --scorecard icp-out/scorecard.toml --deals crm/deals.csv`
     - `icpkit monitor --scorecard icp-out/scorecard.toml --from new-crm --out checks/monitor.json`
     """
+    from icpkit.results import read_primary_segment
     from icpkit.scorecard.io import load_scorecard
-    from icpkit.validate.monitor import MonitorSettings
+    from icpkit.validate.monitor import MonitorSettings, beside, monitor_tables
     from icpkit.validate.monitor import monitor as run_monitor
 
     card = load_scorecard(scorecard)
-    tables = _monitor_tables(scorecard, deals, accounts, customers, from_dir)
-    primary = _primary_segment(segments or _beside(scorecard, "profiles.json"))
+    read = monitor_tables(
+        scorecard, deals=deals, accounts=accounts, customers=customers, from_dir=from_dir
+    )
+    _print_unused_rows(read.report)
+    tables = read.tables
+    segment_file = segments or beside(scorecard, "profiles.json")
+    primary = read_primary_segment(segment_file) if segment_file else None
     settings = MonitorSettings(alpha=alpha, min_drop=min_drop / 100)
     with progress_bar() as progress:
         progress.add_task("Checking the ICP against new deals", total=None)
@@ -93,12 +99,12 @@ def monitor(
             tables["deals"],
             tables["accounts"],
             customers=tables.get("customers"),
-            primary_segment=primary,
+            primary_segment=primary.to_json() if primary else None,
             since=since,
             settings=settings,
         )
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(report.to_json(), indent=2) + "\n", encoding="utf-8")
+    write_json(out, report.to_json())
     console.print(report.text(), markup=False, highlight=False, soft_wrap=True, end="")
     console.print(f"Written to {out}", markup=False, soft_wrap=True)
     if report.alarms:
@@ -162,9 +168,9 @@ def diff(
     data = result.to_json()
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+        write_json(out, data)
     if as_json:
-        sys.stdout.write(json.dumps(data, indent=2) + "\n")
+        sys.stdout.write(dumps(data))
         return
     console.print(result.text(), markup=False, highlight=False, soft_wrap=True, end="")
 
@@ -212,7 +218,7 @@ def explain(
     frame, _ = _accounts_frame(accounts, None)
     history = explain_account(account, loaded, frame, id_column=id_column)
     if as_json:
-        sys.stdout.write(json.dumps(history.to_json(), indent=2) + "\n")
+        sys.stdout.write(dumps(history.to_json()))
         return
     console.print(history.text(), markup=False, highlight=False, soft_wrap=True, end="")
 
@@ -220,34 +226,8 @@ def explain(
 # ---- helpers -----------------------------------------------------------------------------------
 
 
-def _monitor_tables(
-    scorecard: Path,
-    deals: Path | None,
-    accounts: Path | None,
-    customers: Path | None,
-    from_dir: Path | None,
-) -> dict[str, Any]:
-    from icpkit import ingest
-
-    if from_dir is not None:
-        if deals is not None or accounts is not None or customers is not None:
-            raise IcpkitError(
-                "give either --from DIR or --deals/--accounts/--customers files, not both"
-            )
-        result = ingest.load_dir(from_dir)
-    else:
-        if deals is None:
-            raise IcpkitError("no deals: give --deals FILE (or --from DIR)")
-        accounts = accounts or _beside(scorecard, "accounts.parquet")
-        if accounts is None:
-            raise IcpkitError(
-                "no accounts: give --accounts FILE (the scorecard is not in a build folder "
-                "with accounts.parquet)"
-            )
-        result = ingest.load_tables(accounts=accounts, deals=deals, customers=customers)
-    if result.tables.get("deals") is None or result.tables["deals"].empty:
-        raise IcpkitError("no deals to check", file=deals or from_dir)
-    for name, info in result.report.get("files", {}).items():
+def _print_unused_rows(report: dict[str, Any]) -> None:
+    for name, info in report.get("files", {}).items():
         if info.get("quarantined"):
             errors.print(
                 f"{name}: {info['quarantined']:,} of {info['rows_read']:,} rows could not be "
@@ -255,37 +235,6 @@ def _monitor_tables(
                 markup=False,
                 soft_wrap=True,
             )
-    return result.tables
-
-
-def _beside(scorecard: Path, name: str) -> Path | None:
-    candidate = scorecard.parent / name
-    return candidate if candidate.is_file() else None
-
-
-def _primary_segment(path: Path | None) -> dict | None:
-    """The primary ICP segment from profiles.json, or the first significant ICP segment of a
-    segments.json."""
-    if path is None:
-        return None
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise IcpkitError("file not found", file=path) from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise IcpkitError(f"not valid JSON ({error})", file=path) from None
-    if isinstance(data, dict):
-        return data.get("primary_icp")
-    if isinstance(data, list):
-        return next(
-            (
-                s
-                for s in data
-                if isinstance(s, dict) and s.get("kind") == "icp" and s.get("significant")
-            ),
-            None,
-        )
-    raise IcpkitError("expected profiles.json or segments.json", file=path)
 
 
 def _accounts_frame(given: Path | None, default: Path | None):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -10,6 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from icpkit.cli.app import UnitsOption, app, console, errors, print_findings, progress_bar
+from icpkit.jsonsafe import dumps
 
 
 @app.command()
@@ -70,7 +70,7 @@ def size(
     if as_json:
         for warning in result["warnings"]:  # beside the JSON, never inside stdout
             errors.print(f"warning: {warning}", markup=False, highlight=False, soft_wrap=True)
-        sys.stdout.write(json.dumps(result, indent=2) + "\n")
+        sys.stdout.write(dumps(result))
         return
     _print(result)
 

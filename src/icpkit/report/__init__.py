@@ -4,10 +4,11 @@
 - :func:`render_folder` re-renders them from a build folder's files (``icpkit report``);
 - :func:`load_build_folder` and :func:`report_document` give the content as plain data, and
   :func:`render_html` turns it into the page (the web app serves the same page);
-- :func:`print_pdf` prints the page to PDF with headless Chromium.
+- :func:`print_pdf` prints the page to PDF with headless Chromium;
+- :func:`deals_since_build` counts the deals a CRM closed since the build (when to re-validate).
 """
 
-from icpkit.report.inputs import ReportInputs, from_build, load_build_folder
+from icpkit.report.inputs import ReportInputs, deals_since_build, from_build, load_build_folder
 from icpkit.report.pdf import print_pdf
 from icpkit.report.render import (
     render_folder,
@@ -19,6 +20,7 @@ from icpkit.report.render import (
 
 __all__ = [
     "ReportInputs",
+    "deals_since_build",
     "from_build",
     "load_build_folder",
     "print_pdf",

@@ -1,57 +1,63 @@
-"""What the ICP document is made from: the JSON and TOML files a build folder holds.
+"""What the ICP document is made from: a build's typed results (:class:`BuildResult`), and
+the ingest and motion files beside them in its folder.
 
-The document is rendered from these files and nothing else, so `icpkit report --from DIR`
+The document reads the results as the files hold them, so `icpkit report --from DIR`
 re-renders exactly what `icpkit build` wrote, and every number on the page can be traced to a
-file a reader can open. A fresh :class:`~icpkit.build.BuildResult` is first turned into the same
-plain data the files hold.
+file a reader can open: a fresh build and a folder read with :func:`~icpkit.results.read_build`
+give the same :class:`ReportInputs`.
 """
 
 from __future__ import annotations
 
 import csv
-import dataclasses
-import json
-import math
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from icpkit.errors import IcpkitError
-from icpkit.scorecard.io import dump_scorecard, load_scorecard, parse_scorecard
-from icpkit.scorecard.model import Scorecard
+from icpkit.jsonsafe import read_json
+from icpkit.results import (
+    MOTIONS_FILE,
+    REQUIRED_FILES,
+    BuildResult,
+    Facts,
+    Persona,
+    Trigger,
+    read_build,
+)
+from icpkit.scorecard.io import dump_scorecard, parse_scorecard
 
-if TYPE_CHECKING:
-    from icpkit.build import BuildResult
-
-REQUIRED_FILES = ("scorecard.toml", "validation.json", "segments.json", "profiles.json")
-MOTIONS_FILE = "motions.json"
 QUARANTINE_GROUPS = 12
 
 
 @dataclass
 class ReportInputs:
-    """One build's results as plain data (what its folder's files say)."""
+    """One build's results, and what its folder adds: the data quality and the motions."""
 
-    scorecard: Scorecard
-    validation: dict[str, Any]
-    segments: list[dict[str, Any]]  # segments.json: ICP and anti-ICP shortlists
-    profiles: dict[str, Any]  # profiles.json: base rate, segments tried, primary, bins, facts
+    build: BuildResult
     ingest: dict[str, Any] | None = None  # ingest.json
     quarantine: list[dict[str, Any]] = field(default_factory=list)  # grouped reasons
-    personas: list[dict[str, Any]] | None = None  # personas.json, when contacts exist
-    triggers: list[dict[str, Any]] | None = None  # triggers.json, when signals exist
-    personas_message: str = ""  # what the persona search said (why there are none, say)
-    triggers_message: str = ""
     motions: list[MotionInputs] = field(default_factory=list)  # a --motion build's parts
     motion_column: str | None = None
     new_deals: dict[str, Any] | None = None  # closed deals since the build (icpkit report --crm)
-    winloss: dict[str, Any] | None = None  # winloss.json: loss reasons, competitors, notes
 
     @property
-    def facts(self) -> dict[str, Any]:
-        return self.profiles.get("facts", {})
+    def facts(self) -> Facts:
+        return self.build.profiles.facts
+
+    @property
+    def personas(self) -> tuple[Persona, ...] | None:
+        """The personas found; None when the build had no contacts to look in."""
+        found = self.build.personas
+        return None if found.status == "no_data" else found.personas
+
+    @property
+    def triggers(self) -> tuple[Trigger, ...] | None:
+        """The trigger events found; None when the build had no signals to look in."""
+        found = self.build.triggers
+        return None if found.status == "no_data" else found.triggers
 
 
 @dataclass
@@ -67,81 +73,26 @@ class MotionInputs:
 
 
 def from_build(result: BuildResult, folder: Path | None = None) -> ReportInputs:
-    """The report's inputs from a fresh build; ingest, quarantine, personas and triggers files
+    """The report's inputs from a build's results; the ingest, quarantine and motions files
     in ``folder`` (written before the report) are read too."""
-    primary = result.segments.primary
-    profiles = {
-        "base_win_rate": result.segments.base_rate,
-        "segments_tried": result.segments.tried,
-        "primary_icp": primary.to_json() if primary else None,
-        "attributes": result.profiles,
-        "facts": result.facts,
-        "column_roles": result.roles.to_json(),
-        "segment_search": result.segments.summary(),
-    }
-    inputs = ReportInputs(
-        scorecard=parse_scorecard(dump_scorecard(result.scorecard)),
-        validation=plain(result.validation),
-        segments=plain(result.segments.to_json()),
-        profiles=plain(profiles),
-    )
-    for name in ("personas", "triggers"):
-        _set_records(inputs, name, getattr(result, name, None))
-    inputs.winloss = plain(result.winloss) if getattr(result, "winloss", None) else None
+    # The card as its file reads back, so a fresh page and a re-rendered one are the same.
+    card = parse_scorecard(dump_scorecard(result.scorecard))
+    inputs = ReportInputs(replace(result, scorecard=card))
     if folder is not None:
-        _read_optional_files(inputs, Path(folder))
+        _read_folder_files(inputs, Path(folder))
     return inputs
 
 
 def load_build_folder(folder: Path | str) -> ReportInputs:
     """The report's inputs from a build folder; a missing or broken file is a clear error."""
-    folder = Path(folder)
-    if not folder.is_dir():
-        problem = "is not a folder" if folder.exists() else "folder not found"
-        raise IcpkitError(f"{problem} (give the --out folder of an icpkit build)", file=folder)
-    missing = [name for name in REQUIRED_FILES if not (folder / name).is_file()]
-    if missing:
-        raise IcpkitError(
-            f"not a build folder: {', '.join(missing)} missing (run icpkit build --out first)",
-            file=folder,
-        )
-    inputs = ReportInputs(
-        scorecard=load_scorecard(folder / "scorecard.toml"),
-        validation=read_json(folder / "validation.json", dict),
-        segments=read_json(folder / "segments.json", list),
-        profiles=read_json(folder / "profiles.json", dict),
-    )
-    _read_optional_files(inputs, folder)
-    return inputs
+    return from_build(read_build(folder), Path(folder))
 
 
-def read_json(path: Path, kind: type) -> Any:
-    """A JSON file that must hold a ``kind`` (dict or list), or a one-line error."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as error:
-        raise IcpkitError(
-            f"not valid JSON: {error.msg}", file=path, line=error.lineno, column=str(error.colno)
-        ) from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise IcpkitError(f"cannot read it ({error})", file=path) from None
-    if not isinstance(data, kind):
-        expected = "an object" if kind is dict else "a list"
-        raise IcpkitError(f"expected {expected} of build results", file=path, line=1)
-    return data
-
-
-def _read_optional_files(inputs: ReportInputs, folder: Path) -> None:
+def _read_folder_files(inputs: ReportInputs, folder: Path) -> None:
     if (folder / "ingest.json").is_file():
         inputs.ingest = read_json(folder / "ingest.json", dict)
     if (folder / "quarantine.csv").is_file():
         inputs.quarantine = quarantine_summary(folder / "quarantine.csv")
-    for name in ("personas", "triggers"):
-        path = folder / f"{name}.json"
-        if getattr(inputs, name) is None and path.is_file():
-            _set_records(inputs, name, read_json(path, (dict, list)))
-    if inputs.winloss is None and (folder / "winloss.json").is_file():
-        inputs.winloss = read_json(folder / "winloss.json", dict)
     if (folder / MOTIONS_FILE).is_file():
         _read_motions(inputs, folder)
 
@@ -168,35 +119,32 @@ def _read_motions(inputs: ReportInputs, folder: Path) -> None:
         )
 
 
-def _set_records(inputs: ReportInputs, key: str, value: Any) -> None:
-    """Personas or triggers as a list of plain dicts, whatever container the build used: a
-    list of dicts or dataclasses, an object with ``to_json()``, or ``{key: [...], "status",
-    "message"}``. A ``no_data`` status (no contacts or signals table) leaves them unknown."""
-    if value is None:
-        return
-    if hasattr(value, "to_json"):
-        value = value.to_json()
-    if isinstance(value, dict):
-        setattr(inputs, f"{key}_message", str(value.get("message") or ""))
-        if value.get("status") == "no_data":
-            return
-    setattr(inputs, key, _records(value, key))
+def deals_since_build(folder: Path | str, crm: Path | str) -> dict[str, Any]:
+    """Closed deals in the CRM folder ``crm`` decided after the last decision the build in
+    ``folder`` learned from: the count the document's re-validation advice compares with."""
+    import pandas as pd
 
+    from icpkit.ingest import load_dir
+    from icpkit.outcomes import closed_deals
 
-def _records(value: Any, key: str) -> list[dict[str, Any]] | None:
-    if isinstance(value, dict):
-        value = value.get(key, value.get("items", []))
-    if not isinstance(value, (list, tuple)):
-        return None
-    records = []
-    for item in value:
-        if hasattr(item, "to_json"):
-            item = item.to_json()
-        elif dataclasses.is_dataclass(item) and not isinstance(item, type):
-            item = dataclasses.asdict(item)
-        if isinstance(item, dict):
-            records.append(plain(item))
-    return records
+    last = read_build(folder).profiles.facts.last_decision
+    tables = load_dir(crm).tables
+    if "deals" not in tables or tables["deals"].empty:
+        # counting the deals of a folder with none would say "0 closed since the build"
+        raise IcpkitError(
+            "no deals in this folder (deals.csv or deals.parquet): nothing closed since the "
+            "build can be counted",
+            file=crm,
+        )
+    closed = closed_deals(tables["deals"])
+    decided = pd.to_datetime(closed["decided_at"], errors="coerce")
+    since = closed[decided > pd.Timestamp(last)] if last else closed.iloc[0:0]
+    return {
+        "closed_since": len(since),
+        "won_since": int(since["won"].sum()),
+        "after": last,
+        "crm": str(crm),
+    }
 
 
 def quarantine_summary(path: Path) -> list[dict[str, Any]]:
@@ -233,18 +181,3 @@ def quarantine_summary(path: Path) -> list[dict[str, Any]]:
 def _unescape(text: str) -> str:
     """Undo the spreadsheet-formula escape (a leading apostrophe) for display."""
     return text[1:] if text[:2] in ("'=", "'+", "'-", "'@") else text
-
-
-def plain(value: Any) -> Any:
-    """JSON-ready Python values: numpy numbers to Python ones, NaN to None, tuples to lists."""
-    if isinstance(value, dict):
-        return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [plain(v) for v in value]
-    if hasattr(value, "tolist") and not isinstance(value, (str, bytes)):
-        return plain(value.tolist())  # numpy scalar or array
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, (str, int, float, bool)) or value is None:
-        return value
-    return str(value)

@@ -19,7 +19,7 @@ def motion_document(inputs: ReportInputs) -> dict[str, Any]:
     overall = document_content(inputs)
     sections = [{"value": ALL_DEALS, "content": overall, "note": ""}]
     rows = [_comparison_row(ALL_DEALS, inputs)]
-    bars = [_bar(ALL_DEALS, inputs.facts["won"], inputs.facts["closed_deals"])]
+    bars = [_bar(ALL_DEALS, inputs.facts.won, inputs.facts.closed_deals)]
     for motion in inputs.motions:
         if motion.inputs is None:
             sections.append({"value": motion.value, "content": None, "note": motion.note})
@@ -34,7 +34,7 @@ def motion_document(inputs: ReportInputs) -> dict[str, Any]:
         sections.append({"value": motion.value, "content": content, "note": ""})
         rows.append(_comparison_row(motion.value, motion.inputs))
         facts = motion.inputs.facts
-        bars.append(_bar(motion.value, facts["won"], facts["closed_deals"]))
+        bars.append(_bar(motion.value, facts.won, facts.closed_deals))
     reliable = [r["value"] for r in rows[1:] if r["reliable"]]
     column = inputs.motion_column or "motion"
     return {
@@ -44,7 +44,7 @@ def motion_document(inputs: ReportInputs) -> dict[str, Any]:
         "summary": _summary(column, rows, reliable),
         "comparison": rows,
         "bars": bars,
-        "base_rate": inputs.facts["won"] / max(inputs.facts["closed_deals"], 1),
+        "base_rate": inputs.facts.won / max(inputs.facts.closed_deals, 1),
         "sections": sections,
         "main": overall,
     }
@@ -64,18 +64,18 @@ def _summary(column: str, rows: list[dict], reliable: list[str]) -> str:
 
 
 def _comparison_row(value: str, inputs: ReportInputs) -> dict[str, Any]:
-    facts, v = inputs.facts, inputs.validation
-    reliable = bool(v.get("signal", {}).get("reliable"))
-    primary = inputs.profiles.get("primary_icp")
-    words = Vocabulary(inputs.profiles.get("attributes", []))
-    lift = v.get("lift_in_vs_out", {})
-    low, high = lift.get("ci") or [None, None]
+    facts, profiles = inputs.facts, inputs.build.profiles
+    reliable = inputs.build.validation.signal.reliable
+    primary = profiles.primary_icp
+    words = Vocabulary(profiles.attributes)
+    lift = inputs.build.validation.lift_in_vs_out
+    low, high = lift.ci
     lift_text = "n/a"
-    if lift.get("lift") is not None:
-        lift_text = f"{lift['lift']:.1f}x"
+    if lift.lift is not None:
+        lift_text = f"{lift.lift:.1f}x"
         if low is not None and high is not None:
             lift_text += f" ({low:.1f}-{high:.1f}x)"
-    won, closed = facts["won"], facts["closed_deals"]
+    won, closed = facts.won, facts.closed_deals
     return {
         "value": value,
         "built": True,
@@ -84,7 +84,7 @@ def _comparison_row(value: str, inputs: ReportInputs) -> dict[str, Any]:
         "won": f"{won:,}",
         "win_rate": pct(won / max(closed, 1)),
         "ci": interval(list(wilson_interval(won, closed))),
-        "icp": describe_segment(primary["conditions"], words)
+        "icp": describe_segment(primary.conditions, words)
         if primary and reliable
         else "no reliable ICP",
         "lift": lift_text,

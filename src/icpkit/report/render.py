@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
@@ -15,9 +15,7 @@ from icpkit.report import charts
 from icpkit.report.document import document_content
 from icpkit.report.inputs import ReportInputs, from_build, load_build_folder
 from icpkit.report.motions import motion_document
-
-if TYPE_CHECKING:
-    from icpkit.build import BuildResult
+from icpkit.results import BuildResult
 
 FILES = {"icp_md": "icp.md", "report_html": "report.html"}
 

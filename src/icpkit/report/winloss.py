@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from icpkit.report.paragraph import Vocabulary, describe_segment, join_words, pct
+from icpkit.results import SegmentCondition
 
 NEEDS_NOTES = (
     "Needs input: build with --notes (call notes, win/loss notes or interview write-ups, one "
@@ -79,7 +80,8 @@ def annotate_anti(
 ) -> list[dict[str, str]]:
     """Add a ``why`` line to each anti-ICP row that winloss.json describes."""
     entries = {
-        describe_segment(e["conditions"], words): e for e in (winloss or {}).get("anti_icp", [])
+        describe_segment([SegmentCondition.from_json(c) for c in e["conditions"]], words): e
+        for e in (winloss or {}).get("anti_icp", [])
     }
     for row in rows:
         entry = entries.get(row["who"])

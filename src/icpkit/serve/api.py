@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 
+from icpkit.results import Validation
 from icpkit.scorecard.io import dump_scorecard, scorecard_to_dict
 from icpkit.scorecard.model import Scorecard
 from icpkit.serve.guard import KEY, rate_message
@@ -226,23 +227,19 @@ def icp_summary(card: Scorecard) -> dict[str, Any]:
     }
 
 
-def proof_of(validation: dict[str, Any] | None) -> dict[str, Any] | None:
-    if not validation:
+def proof_of(validation: Validation | None) -> dict[str, Any] | None:
+    if validation is None:
         return None
-    lift = validation.get("lift_in_vs_out") or {}
+    lift = validation.lift_in_vs_out
     return {
-        "signal": (validation.get("signal") or {}).get("text"),
-        "auc": validation.get("auc"),
-        "auc_ci": validation.get("auc_ci"),
-        "lift_in_vs_out": lift.get("lift"),
-        "lift_ci": lift.get("ci"),
+        "signal": validation.signal.text,
+        "auc": validation.auc,
+        "auc_ci": list(validation.auc_ci),
+        "lift_in_vs_out": lift.lift,
+        "lift_ci": list(lift.ci),
         "win_rate_per_tier": {
-            tier: {
-                "win_rate": row.get("win_rate"),
-                "ci": row.get("ci"),
-                "deals": row.get("accounts"),
-            }
-            for tier, row in (validation.get("tiers") or {}).items()
+            tier: {"win_rate": row.win_rate, "ci": list(row.ci), "deals": row.accounts}
+            for tier, row in validation.tiers.items()
         },
     }
 

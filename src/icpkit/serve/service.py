@@ -6,7 +6,6 @@ Routes reach it as ``request.app.state.service``; tests and embedders build it w
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
@@ -16,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from icpkit.errors import IcpkitError
+from icpkit.results import Validation, read_result
 from icpkit.scorecard.model import Scorecard
 from icpkit.serve.audit import AuditJournal, default_path
 from icpkit.serve.limits import RateLimiter
@@ -79,14 +79,9 @@ class BuildFolder:
         return known[1]
 
     @cached_property
-    def validation(self) -> dict[str, Any] | None:
+    def validation(self) -> Validation | None:
         path = self.path / "validation.json"
-        if not path.is_file():
-            return None
-        try:
-            return json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as error:
-            raise IcpkitError(f"cannot read validation.json: {error}", file=path) from error
+        return read_result(path, Validation) if path.is_file() else None
 
     @cached_property
     def summary(self) -> str | None:

@@ -27,7 +27,8 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -44,6 +45,9 @@ from icpkit.stats import (
     weighted_holm,
     wilson_interval,
 )
+
+if TYPE_CHECKING:
+    from icpkit.ingest.canonical import IngestResult
 
 IN_ICP = ("A", "B")
 # The questions the monitor exists for: they share half of alpha, every other check the rest.
@@ -686,6 +690,50 @@ def segment_mask(frame: pd.DataFrame, conditions: list[dict[str, Any]]) -> np.nd
             )
         inside &= matches(read_column(frame, column, kind), kind, condition)
     return inside
+
+
+# ---- what to check ------------------------------------------------------------------------
+
+
+def monitor_tables(
+    scorecard: Path,
+    *,
+    deals: Path | None = None,
+    accounts: Path | None = None,
+    customers: Path | None = None,
+    from_dir: Path | None = None,
+) -> IngestResult:
+    """The tables `icpkit monitor` checks the card at ``scorecard`` against: a folder of
+    canonical tables, or a deals file with its accounts (by default the ``accounts.parquet`` of
+    the build folder the scorecard is in) and optional customers. Rows ingest could not use
+    are in the result's report; no deals at all is an error."""
+    from icpkit import ingest
+
+    if from_dir is not None:
+        if deals is not None or accounts is not None or customers is not None:
+            raise IcpkitError(
+                "give either --from DIR or --deals/--accounts/--customers files, not both"
+            )
+        result = ingest.load_dir(from_dir)
+    else:
+        if deals is None:
+            raise IcpkitError("no deals: give --deals FILE (or --from DIR)")
+        accounts = accounts or beside(scorecard, "accounts.parquet")
+        if accounts is None:
+            raise IcpkitError(
+                "no accounts: give --accounts FILE (the scorecard is not in a build folder "
+                "with accounts.parquet)"
+            )
+        result = ingest.load_tables(accounts=accounts, deals=deals, customers=customers)
+    if result.tables.get("deals") is None or result.tables["deals"].empty:
+        raise IcpkitError("no deals to check", file=deals or from_dir)
+    return result
+
+
+def beside(scorecard: Path, name: str) -> Path | None:
+    """The file ``name`` in the build folder of ``scorecard``, when there is one."""
+    candidate = scorecard.parent / name
+    return candidate if candidate.is_file() else None
 
 
 # ---- deciding ----------------------------------------------------------------------------------
