@@ -107,7 +107,7 @@ def _anti_found(search, planted) -> bool:
 
 def _oracle_p_values(labelled, won: np.ndarray) -> dict:
     """Raw p-values of the planted conditions, each tested alone as if known in advance."""
-    from icpkit.simulate.generator import (
+    from icpkit.simulate.planted import (
         ANTI_ICP_INDUSTRIES,
         ANTI_ICP_MAX_EMPLOYEES,
         ICP_EMPLOYEES,

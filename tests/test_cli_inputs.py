@@ -10,6 +10,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from icpkit.simulate import write_crm
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -62,30 +64,28 @@ def test_id_outside_flat_mode_is_refused_not_ignored(tmp_path, won_lost, command
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("built")
-    assert icpkit("simulate", "--accounts", 400, "--seed", 5, "--out", root / "crm").returncode == 0
-    result = icpkit("build", "--from", root / "crm", "--out", root / "out")
-    assert result.returncode == 0, result.stderr
-    return root
+def accounts_csv(tmp_path_factory, demo_crm) -> Path:
+    """The demo CRM's accounts as `icpkit simulate` writes them; its build is the session's
+    ``build_dir`` (a build of its own here would cost half a minute)."""
+    return write_crm(demo_crm, tmp_path_factory.mktemp("crm"))["accounts"]
 
 
-def test_report_crm_on_a_folder_without_deals_is_an_error(built, tmp_path):
+def test_report_crm_on_a_folder_without_deals_is_an_error(accounts_csv, build_dir, tmp_path):
     crm = tmp_path / "crm"
     crm.mkdir()
-    (crm / "accounts.csv").write_text((built / "crm" / "accounts.csv").read_text())
-    line = one_line_error(icpkit("report", "--from", built / "out", "--crm", crm))
+    (crm / "accounts.csv").write_text(accounts_csv.read_text())
+    line = one_line_error(icpkit("report", "--from", build_dir, "--crm", crm))
     assert str(crm) in line and "no deals" in line
 
 
-def test_export_that_writes_no_record_exits_non_zero(built, tmp_path):
-    accounts = pd.read_csv(built / "crm" / "accounts.csv").head(20)
+def test_export_that_writes_no_record_exits_non_zero(accounts_csv, build_dir, tmp_path):
+    accounts = pd.read_csv(accounts_csv).head(20)
     accounts["sf_id"] = "not-an-id"
     source = tmp_path / "accounts.csv"
     accounts.to_csv(source, index=False)
     out = tmp_path / "data-loader.csv"
     result = icpkit(
-        "export", "--to", "salesforce", "--scorecard", built / "out" / "scorecard.toml",
+        "export", "--to", "salesforce", "--scorecard", build_dir / "scorecard.toml",
         "--input", source, "--id", "sf_id", "--out", out,
     )  # fmt: skip
     line = one_line_error(result)
@@ -93,15 +93,15 @@ def test_export_that_writes_no_record_exits_non_zero(built, tmp_path):
     assert "tiers" not in result.stdout
 
 
-def test_export_counts_tiers_of_the_records_written_only(built, tmp_path):
+def test_export_counts_tiers_of_the_records_written_only(accounts_csv, build_dir, tmp_path):
     from icpkit.export.files import export_file
     from icpkit.export.scores import score_accounts
 
-    accounts = pd.read_csv(built / "crm" / "accounts.csv").head(20)
+    accounts = pd.read_csv(accounts_csv).head(20)
     accounts.loc[5:, "account_id"] = ""  # 15 rows without a key
     source = tmp_path / "accounts.csv"
     accounts.to_csv(source, index=False)
-    scored = score_accounts(built / "out" / "scorecard.toml", source)
+    scored = score_accounts(build_dir / "scorecard.toml", source)
     summary = export_file("table", scored, tmp_path / "t.csv", key_column="account_id")
     assert summary.written == 5
     assert sum(summary.tiers.values()) == 5

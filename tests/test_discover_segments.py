@@ -69,7 +69,9 @@ def test_the_search_finds_the_numeric_range_that_wins():
     assert 1300 <= best["max"] <= 3000
 
 
-@pytest.mark.parametrize("seed", [3, 4, 5])
+@pytest.mark.parametrize(
+    "seed", [3, pytest.param(4, marks=pytest.mark.slow), pytest.param(5, marks=pytest.mark.slow)]
+)
 def test_pure_noise_gives_no_significant_conjunction(seed):
     """Pure noise: no pair or triple is called, and a single condition only when its column
     passes by chance (at most alpha of tables: see the false-positive-rate test below)."""

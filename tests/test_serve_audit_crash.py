@@ -21,7 +21,11 @@ from icpkit.workspace import Workspace
 
 SEED = Path(__file__).resolve().parents[1] / "examples" / "seed-scorecard.toml"
 
-pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
+# A real server process under load from several clients, killed and started again: ~15 s.
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX"),
+]
 
 
 def _start(workspace: Path, port: int, *extra: str) -> subprocess.Popen:

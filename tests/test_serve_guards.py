@@ -303,6 +303,15 @@ def test_error_pages_show_no_server_paths(site, tmp_path):
     assert public_message("POST /v1/score at http://x/y") == "POST score at http://x/y"
 
 
+def test_the_settings_never_show_a_workspace_password():
+    url = "postgresql://icp:s3cret-pw@db.internal/icp"
+    settings = Settings(workspace=url, rate_per_second=7)
+    assert "s3cret-pw" not in repr(settings) and "s3cret-pw" not in str(settings)
+    assert "rate_per_second=7" in repr(settings)
+    assert settings.workspace.get_secret_value() == url
+    assert Settings().workspace is None
+
+
 def test_an_unexpected_web_error_is_an_html_page(tmp_path, monkeypatch):
     with _server(tmp_path) as site:
         from icpkit.workspace import Workspace as W

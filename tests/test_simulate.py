@@ -235,6 +235,22 @@ def test_truth_describes_the_planted_profile(crm: SimulatedCRM) -> None:
     assert set(truth["trigger"]["types"]) == {"executive_hire", "funding"}
 
 
+def test_the_datasets_surface_draws_one_crm_under_every_name() -> None:
+    """``from icpkit import simulate`` reads as a datasets module: ``make_crm`` draws, the
+    module called draws the same, and ``planted`` holds what the truth records."""
+    import icpkit
+    from icpkit import simulate as datasets
+
+    made = datasets.make_crm(n_accounts=300, seed=1)
+    for other in (datasets.simulate(300, seed=1), datasets(300, seed=1), icpkit.simulate(300, 1)):
+        pd.testing.assert_frame_equal(other.deals, made.deals)
+        assert other.truth == made.truth
+    assert made.truth["icp"] == datasets.planted.icp_conditions()
+    assert made.truth["anti_icp"] == datasets.planted.anti_icp_conditions()
+    assert made.truth["win_model"]["logit"] == datasets.planted.WIN_LOGIT
+    assert isinstance(made, datasets.SimulatedCRM)
+
+
 def test_icp_accounts_win_far_more_often(crm: SimulatedCRM, decided: pd.DataFrame) -> None:
     base = decided["won"].mean()
     inside = decided.loc[decided["in_icp"], "won"].mean()

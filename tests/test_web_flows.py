@@ -31,9 +31,13 @@ CHROMIUM = Path("/usr/bin/chromium")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"]
 WIDTHS = (1280, 375)
 
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(), reason="/usr/bin/chromium is not installed (make install adds it)"
-)
+# Headless Chromium drives every test here: `browser`, so `make test-fast` leaves them out.
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(), reason="/usr/bin/chromium is not installed (make install adds it)"
+    ),
+]
 
 LEAD = {"employees": "450", "annual_revenue": "$60M", "industry": "Software"}
 

@@ -297,11 +297,12 @@ def simulate(
     The same ``accounts`` and ``seed`` always give the same tables. ``truth`` tells what was
     planted, so a build can be checked against it. With ``out`` (a folder), the tables are
     also written there as CSV files (``messy=True``: as HubSpot/Salesforce-style exports).
+    :mod:`icpkit.simulate` has the parts: ``make_crm`` (with a start, an end and a planted
+    drift), ``write_crm`` and the planted profile.
     """
-    from icpkit.simulate import simulate as draw
-    from icpkit.simulate import write_crm
+    from icpkit.simulate import make_crm, write_crm
 
-    crm = draw(accounts, seed=seed)
+    crm = make_crm(accounts, seed=seed)
     if out is not None:
         write_crm(crm, out, messy=messy, seed=seed)
     return crm

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from pydantic import SecretStr
 
 from icpkit.errors import IcpkitError
 from icpkit.results import Validation, read_result
@@ -29,7 +30,10 @@ from icpkit.workspace import Workspace
 class Settings:
     """How the server runs. Every field has a command-line option of the same meaning."""
 
-    workspace: str | None = None  # DuckDB path or PostgreSQL URL; None: $ICPKIT_WORKSPACE
+    # DuckDB path or PostgreSQL URL (a plain string is accepted); None: $ICPKIT_WORKSPACE.
+    # A SecretStr because the URL may carry a password: the settings can then be printed,
+    # logged or shown in a traceback without it.
+    workspace: SecretStr | None = None
     build_dir: Path | None = None  # an `icpkit build` folder: the ICP document and history
     rate_per_second: float = 50.0  # per key, unless the key has its own rate
     burst: float | None = None  # default: twice the rate
@@ -43,6 +47,10 @@ class Settings:
     anonymous_rate_per_second: float = 5.0  # per address, for callers without key or session
     session_hours: float = 12.0  # how long a browser stays signed in
     secure_cookies: bool = False  # set behind HTTPS so the session cookie is never sent in clear
+
+    def __post_init__(self) -> None:
+        if isinstance(self.workspace, str):
+            object.__setattr__(self, "workspace", SecretStr(self.workspace))
 
 
 class BuildFolder:
@@ -124,7 +132,8 @@ class Service:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.workspace = Workspace.open(settings.workspace)
+        target = settings.workspace
+        self.workspace = Workspace.open(None if target is None else target.get_secret_value())
         self.build = BuildFolder(settings.build_dir) if settings.build_dir else None
         self.metrics = Metrics()
         journal = settings.audit_journal or default_path(self.workspace.location)

@@ -21,7 +21,8 @@ import pandas as pd
 
 from icpkit import schema
 from icpkit.simulate import world
-from icpkit.simulate.generator import SimulatedCRM, compact_usd
+from icpkit.simulate.generator import SimulatedCRM
+from icpkit.simulate.numeric import compact_usd
 
 TABLE_NAMES = ("accounts", "deals", "contacts", "signals", "customers")
 

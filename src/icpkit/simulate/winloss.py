@@ -25,7 +25,8 @@ import pandas as pd
 from icpkit.simulate import phrases
 
 if TYPE_CHECKING:
-    from icpkit.simulate.generator import _Accounts, _Deals
+    from icpkit.simulate.accounts import AccountTraits
+    from icpkit.simulate.deals import DealPlan
 
 STREAM = 21  # the second word of this module's seed: default_rng([seed, STREAM])
 DEFENDED_INDUSTRY = "Government"
@@ -40,7 +41,7 @@ LOSS_DETAIL_IN_NOTE = 0.4
 
 
 def draw_winloss(
-    seed: int, traits: _Accounts, deals: _Deals, deal_ids: np.ndarray
+    seed: int, traits: AccountTraits, deals: DealPlan, deal_ids: np.ndarray
 ) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     """Per deal ``competitor`` and ``lost_reason_detail``; the notes; and their truth."""
     rng = np.random.default_rng([seed, STREAM])
@@ -107,7 +108,7 @@ def _competitors(rng: np.random.Generator, outcome: np.ndarray, industry: np.nda
 
 
 def _loss_details(
-    rng: np.random.Generator, traits: _Accounts, deals: _Deals, competitor: np.ndarray
+    rng: np.random.Generator, traits: AccountTraits, deals: DealPlan, competitor: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """The reason each lost deal was lost (planted), and the detail text the rep typed."""
     n = len(deals.account)
@@ -146,8 +147,8 @@ def _loss_details(
 
 def _notes(
     rng: np.random.Generator,
-    traits: _Accounts,
-    deals: _Deals,
+    traits: AccountTraits,
+    deals: DealPlan,
     deal_ids: np.ndarray,
     detail: np.ndarray,
 ) -> tuple[pd.DataFrame, dict]:
