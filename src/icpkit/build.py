@@ -156,12 +156,15 @@ def build_icp(
         },
     }
     final = ScorecardLearner(max_attributes=max_attributes, tiers=tiers, seed=seed)
-    card = final.fit(
-        features,
-        won,
-        trained_on={k: v for k, v in trained_on.items() if v},
-        sample_weight=weight,
-    )
+    try:
+        card = final.fit(
+            features,
+            won,
+            trained_on={k: v for k, v in trained_on.items() if v},
+            sample_weight=weight,
+        )
+    except NoUsableAttribute:  # the trial's rows told won from lost, all of them do not
+        raise _no_company_attribute(decided_roles.of("company"), source) from None
     calibration = held_out_calibration(trial, features.iloc[split.test], won[split.test])
     if calibration is not None:
         card = replace(card, calibration=calibration)
