@@ -18,6 +18,9 @@ import pytest
 
 from icpkit.scorecard.io import load_scorecard
 
+# Seven full builds on the public data sets: `make test` runs them, `make test-fast` does not.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[1]
 
 

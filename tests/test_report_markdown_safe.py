@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from icpkit.report.render import markdown_text
 
 PAYLOAD = "<img src=x onerror=alert(1)>"
@@ -19,6 +21,7 @@ def test_markdown_text_keeps_tags_as_text_and_bins_as_written():
     assert markdown_text("<!-- hidden --> </script>") == "\\<!-- hidden --> \\</script>"
 
 
+@pytest.mark.slow
 def test_icp_md_carries_no_raw_html_from_the_data(tmp_path):
     rows = ["account_id,employees,industry,Status"]
     for i in range(80):
