@@ -34,6 +34,8 @@ import string
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal, localcontext
+from fractions import Fraction
 
 from sqlglot import exp
 
@@ -135,8 +137,9 @@ def _digits(whitespace: str) -> str:
 
 
 def headcount_side(whitespace: str, signed: bool) -> str:
-    """A number with an optional multiplier (``2.5 k``), as ``_AMOUNT`` reads it."""
-    sign = "[+-]?" if signed else ""
+    """A number with an optional multiplier (``2.5 k``), as ``_AMOUNT`` reads it; a side of a
+    closed band (not ``signed``) may start with "+" only ("-" splits the band)."""
+    sign = "[+-]?" if signed else "[+]?"
     return f"{sign}{_digits(whitespace)}({_bracket(whitespace)}*{MULTIPLIER})?"
 
 
@@ -299,8 +302,7 @@ class Steps:
 
 def _whole_number(steps: Steps, name: str, digits: exp.Expression, dialect: str) -> exp.Column:
     """``parse_decimal`` of ``digits`` (only digits, ``.`` and ``,`` left) as DOUBLE, NULL
-    where the parser refuses the separators; past 10^308, infinity (Python's float(), where
-    a cast fails in some engines)."""
+    where the parser refuses the separators."""
     d = steps(f"{name}_d", digits)
     rules = [
         ("^[0-9]+$", d),
@@ -311,21 +313,43 @@ def _whole_number(steps: Steps, name: str, digits: exp.Expression, dialect: str)
         ("^[0-9.]*,[0-9]*$", _replace(_replace(d, ".", ""), ",", ".")),  # 1.234,5
         ("^[0-9,]*[.][0-9]*$", _replace(d, ",", "")),  # 1,234.5
     ]
-    plain = steps(f"{name}_p", _case(*((_matches(d, p), out) for p, out in rules)))
-    huge = _matches(plain, "^0*[1-9][0-9]{308,}([.][0-9]*)?$")
-    return steps(name, _case((huge, _infinity(dialect)), default=_double(plain)))
+    plain = _case(*((_matches(d, p), out) for p, out in rules))
+    return _scientific(steps, name, plain, dialect)
+
+
+def _significant(x: Fraction) -> str:
+    """The first :data:`_SIGNIFICANT` significant digits of ``x``."""
+    with localcontext() as context:
+        context.prec = _SIGNIFICANT + 10
+        mantissa = format(Decimal(x.numerator) / Decimal(x.denominator), "e").split("e")[0]
+    return mantissa.replace(".", "")[:_SIGNIFICANT]
+
+
+_SIGNIFICANT = 22
+# Where Python's float() stops: at the largest double plus half its spacing it gives
+# infinity, at half the smallest double and below it gives 0. Some engines fail a cast past
+# these instead, so the text is compared with them (as powers of ten and digits) first.
+_OVERFLOW = _significant(Fraction(2**1024 - 2**970))  # 1.797...e308
+_UNDERFLOW = _significant(Fraction(1, 2**1075))  # 2.470...e-324
 
 
 def _scientific(steps: Steps, name: str, value: exp.Expression, dialect: str) -> exp.Column:
     """Python's float() of ``[+-]digits[.digits][e[+-]digits]`` (lower case), NULL for
-    anything else; infinity past 10^308, 0 below 10^-300 (where a cast fails in some engines)."""
+    anything else, infinity and 0 where float() overflows and underflows."""
     v = steps(f"{name}_t", value)
     ok = _matches(v, "^[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)(e[+-]?[0-9]+)?$")
-    mantissa = steps(f"{name}_m", _cut(_drop(v, "+-"), "e[+-]?[0-9]+$"))
+    mantissa = _cut(_drop(v, "+-"), "e[+-]?[0-9]+$")
     power = steps(f"{name}_e", _cut(_cut(v, "^[^e]*$"), "^[^e]*e"))
-    digits = _cut(_drop(power, "+-"), "^0+")
-    power_digits = steps(f"{name}_ed", digits)
-    whole = steps(f"{name}_w", exp.Length(this=_cut(_cut(mantissa, "[.][0-9]*$"), "^0+")))
+    whole = steps(f"{name}_w", _cut(_cut(mantissa, "[.][0-9]*$"), "^0+"))
+    fraction = steps(f"{name}_f", _cut(mantissa, "^[0-9]*[.]?"))
+    significand = steps(
+        f"{name}_sig", _cut(exp.DPipe(this=whole, expression=fraction, safe=True), "^0+")
+    )
+    fraction_zeros = exp.Sub(
+        this=exp.Length(this=fraction.copy()),
+        expression=exp.Length(this=_cut(fraction, "^0+")),
+    )
+    power_digits = steps(f"{name}_ed", _cut(_drop(power, "+-"), "^0+"))
     size = _case(
         (_is(power_digits, ""), number(0)),
         (
@@ -335,16 +359,55 @@ def _scientific(steps: Steps, name: str, value: exp.Expression, dialect: str) ->
         default=number(9999),
     )
     sign = _case((_is(_char(power, 1), "-"), number(-1)), default=number(1))
-    magnitude = steps(f"{name}_g", exp.Mul(this=size, expression=sign))
+    exponent = exp.Mul(this=size, expression=sign)
+    # the power of ten of the first significant digit
+    decade = steps(
+        f"{name}_p",
+        _case(
+            (
+                exp.not_(_is(whole, "")),
+                exp.Add(
+                    this=exp.Sub(this=exp.Length(this=whole.copy()), expression=number(1)),
+                    expression=exponent,
+                ),
+            ),
+            default=exp.Sub(
+                this=exp.Sub(this=exponent.copy(), expression=fraction_zeros),
+                expression=number(1),
+            ),
+        ),
+    )
+    leading = exp.Anonymous(
+        this="RPAD",
+        expressions=[
+            exp.Substring(this=significand.copy(), start=number(1), length=number(_SIGNIFICANT)),
+            number(_SIGNIFICANT),
+            text("0"),
+        ],
+    )
+    at = exp.EQ
     cast = exp.Abs(this=_double(_replace(v, "+", "")))
     absolute = _case(
         (exp.Not(this=ok), exp.Null()),
-        (exp.Not(this=_matches(mantissa, "^[0-9.]*[1-9][0-9.]*$")), _double(0)),
-        (exp.GT(this=exp.Add(this=whole, expression=magnitude), expression=number(308)),
-         _infinity(dialect)),
-        (exp.LT(this=magnitude.copy(), expression=number(-300)), _double(0)),
+        (_is(significand, ""), _double(0)),
+        (exp.GT(this=decade, expression=number(308)), _infinity(dialect)),
+        (
+            exp.and_(
+                at(this=decade.copy(), expression=number(308)),
+                exp.GTE(this=leading, expression=text(_OVERFLOW)),
+            ),
+            _infinity(dialect),
+        ),
+        (exp.LT(this=decade.copy(), expression=number(-324)), _double(0)),
+        (
+            exp.and_(
+                at(this=decade.copy(), expression=number(-324)),
+                exp.LTE(this=leading.copy(), expression=text(_UNDERFLOW)),
+            ),
+            _double(0),
+        ),
         default=cast,
-    )  # fmt: skip
+    )
     negative = _is(_char(v, 1), "-")
     return steps(name, _case((negative, _minus(absolute)), default=absolute))
 
@@ -416,27 +479,31 @@ def _money_amount(steps: Steps, name: str, side: exp.Expression, dialect: str):
 def _band(steps: Steps, body: exp.Expression, band: Band, read, dialect: str) -> exp.Column:
     """``normalise.parse_band`` of ``body`` with ``read`` for each side: the band's value,
     NULL where the parser refuses it."""
-    forms = {
-        "top": (band.open_before(FORMS.open_top_before), band.open_after(FORMS.open_top_after)),
-        "bottom": (
-            band.open_before(FORMS.open_bottom_before),
-            band.open_after(FORMS.open_bottom_after),
-        ),
-    }
     closed_side = f"({band.side(WHITESPACE, False)})"
-    firsts = []
-    kinds = []
-    for kind, (before, after) in forms.items():
-        phrases = getattr(FORMS, f"open_{kind}_before"), getattr(FORMS, f"open_{kind}_after")
-        firsts.append((_matches(body, before), _cut(body, f"^{_one_of(phrases[0])}{WS}*")))
-        firsts.append((_matches(body, after), _cut(body, f"{WS}*{_one_of(phrases[1])}$")))
-        kinds.append((exp.or_(_matches(body, before), _matches(body, after)), text(kind)))
-    closed = _matches(body, band.closed)
-    firsts.append((closed, _cut(body, f"{band.separator}{closed_side}$")))
-    firsts.append((_matches(body, band.single), body))
-    kinds += [(closed, text("range")), (_matches(body, band.single), text("single"))]
-    form = steps("form", _case(*kinds))
-    first = steps("first", _case(*firsts))
+    top_before, top_after = _one_of(FORMS.open_top_before), _one_of(FORMS.open_top_after)
+    low_before, low_after = _one_of(FORMS.open_bottom_before), _one_of(FORMS.open_bottom_after)
+    # (form, its whole-text pattern, what to cut off the text to leave its first side)
+    forms = [
+        ("top", band.open_before(FORMS.open_top_before), f"^{top_before}{WS}*"),
+        ("top", band.open_after(FORMS.open_top_after), f"{WS}*{top_after}$"),
+        ("bottom", band.open_before(FORMS.open_bottom_before), f"^{low_before}{WS}*"),
+        ("bottom", band.open_after(FORMS.open_bottom_after), f"{WS}*{low_after}$"),
+        ("range", band.closed, f"{band.separator}{closed_side}$"),
+        ("single", band.single, None),
+    ]
+    which = steps("which", _case(*((_matches(body, f[1]), number(i)) for i, f in enumerate(forms))))
+    form = steps(
+        "form",
+        exp.Case(
+            this=which, ifs=[exp.If(this=number(i), true=text(f[0])) for i, f in enumerate(forms)]
+        ),
+    )
+    firsts = [
+        exp.If(this=number(i), true=body.copy() if cut is None else _cut(body, cut))
+        for i, (_, _, cut) in enumerate(forms)
+    ]
+    first = steps("first", exp.Case(this=which.copy(), ifs=firsts))
+    closed = _is(form, "range")
     # the top side: what follows the bottom side and the separator, both cut at the end
     bottom_and_separator = _cut(body, f"{closed_side}$")
     top = exp.Substring(
@@ -545,12 +612,56 @@ def _money(steps: Steps, raw: exp.Expression, dialect: str) -> exp.Column:
 
 
 def _year(steps: Steps, raw: exp.Expression, dialect: str) -> exp.Column:
-    """``parse_year`` of a year written alone (``2015``, ``2015.0``); a date is unknown."""
+    """``parse_year``: a year written alone (``2015``, ``2015.0``), or the year of a date
+    written ``2015-06-01`` or ``20150601`` (a real date, years 1700-2200 as ``parse_date``
+    wants); other date spellings are unknown in SQL."""
     t = steps("t", _strip(_text_of(raw)))
-    year = _double(exp.Substring(this=t.copy(), start=number(1), length=number(4)))
+    iso = "^[0-9]{4}[-/.][0-9]{1,2}[-/.][0-9]{1,2}$"
+    alone = _matches(t, "^[0-9]{4}([.]0+)?$")
+    dated = exp.or_(_matches(t, iso), _matches(t, "^[0-9]{8}$"))
+    month = _case(
+        (_matches(t, iso), _cut(_cut(t, "^[0-9]{4}[-/.]"), "[-/.][0-9]{1,2}$")),
+        default=exp.Substring(this=t.copy(), start=number(5), length=number(2)),
+    )
+    day = _case(
+        (_matches(t, iso), _cut(t, "^[0-9]{4}[-/.][0-9]{1,2}[-/.]")),
+        default=exp.Substring(this=t.copy(), start=number(7), length=number(2)),
+    )
+    whole = exp.DataType.build("int")
+    kind = steps("kind", _case((alone, text("year")), (dated, text("date"))))
+    year = steps("y", _case((exp.not_(_null(kind)), exp.Cast(this=_char4(t), to=whole))))
+    m = steps("m", _case((_is(kind, "date"), exp.Cast(this=month, to=whole))))
+    d = steps("d", _case((_is(kind, "date"), exp.Cast(this=day, to=whole))))
+    leap = exp.and_(
+        _divides(4, year),
+        exp.or_(exp.not_(_divides(100, year)), _divides(400, year)),
+    )
+    days = _case(
+        (_is_number(m, 2), _case((leap, number(29)), default=number(28))),
+        (exp.In(this=m.copy(), expressions=[number(n) for n in (4, 6, 9, 11)]), number(30)),
+        default=number(31),
+    )
+    real_date = exp.and_(
+        exp.Between(this=year.copy(), low=number(1700), high=number(2200)),
+        exp.Between(this=m.copy(), low=number(1), high=number(12)),
+        exp.Between(this=d.copy(), low=number(1), high=days),
+    )
     low, high = bounds.limits("founded_year")
-    plausible = exp.and_(exp.not_(_lt(year, low)), exp.not_(_gt(year, high)))
-    return steps("number", _case((exp.and_(_matches(t, "^[0-9]{4}([.]0+)?$"), plausible), year)))
+    plausible = exp.Between(this=year.copy(), low=number(int(low)), high=number(int(high)))
+    known = exp.and_(plausible, exp.or_(_is(kind, "year"), exp.Paren(this=real_date)))
+    return steps("number", _case((known, _double(year))))
+
+
+def _char4(value: exp.Expression) -> exp.Expression:
+    return exp.Substring(this=value.copy(), start=number(1), length=number(4))
+
+
+def _is_number(value: exp.Expression, n: int) -> exp.Expression:
+    return exp.EQ(this=value.copy(), expression=number(n))
+
+
+def _divides(n: int, value: exp.Expression) -> exp.Expression:
+    return exp.EQ(this=exp.Mod(this=value.copy(), expression=number(n)), expression=number(0))
 
 
 def _plain(steps: Steps, raw: exp.Expression, dialect: str) -> exp.Column:
