@@ -159,6 +159,11 @@ def money_side(whitespace: str, signed: bool = False) -> str:
 
 # Symbols that start with a code: the parser cuts the code, then the "$", its two cuts.
 _CODE_AND_SYMBOL = sorted(s for s in _CURRENCY_SYMBOLS if s[:3] in _CODES)
+# The order the parser tries symbols in: longest first, as listed for the same length.
+_SYMBOL_RANK = {
+    symbol: float(rank)
+    for rank, symbol in enumerate(sorted(_CURRENCY_SYMBOLS, key=lambda s: -len(s)))
+}
 
 
 @dataclass(frozen=True)
@@ -464,15 +469,27 @@ def _money_amount(steps: Steps, name: str, side: exp.Expression, dialect: str):
     mark_after = steps(f"{name}_ma", _strip(after))
     currency_before = steps(f"{name}_cb", _lookup(mark_before, CURRENCIES))
     currency_after = steps(f"{name}_ca", _lookup(mark_after, CURRENCIES))
-    # two marks: the parser's two cuts take both when they name one currency
+    # Two marks: the parser cuts one per pass (codes first, then symbols, longest first, then
+    # words), and a code it cuts names the currency, else the first symbol it cuts.
     two = exp.and_(exp.not_(_is(mark_before, "")), exp.not_(_is(mark_after, "")))
-    clash = exp.or_(
-        exp.NEQ(this=currency_before.copy(), expression=currency_after.copy()),
-        _in(mark_before, _CODE_AND_SYMBOL),
+    rank_before = _lookup(mark_before, _SYMBOL_RANK)
+    rank_after = _lookup(mark_after, _SYMBOL_RANK)
+    currency_of_two = _case(
+        (_in(mark_after, list(_CODES)), currency_after),
+        (_in(mark_before, list(_CODES)), currency_before),
+        (exp.LTE(this=rank_before, expression=rank_after), currency_before),
+        (_in(mark_after, list(_CURRENCY_SYMBOLS)), currency_after),
+        default=currency_before,
     )
-    valid = exp.and_(_matches(side, f"^{money_side(WHITESPACE)}$"), exp.not_(exp.and_(two, clash)))
+    valid = exp.and_(
+        _matches(side, f"^{money_side(WHITESPACE)}$"),
+        exp.not_(exp.and_(two, _in(mark_before, _CODE_AND_SYMBOL))),
+    )
     amount = _amount(steps, f"{name}_v", bare, headcount_side(WHITESPACE, False), dialect)
-    currency = exp.Coalesce(this=currency_before.copy(), expressions=[currency_after.copy()])
+    currency = _case(
+        (two, currency_of_two),
+        default=exp.Coalesce(this=currency_before.copy(), expressions=[currency_after.copy()]),
+    )
     return steps(name, _case((valid, amount))), steps(f"{name}_cur", currency)
 
 
