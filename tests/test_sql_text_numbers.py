@@ -20,6 +20,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pytest
+import sqlglot
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlglot import exp
@@ -371,9 +372,10 @@ def test_dialects_without_regular_expressions_refuse_in_one_line():
         assert message.startswith(f"employees: {dialect} has no regular expressions")
         assert "icpkit score" in message
         to_sql(card, "accounts", dialect)  # numbers stored as numbers: as before
-    for dialect in TEXT_NUMBER_DIALECTS:
+    for dialect in TEXT_NUMBER_DIALECTS:  # each prints SQL its own parser reads back
         sql = to_sql(card, "accounts", dialect, text_numbers=["all"])
         assert "REGEXP" in sql.upper() or "RLIKE" in sql.upper() or " ~ " in sql, dialect
+        assert sqlglot.parse_one(sql, read=dialect) is not None
 
 
 def test_only_numeric_columns_of_the_card_may_be_text():

@@ -8,7 +8,8 @@ readings as SQL, for the numeric columns a table stores as text (``to_sql(...,
 text_numbers=...)``):
 
 - the text is matched, whole, against the forms the parser reads: a number or a band (open
-  or closed), with a multiplier, one currency mark, an approximation or a word for people;
+  or closed), with a multiplier, currency marks before and after, an approximation or a word
+  for people;
 - the pieces are cut out with anchored ``REGEXP_REPLACE`` (one match per text, so that the
   engines' "first" and "all" replacements agree), with patterns in the syntax POSIX, RE2 and
   Java share (bracket expressions, ``|``, ``*``, ``+``, ``?``, ``{m,n}``, longest alternative
@@ -18,12 +19,12 @@ text_numbers=...)``):
   bottom, a headcount rounded half up; out of range as in Python (:mod:`icpkit.bounds`).
 
 Text in none of the forms is unknown, as it is in Python when the parser refuses it. The
-parser reads a few spellings the forms leave out (a word for people inside a band, two currency
-marks on one amount, ``5.to.10``, a date as a founding year): those are unknown in SQL, never
-another number. ``tests/test_sql_text_numbers.py`` checks on generated text that SQL gives
-Python's value, or outside the forms nothing. The tables (multipliers, currency symbols, codes
-and words, one-person phrases) are the parser's own; the phrases of its bands are stated once
-here (:data:`FORMS`), and a test checks the parser reads each of them.
+parser reads a few spellings the forms leave out (a word for people before the number, a band
+that starts with its separator, ``5.to.10``, a founding year written ``6/1/2015``): those are
+unknown in SQL, never another number. ``tests/test_sql_text_numbers.py`` checks on generated
+text that SQL gives Python's value, or outside the forms nothing. The tables (multipliers,
+currency symbols, codes and words, one-person phrases) are the parser's own; the phrases of
+its bands are stated once here (:data:`FORMS`), and a test checks the parser reads each.
 
 SQLite and SQL Server have no regular expressions: :func:`check_dialect` refuses there.
 """
@@ -145,7 +146,8 @@ def headcount_side(whitespace: str, signed: bool) -> str:
 
 def money_side(whitespace: str, signed: bool = False) -> str:
     """An amount with a currency mark before it, after it, or both, as ``_split_currency``
-    cuts them (a code after a multiplier needs a space; a currency word follows a space)."""
+    cuts them (a code after a multiplier needs a space; a currency word follows a space).
+    Never signed: the parser reads "-" as a band's separator, and "+" on money is left out."""
     amount = headcount_side(whitespace, signed=False)
     ws = _bracket(whitespace)
     return (
