@@ -128,6 +128,7 @@ MULTIPLIER = _one_of(list(_MULTIPLIERS))
 _CODES = {code.lower(): "CNY" if code == "RMB" else code for code in _CURRENCY_CODES}
 CURRENCY_BEFORE = _one_of([*_CODES, *_CURRENCY_SYMBOLS])
 CURRENCY_AFTER = _one_of([*_CODES, *_CURRENCY_SYMBOLS, *_CURRENCY_WORDS])
+CURRENCY_SYMBOL = _one_of(list(_CURRENCY_SYMBOLS))
 # A currency mark as cut from an amount -> the currency the parser gives it.
 CURRENCIES = {**_CODES, **_CURRENCY_SYMBOLS, **_CURRENCY_WORDS}
 
@@ -146,21 +147,30 @@ def headcount_side(whitespace: str, signed: bool) -> str:
 
 def money_side(whitespace: str, signed: bool = False) -> str:
     """An amount with a currency mark before it, after it, or both, as ``_split_currency``
-    cuts them (a code after a multiplier needs a space; a currency word follows a space).
-    Never signed: the parser reads "-" as a band's separator, and "+" on money is left out."""
+    cuts them (a code after a multiplier needs a space; a currency word follows a space); or
+    with a symbol and then a code or "kr" after it (``10$USD``: "10$-50 USD" puts the top's
+    letters on the bottom, and the parser cuts the last mark first). Never signed: the parser
+    reads "-" as a band's separator, and "+" on money is left out."""
     amount = headcount_side(whitespace, signed=False)
     ws = _bracket(whitespace)
+    symbol = _one_of(list(_CURRENCY_SYMBOLS))
+    code = _one_of(list(_CODES))
+    letters = _one_of(_LETTER_SYMBOLS)
     return (
-        f"({CURRENCY_BEFORE}{ws}*)?"
+        f"(({CURRENCY_BEFORE}{ws}*)?"
         f"({amount}"
-        f"|{amount}{ws}*{_one_of(list(_CURRENCY_SYMBOLS))}"
-        f"|({amount}{ws}+|{_digits(whitespace)}){_one_of(list(_CODES))}"
+        f"|{amount}{ws}*{symbol}"
+        f"|({amount}{ws}+|{_digits(whitespace)}){code}"
         f"|{amount}{ws}* {_one_of(list(_CURRENCY_WORDS))})"
+        f"|{amount}{ws}*{_one_of(_SYMBOLS_BEFORE_A_CODE)}{ws}*({code}|{letters}))"
     )
 
 
 # Symbols that start with a code: the parser cuts the code, then the "$", its two cuts.
 _CODE_AND_SYMBOL = sorted(s for s in _CURRENCY_SYMBOLS if s[:3] in _CODES)
+# Symbols a code may follow and still be cut (its check wants no ASCII letter before it).
+_SYMBOLS_BEFORE_A_CODE = [s for s in _CURRENCY_SYMBOLS if s[-1] not in LETTERS]
+_LETTER_SYMBOLS = [s for s in _CURRENCY_SYMBOLS if set(s) <= set(LETTERS)]  # "kr"
 # The order the parser tries symbols in: longest first, as listed for the same length.
 _SYMBOL_RANK = {
     symbol: float(rank)
@@ -352,9 +362,11 @@ def _scientific(steps: Steps, name: str, value: exp.Expression, dialect: str) ->
     significand = steps(
         f"{name}_sig", _cut(exp.DPipe(this=whole, expression=fraction, safe=True), "^0+")
     )
-    fraction_zeros = exp.Sub(
-        this=exp.Length(this=fraction.copy()),
-        expression=exp.Length(this=_cut(fraction, "^0+")),
+    fraction_zeros = exp.Paren(  # sqlglot prints a - (b - c) without them
+        this=exp.Sub(
+            this=exp.Length(this=fraction.copy()),
+            expression=exp.Length(this=_cut(fraction, "^0+")),
+        )
     )
     power_digits = steps(f"{name}_ed", _cut(_drop(power, "+-"), "^0+"))
     size = _case(
@@ -455,7 +467,9 @@ def _money_amount(steps: Steps, name: str, side: exp.Expression, dialect: str):
     """An amount and the currency of its mark (NULL when it has none)."""
     side = steps(f"{name}_side", side)
     without_before = steps(f"{name}_wb", _cut(side, f"^{CURRENCY_BEFORE}{WS}*"))
-    bare = steps(f"{name}_bare", _cut(without_before, f"{WS}*{CURRENCY_AFTER}$"))
+    # after it: a mark, or a symbol and a code (cut the code, then the symbol)
+    after_cut = _cut(without_before, f"{WS}*{CURRENCY_AFTER}$")
+    bare = steps(f"{name}_bare", _cut(after_cut, f"{WS}*{CURRENCY_SYMBOL}$"))
     before = exp.Substring(
         this=side,
         start=number(1),
@@ -470,7 +484,13 @@ def _money_amount(steps: Steps, name: str, side: exp.Expression, dialect: str):
     mark_before = steps(f"{name}_mb", _strip(before))
     mark_after = steps(f"{name}_ma", _strip(after))
     currency_before = steps(f"{name}_cb", _lookup(mark_before, CURRENCIES))
-    currency_after = steps(f"{name}_ca", _lookup(mark_after, CURRENCIES))
+    last_after = _cut(mark_after, f"^{CURRENCY_SYMBOL}{WS}*")  # "$usd": the last names it
+    currency_after = steps(
+        f"{name}_ca",
+        exp.Coalesce(
+            this=_lookup(mark_after, CURRENCIES), expressions=[_lookup(last_after, CURRENCIES)]
+        ),
+    )
     # Two marks: the parser cuts one per pass (codes first, then symbols, longest first, then
     # words), and a code it cuts names the currency, else the first symbol it cuts.
     two = exp.and_(exp.not_(_is(mark_before, "")), exp.not_(_is(mark_after, "")))
@@ -576,11 +596,12 @@ def _headcount(steps: Steps, raw: exp.Expression, dialect: str) -> exp.Column:
     """``parse_employees``: a whole number as written, else a band of people."""
     t = steps("t", _strip(_text_of(raw)))
     s = steps("s", exp.Lower(this=t))
-    plain = _matches(t, "^[+]?([0-9]+|[0-9]{1,3}(,[0-9]{3})+)([.]0+)?$")
+    plain = steps("is_plain", _matches(t, "^[+]?([0-9]+|[0-9]{1,3}(,[0-9]{3})+)([.]0+)?$"))
     plain_value = _whole_number(steps, "plain", _drop(t, ",+"), dialect)
     approx = f"^{_one_of(FORMS.approximately)}{WS}*"
     people = f"{WS}+{_one_of(FORMS.people)}[.]?$"
-    body = steps("body", _cut(_cut(s, approx), people))
+    # a plain number skips the band's steps (NULL is quick to test): most cells are plain
+    body = steps("body", _case((plain, exp.Null()), default=_cut(_cut(s, approx), people)))
     value = _band(steps, body, Band(headcount_side), _headcount_amount, dialect)
     headcount = _case(
         (_in(s, sorted(_SOLO)), _double(1)),
@@ -616,7 +637,7 @@ def _money(steps: Steps, raw: exp.Expression, dialect: str) -> exp.Column:
         start=number(2),
         length=exp.Sub(this=exp.Length(this=s.copy()), expression=number(2)),
     )
-    body = steps("body", _case((negative, _strip(inner)), default=s))
+    body = steps("body", _case((plain, exp.Null()), (negative, _strip(inner)), default=s))
     value = _band(steps, body, Band(money_side), _money_amount, dialect)
     signed = steps("signed", _case((negative, _minus(value)), default=value))
 
