@@ -11,6 +11,7 @@ that is every text, and on mutated text SQL may only be unknown where Python rea
 from __future__ import annotations
 
 import math
+import re
 import string
 import subprocess
 import sys
@@ -29,14 +30,16 @@ from icpkit import bounds
 from icpkit.conditions import out_of_range, read_column
 from icpkit.errors import IcpkitError
 from icpkit.ingest import normalise
+from icpkit.ingest.data_tables import money_words
+from icpkit.ingest.normalise.numbers import _SOLO
 from icpkit.score import prepare_columns, score_file
 from icpkit.scorecard.io import load_scorecard
 from icpkit.sql import to_sql
 from icpkit.sql.numbers import (
-    CURRENCIES,
     FORMS,
     TEXT_NUMBER_DIALECTS,
     WHITESPACE,
+    money,
     read_text_numbers,
 )
 from icpkit.sql.select import _derived_table
@@ -148,19 +151,23 @@ DIGITS = st.one_of(
 )
 MULTIPLIERS = st.one_of(
     st.just(""),
-    st.tuples(SPACES, _cased(list(normalise._MULTIPLIERS))).map("".join),
+    st.tuples(SPACES, _cased(list(money_words().multipliers))).map("".join),
 )
 AMOUNT = st.tuples(DIGITS, MULTIPLIERS).map("".join)
 
 
 def _currency_before() -> st.SearchStrategy[str]:
-    marks = [c.lower() for c in normalise._CURRENCY_CODES] + list(normalise._CURRENCY_SYMBOLS)
+    marks = [c.lower() for c in sorted(money_words().currency_codes)] + list(
+        money_words().currency_symbols
+    )
     return st.tuples(_cased(marks), SPACES).map("".join)
 
 
 def _currency_after() -> st.SearchStrategy[str]:
-    marks = [c.lower() for c in normalise._CURRENCY_CODES] + list(normalise._CURRENCY_SYMBOLS)
-    words = st.tuples(st.just(" "), _cased(list(normalise._CURRENCY_WORDS))).map("".join)
+    marks = [c.lower() for c in sorted(money_words().currency_codes)] + list(
+        money_words().currency_symbols
+    )
+    words = st.tuples(st.just(" "), _cased(list(money_words().currency_words))).map("".join)
     return st.one_of(st.tuples(SPACES, _cased(marks)).map("".join), words)
 
 
@@ -228,7 +235,7 @@ YEARS = st.one_of(
     st.sampled_from(["0999", "2015.5", "2016-02-29", "1900-02-29", "2000-02-29"]),
 )
 FORMS_OF = {
-    "employees": st.one_of(headcounts(), PLAIN, st.sampled_from(sorted(normalise._SOLO))),
+    "employees": st.one_of(headcounts(), PLAIN, st.sampled_from(sorted(_SOLO))),
     "annual_revenue": st.one_of(amounts(), PLAIN),
     "founded_year": YEARS,
     "growth_rate": PLAIN,
@@ -364,10 +371,10 @@ def test_the_forms_are_the_parsers():
     for word in FORMS.people:
         assert normalise.parse_employees(f"10 {word}") == 10, word
     assert "".join(sorted(WHITESPACE)) == "".join(
-        sorted(c for c in map(chr, range(sys.maxunicode + 1)) if normalise.re.match(r"\s", c))
+        sorted(c for c in map(chr, range(sys.maxunicode + 1)) if re.match(r"\s", c))
     )
     # a multiplier never ends in a currency mark, so cutting the mark off leaves the multiplier
-    assert not [m for m in normalise._MULTIPLIERS for c in CURRENCIES if m.endswith(c)]
+    assert not [m for m in money_words().multipliers for c in money().currencies if m.endswith(c)]
 
 
 # ---- the contract: which dialects, which columns ----------------------------------------------

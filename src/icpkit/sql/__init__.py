@@ -46,13 +46,7 @@ def table_name(table: str, dialect: str) -> exp.Table:
 def numeric_columns(card: Scorecard, names: Sequence[str]) -> list[str]:
     """The card's numeric columns named (``["all"]``: every one), in the card's order; a name
     that is not one is an error naming those there are."""
-    numeric = [
-        c
-        for c in card.columns
-        if any(
-            i.column == c and i.kind == "numeric" for i in (*card.attributes, *card.disqualifiers)
-        )
-    ]
+    numeric = list(dict.fromkeys(c for c, kind in card.column_kinds() if kind == "numeric"))
     if list(names) == ["all"]:
         return numeric
     for name in names:

@@ -22,9 +22,10 @@ Text in none of the forms is unknown, as it is in Python when the parser refuses
 parser reads a few spellings the forms leave out (a word for people before the number, a band
 that starts with its separator, ``5.to.10``, a founding year written ``6/1/2015``): those are
 unknown in SQL, never another number. ``tests/test_sql_text_numbers.py`` checks on generated
-text that SQL gives Python's value, or outside the forms nothing. The tables (multipliers,
-currency symbols, codes and words, one-person phrases) are the parser's own; the phrases of
-its bands are stated once here (:data:`FORMS`), and a test checks the parser reads each.
+text that SQL gives Python's value, or outside the forms nothing. The tables are the parser's
+own (``money.toml``'s multipliers, currency symbols, codes and words; its one-person phrases);
+the phrases of its bands are stated once here (:data:`FORMS`), and a test checks the parser
+reads each of them.
 
 SQLite and SQL Server have no regular expressions: :func:`check_dialect` refuses there.
 """
@@ -34,7 +35,7 @@ from __future__ import annotations
 import string
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, localcontext
 from fractions import Fraction
 
@@ -42,13 +43,8 @@ from sqlglot import exp
 
 from icpkit import bounds
 from icpkit.errors import IcpkitError
-from icpkit.ingest.normalise import (
-    _CURRENCY_CODES,
-    _CURRENCY_SYMBOLS,
-    _CURRENCY_WORDS,
-    _MULTIPLIERS,
-    _SOLO,
-)
+from icpkit.ingest import data_tables
+from icpkit.ingest.normalise.numbers import _SOLO
 from icpkit.sql.reading import number, text
 
 # Dialects whose SQL has the regular expressions this reading needs.
@@ -111,6 +107,11 @@ def _bracket(characters: str, negate: bool = False) -> str:
 
 
 def _literal(phrase: str) -> str:
+    if set(phrase) & set("\\[]^"):  # one way in POSIX, another in RE2 and Java
+        raise IcpkitError(
+            f'"{phrase}" (money.toml): icpkit sql cannot match a backslash, bracket or "^" '
+            "the same way in every dialect; write the mark without it"
+        )
     return "".join(c if c.isalnum() or c == " " else _bracket(c) for c in phrase)
 
 
@@ -124,13 +125,71 @@ def _one_of(phrases: Sequence[str]) -> str:
 WS = _bracket(WHITESPACE)
 NO_LINE_BREAK = WHITESPACE.replace("\n", "")  # Python's "." stops at a line break
 NOT_LETTER = _bracket(LETTERS, negate=True)
-MULTIPLIER = _one_of(list(_MULTIPLIERS))
-_CODES = {code.lower(): "CNY" if code == "RMB" else code for code in _CURRENCY_CODES}
-CURRENCY_BEFORE = _one_of([*_CODES, *_CURRENCY_SYMBOLS])
-CURRENCY_AFTER = _one_of([*_CODES, *_CURRENCY_SYMBOLS, *_CURRENCY_WORDS])
-CURRENCY_SYMBOL = _one_of(list(_CURRENCY_SYMBOLS))
-# A currency mark as cut from an amount -> the currency the parser gives it.
-CURRENCIES = {**_CODES, **_CURRENCY_SYMBOLS, **_CURRENCY_WORDS}
+
+
+@dataclass(frozen=True)
+class Money:
+    """``money.toml`` (:func:`icpkit.ingest.data_tables.money_words`), the parser's own table,
+    as the SQL reads it: each mark lower-case, the currency it names."""
+
+    multipliers: dict[str, float]
+    codes: dict[str, str]  # "usd" -> USD, "rmb" -> CNY
+    symbols: dict[str, str]
+    words: dict[str, str]
+    currencies: dict[str, str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "currencies", {**self.codes, **self.symbols, **self.words})
+
+    @property
+    def multiplier(self) -> str:
+        return _one_of(list(self.multipliers))
+
+    @property
+    def symbol(self) -> str:
+        return _one_of(list(self.symbols))
+
+    @property
+    def code(self) -> str:
+        return _one_of(list(self.codes))
+
+    @property
+    def before(self) -> str:
+        return _one_of([*self.codes, *self.symbols])
+
+    @property
+    def after(self) -> str:
+        return _one_of([*self.codes, *self.symbols, *self.words])
+
+    @property
+    def code_and_symbol(self) -> list[str]:
+        """Symbols that start with a code: the parser cuts the code, then the "$"."""
+        return sorted(s for s in self.symbols if s[:3] in self.codes)
+
+    @property
+    def symbols_before_a_code(self) -> list[str]:
+        """Symbols a code may follow and still be cut (no ASCII letter right before it)."""
+        return [s for s in self.symbols if s[-1] not in LETTERS]
+
+    @property
+    def letter_symbols(self) -> list[str]:
+        return [s for s in self.symbols if set(s) <= set(LETTERS)]  # "kr"
+
+    @property
+    def symbol_rank(self) -> dict[str, float]:
+        """The order the parser tries symbols in: longest first, as listed for one length."""
+        ordered = sorted(self.symbols, key=lambda s: -len(s))
+        return {symbol: float(rank) for rank, symbol in enumerate(ordered)}
+
+
+def money() -> Money:
+    words = data_tables.money_words()
+    return Money(
+        multipliers=dict(words.multipliers),
+        codes={c.lower(): "CNY" if c == "RMB" else c for c in sorted(words.currency_codes)},
+        symbols=dict(words.currency_symbols),
+        words=dict(words.currency_words),
+    )
 
 
 def _digits(whitespace: str) -> str:
@@ -142,7 +201,7 @@ def headcount_side(whitespace: str, signed: bool) -> str:
     """A number with an optional multiplier (``2.5 k``), as ``_AMOUNT`` reads it; a side of a
     closed band (not ``signed``) may start with "+" only ("-" splits the band)."""
     sign = "[+-]?" if signed else "[+]?"
-    return f"{sign}{_digits(whitespace)}({_bracket(whitespace)}*{MULTIPLIER})?"
+    return f"{sign}{_digits(whitespace)}({_bracket(whitespace)}*{money().multiplier})?"
 
 
 def money_side(whitespace: str, signed: bool = False) -> str:
@@ -153,29 +212,16 @@ def money_side(whitespace: str, signed: bool = False) -> str:
     reads "-" as a band's separator, and "+" on money is left out."""
     amount = headcount_side(whitespace, signed=False)
     ws = _bracket(whitespace)
-    symbol = _one_of(list(_CURRENCY_SYMBOLS))
-    code = _one_of(list(_CODES))
-    letters = _one_of(_LETTER_SYMBOLS)
+    table = money()
     return (
-        f"(({CURRENCY_BEFORE}{ws}*)?"
+        f"(({table.before}{ws}*)?"
         f"({amount}"
-        f"|{amount}{ws}*{symbol}"
-        f"|({amount}{ws}+|{_digits(whitespace)}){code}"
-        f"|{amount}{ws}* {_one_of(list(_CURRENCY_WORDS))})"
-        f"|{amount}{ws}*{_one_of(_SYMBOLS_BEFORE_A_CODE)}{ws}*({code}|{letters}))"
+        f"|{amount}{ws}*{table.symbol}"
+        f"|({amount}{ws}+|{_digits(whitespace)}){table.code}"
+        f"|{amount}{ws}* {_one_of(list(table.words))})"
+        f"|{amount}{ws}*{_one_of(table.symbols_before_a_code)}{ws}*"
+        f"({table.code}|{_one_of(table.letter_symbols)}))"
     )
-
-
-# Symbols that start with a code: the parser cuts the code, then the "$", its two cuts.
-_CODE_AND_SYMBOL = sorted(s for s in _CURRENCY_SYMBOLS if s[:3] in _CODES)
-# Symbols a code may follow and still be cut (its check wants no ASCII letter before it).
-_SYMBOLS_BEFORE_A_CODE = [s for s in _CURRENCY_SYMBOLS if s[-1] not in LETTERS]
-_LETTER_SYMBOLS = [s for s in _CURRENCY_SYMBOLS if set(s) <= set(LETTERS)]  # "kr"
-# The order the parser tries symbols in: longest first, as listed for the same length.
-_SYMBOL_RANK = {
-    symbol: float(rank)
-    for rank, symbol in enumerate(sorted(_CURRENCY_SYMBOLS, key=lambda s: -len(s)))
-}
 
 
 @dataclass(frozen=True)
@@ -447,7 +493,8 @@ def _amount(steps: Steps, name: str, side: exp.Expression, pattern: str, dialect
     multiplier = steps(f"{name}_x", _cut(side, f"^{NOT_LETTER}*"))
     digits = _drop(_cut(side, f"{_bracket(LETTERS)}*$"), WHITESPACE + "'+-")
     value = _whole_number(steps, f"{name}_n", digits, dialect)
-    factor = _case((_is(multiplier, ""), _double(1)), default=_lookup(multiplier, _MULTIPLIERS))
+    factors = money().multipliers
+    factor = _case((_is(multiplier, ""), _double(1)), default=_lookup(multiplier, factors))
     scaled = steps(f"{name}_s", _times(value, factor))
     amount = _case(
         (exp.Not(this=ok), exp.Null()),
@@ -465,11 +512,12 @@ def _headcount_amount(steps: Steps, name: str, side: exp.Expression, dialect: st
 
 def _money_amount(steps: Steps, name: str, side: exp.Expression, dialect: str):
     """An amount and the currency of its mark (NULL when it has none)."""
+    table = money()
     side = steps(f"{name}_side", side)
-    without_before = steps(f"{name}_wb", _cut(side, f"^{CURRENCY_BEFORE}{WS}*"))
+    without_before = steps(f"{name}_wb", _cut(side, f"^{table.before}{WS}*"))
     # after it: a mark, or a symbol and a code (cut the code, then the symbol)
-    after_cut = _cut(without_before, f"{WS}*{CURRENCY_AFTER}$")
-    bare = steps(f"{name}_bare", _cut(after_cut, f"{WS}*{CURRENCY_SYMBOL}$"))
+    after_cut = _cut(without_before, f"{WS}*{table.after}$")
+    bare = steps(f"{name}_bare", _cut(after_cut, f"{WS}*{table.symbol}$"))
     before = exp.Substring(
         this=side,
         start=number(1),
@@ -483,29 +531,30 @@ def _money_amount(steps: Steps, name: str, side: exp.Expression, dialect: str):
     )
     mark_before = steps(f"{name}_mb", _strip(before))
     mark_after = steps(f"{name}_ma", _strip(after))
-    currency_before = steps(f"{name}_cb", _lookup(mark_before, CURRENCIES))
-    last_after = _cut(mark_after, f"^{CURRENCY_SYMBOL}{WS}*")  # "$usd": the last names it
+    currency_before = steps(f"{name}_cb", _lookup(mark_before, table.currencies))
+    last_after = _cut(mark_after, f"^{table.symbol}{WS}*")  # "$usd": the last names it
     currency_after = steps(
         f"{name}_ca",
         exp.Coalesce(
-            this=_lookup(mark_after, CURRENCIES), expressions=[_lookup(last_after, CURRENCIES)]
+            this=_lookup(mark_after, table.currencies),
+            expressions=[_lookup(last_after, table.currencies)],
         ),
     )
     # Two marks: the parser cuts one per pass (codes first, then symbols, longest first, then
     # words), and a code it cuts names the currency, else the first symbol it cuts.
     two = exp.and_(exp.not_(_is(mark_before, "")), exp.not_(_is(mark_after, "")))
-    rank_before = _lookup(mark_before, _SYMBOL_RANK)
-    rank_after = _lookup(mark_after, _SYMBOL_RANK)
+    rank_before = _lookup(mark_before, table.symbol_rank)
+    rank_after = _lookup(mark_after, table.symbol_rank)
     currency_of_two = _case(
-        (_in(mark_after, list(_CODES)), currency_after),
-        (_in(mark_before, list(_CODES)), currency_before),
+        (_in(mark_after, list(table.codes)), currency_after),
+        (_in(mark_before, list(table.codes)), currency_before),
         (exp.LTE(this=rank_before, expression=rank_after), currency_before),
-        (_in(mark_after, list(_CURRENCY_SYMBOLS)), currency_after),
+        (_in(mark_after, list(table.symbols)), currency_after),
         default=currency_before,
     )
     valid = exp.and_(
         _matches(side, f"^{money_side(WHITESPACE)}$"),
-        exp.not_(exp.and_(two, _in(mark_before, _CODE_AND_SYMBOL))),
+        exp.not_(exp.and_(two, _in(mark_before, table.code_and_symbol))),
     )
     amount = _amount(steps, f"{name}_v", bare, headcount_side(WHITESPACE, False), dialect)
     currency = _case(
