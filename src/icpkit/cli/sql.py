@@ -44,14 +44,23 @@ def sql(
             "country) or scored as unknown."
         ),
     ] = None,
+    text_numbers: Annotated[
+        str | None,
+        typer.Option(
+            help="Numeric columns the table stores as text, comma-separated, or all: read as "
+            'icpkit score reads them ("51-200" is 101, "$2.5M" is 2500000, "1.234,5"). Not '
+            "in sqlite or tsql, which have no regular expressions."
+        ),
+    ] = None,
 ) -> None:
     """Print one SELECT that scores every row of a table: the id, icp_score, icp_tier,
     icp_disqualified and icp_reasons, with the same numbers and reasons as `icpkit score`.
     Every identifier is quoted, so any column name is safe. Country, region, industry and
     funding stage are read from raw labels ("USA", "APAC", "Computer Software", "Series B") by
     the lookups `icpkit score` uses, and region from country where it is blank or absent
-    (`icpkit inspect --json` lists what a card reads). Numeric attributes need numeric
-    columns; lists are text joined by ";" (see docs/scoring-at-scale.md).
+    (`icpkit inspect --json` lists what a card reads). Numeric attributes read numeric
+    columns, or with --text-numbers text such as "51-200", "10,001+" or "$2.5M", read as
+    `icpkit score` reads it; lists are text joined by ";" (see docs/scoring-at-scale.md).
 
     Examples:
 
@@ -60,13 +69,28 @@ def sql(
     - `icpkit sql --scorecard scorecard.toml --dialect postgres --table accounts | psql -d crm`
     - `icpkit sql --scorecard card.toml --dialect duckdb --table accounts --lists array`
     - `icpkit sql --scorecard card.toml --dialect duckdb --table raw --columns id,country,employees`
+    - `icpkit sql --scorecard card.toml --dialect postgres --table crm_export --text-numbers all`
     """
     from icpkit.scorecard.io import load_scorecard
     from icpkit.sql import to_sql
 
     card = load_scorecard(scorecard)
     present = None if columns is None else [c.strip() for c in columns.split(",") if c.strip()]
-    text = to_sql(card, table, dialect, id_column=id_column, lists=lists, columns=present) + ";\n"
+    as_text = (
+        [] if text_numbers is None else [c.strip() for c in text_numbers.split(",") if c.strip()]
+    )
+    text = (
+        to_sql(
+            card,
+            table,
+            dialect,
+            id_column=id_column,
+            lists=lists,
+            columns=present,
+            text_numbers=as_text,
+        )
+        + ";\n"
+    )
     if out is None:
         sys.stdout.write(text)
         return

@@ -19,13 +19,14 @@ from sqlglot.errors import ParseError
 
 from icpkit.errors import IcpkitError
 from icpkit.scorecard.model import Scorecard
+from icpkit.sql.numbers import check_dialect
 from icpkit.sql.select import build_select
 
 DIALECTS = ("duckdb", "postgres", "sqlite", "snowflake", "bigquery", "spark", "redshift", "tsql")
 # Dialects with arrays, where a list attribute may read an array column (`lists="array"`).
 ARRAY_DIALECTS = ("duckdb", "postgres", "snowflake", "bigquery", "spark")
 
-__all__ = ["ARRAY_DIALECTS", "DIALECTS", "table_name", "to_sql"]
+__all__ = ["ARRAY_DIALECTS", "DIALECTS", "numeric_columns", "table_name", "to_sql"]
 
 
 def table_name(table: str, dialect: str) -> exp.Table:
@@ -42,6 +43,21 @@ def table_name(table: str, dialect: str) -> exp.Table:
     return parsed
 
 
+def numeric_columns(card: Scorecard, names: Sequence[str]) -> list[str]:
+    """The card's numeric columns named (``["all"]``: every one), in the card's order; a name
+    that is not one is an error naming those there are."""
+    numeric = list(dict.fromkeys(c for c, kind in card.column_kinds() if kind == "numeric"))
+    if list(names) == ["all"]:
+        return numeric
+    for name in names:
+        if name not in numeric:
+            there = ", ".join(numeric) or "none"
+            raise IcpkitError(
+                f"{name}: not a numeric column of this scorecard (its numeric columns: {there})"
+            )
+    return [c for c in numeric if c in names]
+
+
 def to_sql(
     card: Scorecard,
     table: str,
@@ -51,6 +67,7 @@ def to_sql(
     lists: str = "text",
     pretty: bool = True,
     columns: Sequence[str] | None = None,
+    text_numbers: Sequence[str] = (),
 ) -> str:
     """One SELECT scoring every row of ``table`` with ``card`` in ``dialect``.
 
@@ -61,6 +78,9 @@ def to_sql(
     T-SQL, which have no arrays). ``columns``: the columns ``table`` has, when it is not
     exactly those the card reads: a card column the table lacks is derived from the raw ones
     it has as :mod:`icpkit.inputs` says (``region`` from ``country``), or else unknown.
+    ``text_numbers``: numeric columns of the card the table stores as text ("51-200",
+    "$2.5M"), read as ``icpkit score`` reads them (:mod:`icpkit.sql.numbers`); "all" for every
+    numeric column. SQLite and T-SQL have no regular expressions and refuse.
     """
     if dialect not in DIALECTS:
         raise IcpkitError(f"unknown SQL dialect {dialect!r}: use one of {', '.join(DIALECTS)}")
@@ -70,5 +90,9 @@ def to_sql(
         raise IcpkitError(
             f"{dialect} has no array columns: store list attributes as ';'-joined text"
         )
-    select = build_select(card, table_name(table, dialect), id_column, dialect, lists, columns)
+    as_text = numeric_columns(card, text_numbers)
+    check_dialect(as_text, dialect)
+    select = build_select(
+        card, table_name(table, dialect), id_column, dialect, lists, columns, as_text
+    )
     return select.sql(dialect=dialect, pretty=pretty)

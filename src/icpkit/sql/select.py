@@ -21,7 +21,7 @@ from sqlglot import exp
 
 from icpkit import bounds, inputs
 from icpkit.scorecard.model import Attribute, Scorecard
-from icpkit.sql import derive
+from icpkit.sql import derive, numbers
 from icpkit.sql.reading import matches, number, read_value, text
 
 TOP_REASONS = 3  # ScoredFrame.reasons(top=3)
@@ -278,11 +278,15 @@ def build_select(
     dialect: str,
     lists: str = "text",
     columns: Sequence[str] | None = None,
+    text_numbers: Sequence[str] = (),
 ) -> exp.Select:
     """The scoring SELECT over ``table`` (see the module docstring for its steps).
-    ``columns``: the table's columns (None: exactly those the card reads)."""
+    ``columns``: the table's columns (None: exactly those the card reads). ``text_numbers``:
+    numeric columns stored as text, read as ``icpkit score`` reads them (icpkit.sql.numbers)."""
     present = list(card.columns if columns is None else columns)
     source, raw, keys = _source(card, table, id_column, dialect, present)
+    as_text = {c: raw[c].name for c in text_numbers if c in raw}
+    source, number_of = numbers.read_text_numbers(source, as_text, dialect, _derived_table)
     read = exp.select(ref("_icp_id")).from_(_derived_table(source, "_icp_source", dialect))
     aliases: dict[tuple[str, str], str] = {}
     notes: dict[str, str] = {}
@@ -298,7 +302,8 @@ def build_select(
                 derive.derived_value(column, present_keys, dialect) if present_keys else exp.Null()
             )
         elif column in raw:
-            value = read_value(raw[column], kind, lists, dialect)
+            stored = number_of.get(column, raw[column]) if kind == "numeric" else raw[column]
+            value = read_value(stored, kind, lists, dialect)
             if kind == "numeric":
                 value, note = _bounded(value, column)
                 if column not in notes:
