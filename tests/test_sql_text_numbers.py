@@ -35,13 +35,8 @@ from icpkit.ingest.normalise.numbers import _SOLO
 from icpkit.score import prepare_columns, score_file
 from icpkit.scorecard.io import load_scorecard
 from icpkit.sql import to_sql
-from icpkit.sql.numbers import (
-    FORMS,
-    TEXT_NUMBER_DIALECTS,
-    WHITESPACE,
-    money,
-    read_text_numbers,
-)
+from icpkit.sql.number_forms import FORMS, TEXT_NUMBER_DIALECTS, WHITESPACE, money
+from icpkit.sql.numbers import read_text_numbers
 from icpkit.sql.select import _derived_table
 
 ROOT = Path(__file__).resolve().parents[1]

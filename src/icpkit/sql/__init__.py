@@ -19,7 +19,7 @@ from sqlglot.errors import ParseError
 
 from icpkit.errors import IcpkitError
 from icpkit.scorecard.model import Scorecard
-from icpkit.sql.numbers import check_dialect
+from icpkit.sql.number_forms import check_dialect
 from icpkit.sql.select import build_select
 
 DIALECTS = ("duckdb", "postgres", "sqlite", "snowflake", "bigquery", "spark", "redshift", "tsql")
