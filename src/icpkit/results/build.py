@@ -12,7 +12,7 @@ from icpkit.errors import IcpkitError
 from icpkit.jsonsafe import read_json
 from icpkit.results.personas import Personas
 from icpkit.results.profiles import Profiles, Segment, Segments
-from icpkit.results.record import JsonObject, Record, ResultError, _json
+from icpkit.results.record import JsonObject, Record, ResultError, _json_object
 from icpkit.results.triggers import Triggers
 from icpkit.results.validation import Validation
 from icpkit.scorecard.model import Scorecard
@@ -88,7 +88,7 @@ def read_build(folder: Path | str) -> BuildResult:
     return BuildResult(
         scorecard=load_scorecard(folder / "scorecard.toml"),
         engagement=load_scorecard(engagement) if engagement.is_file() else None,
-        winloss=_json(read_json(winloss, dict), "winloss") if winloss.is_file() else None,
+        winloss=_json_object(read_json(winloss, dict), "winloss") if winloss.is_file() else None,
         **parts,
     )
 

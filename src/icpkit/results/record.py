@@ -75,7 +75,8 @@ class Record:
         required key or a value of the wrong type is a :class:`ResultError`."""
         if not isinstance(data, Mapping):
             raise ResultError(f"{where or cls.__name__}: expected an object, found {_shown(data)}")
-        hints = _hints(cls)
+        # mypy takes no type[Self] for Hashable (a false positive: every class is hashable)
+        hints = _hints(cls)  # type: ignore[arg-type]
         values = {}
         for f in fields(cls):
             here = f"{where}.{f.name}" if where else f.name
@@ -169,12 +170,17 @@ def _load(value: Any, hint: Any, where: str) -> Any:
 def _json(value: Any, where: str) -> Json:
     """A JSON value, copied (a record never shares a dict with its input)."""
     if isinstance(value, dict):
-        return {str(k): _json(v, f"{where}.{k}") for k, v in value.items()}
+        return _json_object(value, where)
     if isinstance(value, list | tuple):
         return [_json(v, f"{where}[{i}]") for i, v in enumerate(value)]
     if value is None or isinstance(value, bool | int | float | str):
         return value
     raise ResultError(f"{where}: {type(value).__name__} is not a JSON value")
+
+
+def _json_object(value: dict[Any, Any], where: str) -> JsonObject:
+    """A JSON object, copied, its keys as text."""
+    return {str(k): _json(v, f"{where}.{k}") for k, v in value.items()}
 
 
 def _shown(value: Any) -> str:
