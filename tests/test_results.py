@@ -19,7 +19,6 @@ from icpkit.discover.triggers import find_triggers, no_signals
 from icpkit.errors import IcpkitError
 from icpkit.jsonsafe import dumps, finite
 from icpkit.results import (
-    _OMIT_WITH,
     FILES,
     Evaluation,
     Json,
@@ -31,9 +30,9 @@ from icpkit.results import (
     Segments,
     Triggers,
     Validation,
-    _hints,
     read_result,
 )
+from icpkit.results.record import _OMIT_WITH, _hints
 from icpkit.timing import TimingModel, timing_from_dict
 
 TEXT = st.text(max_size=8)

@@ -83,8 +83,11 @@ if TYPE_CHECKING:
     from icpkit.simulate.generator import SimulatedCRM
 
 
-# The type of a module, without importing `types` (sys is a module).
-_Module = type(sys)
+if TYPE_CHECKING:
+    _Module = ModuleType
+else:
+    # The type of a module, without importing `types` (sys is a module).
+    _Module = type(sys)
 
 
 def _import(name: str) -> "ModuleType":

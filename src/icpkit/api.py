@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from icpkit.errors import IcpkitError
 
@@ -91,8 +91,13 @@ def read_crm(
         return ingest.load_dir(accounts, units=units)
     tables = {name: value for name, value in given.items() if value is not None}
     tables["accounts"] = accounts
+    raw = {name: _raw(value, name) for name, value in tables.items()}
     return ingest.load_tables(
-        **{name: _raw(value, name) for name, value in tables.items()},
+        accounts=raw["accounts"],
+        deals=raw.get("deals"),
+        contacts=raw.get("contacts"),
+        signals=raw.get("signals"),
+        customers=raw.get("customers"),
         mapping=mapping,
         format=format,
         units=units,
@@ -203,7 +208,7 @@ def build(
     if motion is not None:
         from icpkit.motions import build_motions
 
-        options = {"max_attributes": max_attributes, "seed": seed, "source": source}
+        options: dict[str, Any] = {"max_attributes": max_attributes, "seed": seed, "source": source}
         options |= {"roles": roles, "company_columns": company_columns}
         options |= {"deal_columns": deal_columns}
         files |= build_motions(

@@ -177,7 +177,7 @@ def build_icp(
         "the scorecard file is then refit on all closed deals with the same settings."
     )
     validation["signal"] = _signal_verdict(validation)
-    if weight is not None:
+    if weight is not None and half_life_days is not None:
         # What the half-life changed: the same learner with every deal counted alike.
         plain = ScorecardLearner(max_attributes=max_attributes, tiers=tiers, seed=seed)
         validation["recency"] = recency_report(

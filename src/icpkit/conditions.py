@@ -130,7 +130,7 @@ def out_of_range(frame: pd.DataFrame, column: str, kind: str) -> np.ndarray:
 
 def _outside(numbers: pd.Series, column: str) -> np.ndarray:
     low, high = bounds.limits(column)
-    x = numbers.to_numpy(dtype=float, na_value=np.nan)
+    x: np.ndarray = numbers.to_numpy(dtype=float, na_value=np.nan)
     with np.errstate(invalid="ignore"):
         return (x < low) | (x > high)
 
@@ -180,10 +180,11 @@ def to_list(value: Any) -> tuple[str, ...] | None:
 
 
 def _is_missing(values: pd.Series, kind: str) -> np.ndarray:
-    if kind == "numeric":
-        return values.isna().to_numpy()
     # isna, not `is None`: pandas 3 infers a "str" dtype for mapped text, whose blanks are NaN.
-    return values.isna().to_numpy(dtype=bool)
+    missing: np.ndarray = (
+        values.isna().to_numpy() if kind == "numeric" else values.isna().to_numpy(dtype=bool)
+    )
+    return missing
 
 
 def matches(values: pd.Series, kind: str, condition: Condition) -> np.ndarray:
@@ -194,15 +195,18 @@ def matches(values: pd.Series, kind: str, condition: Condition) -> np.ndarray:
         return np.ones(len(values), dtype=bool)
     if condition.values is not None:
         wanted = {str(v).strip().casefold() for v in condition.values}
+        listed: np.ndarray
         if kind == "list":
-            return values.map(lambda items: bool(items) and not wanted.isdisjoint(items)).to_numpy(
-                dtype=bool
-            )
-        return values.map(lambda v: v in wanted).to_numpy(dtype=bool)
-    x = values.to_numpy(dtype=float, na_value=np.nan) if kind == "numeric" else None
-    if x is None:
+            listed = values.map(
+                lambda items: bool(items) and not wanted.isdisjoint(items)
+            ).to_numpy(dtype=bool)
+        else:
+            listed = values.map(lambda v: v in wanted).to_numpy(dtype=bool)
+        return listed
+    if kind != "numeric":
         return np.zeros(len(values), dtype=bool)
-    hit = ~np.isnan(x)
+    x: np.ndarray = values.to_numpy(dtype=float, na_value=np.nan)
+    hit: np.ndarray = ~np.isnan(x)
     with np.errstate(invalid="ignore"):
         if condition.min is not None:
             hit &= x >= condition.min
@@ -248,7 +252,8 @@ def first_match_coded(
     row reads (two for a pair row), a bin matching where every column matches."""
     (values, kind, conditions, codes), *rest = parts
     if not rest:
-        return first_match(values, kind, conditions)[codes]
+        per_row: np.ndarray = first_match(values, kind, conditions)[codes]
+        return per_row
     none = len(conditions)
     chosen = np.full(len(codes), none, dtype=np.int64)
     for index in range(none):

@@ -281,15 +281,14 @@ def _point_changes(a: AccountScore, b: AccountScore, old: Scorecard, new: Scorec
     for name in [*a.parts, *(n for n in b.parts if n not in a.parts)]:
         before, after = a.parts.get(name), b.parts.get(name)
         if before is None:
+            assert after is not None  # the name is on one card at least
             out.append(f"{name} joined the card: {after[0]} ({after[1]:+d})")
         elif after is None:
             out.append(f"{name} left the card (was {before[0]}, {before[1]:+d})")
         elif before[0] == after[0] and before[1] != after[1]:
             out.append(f"{name}: {after[0]} re-weighed, {before[1]:+d} -> {after[1]:+d} points")
         elif before[0] != after[0]:
-            redrawn = (
-                old_attributes[name].bin_conditions() != new_attributes[name].bin_conditions()
-            )
+            redrawn = old_attributes[name].bin_conditions() != new_attributes[name].bin_conditions()
             why = "bins redrawn" if redrawn else "the account moved to another bin"
             out.append(f"{name}: {before[0]} ({before[1]:+d}) -> {after[0]} ({after[1]:+d}), {why}")
     return out

@@ -621,7 +621,7 @@ class _DuckDB(_Backend):
             raise IcpkitError("the folder for the workspace does not exist", file=path)
 
     def revision(self) -> object | None:
-        stamps = []
+        stamps: list[tuple[int, int] | None] = []
         for path in (self.path, self.path.with_name(self.path.name + ".wal")):
             try:
                 stat = path.stat()

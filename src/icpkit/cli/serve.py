@@ -100,6 +100,8 @@ def serve(
     - `icpkit serve --scorecard icp-out/scorecard.toml --build icp-out`
     - `icpkit serve --workspace postgresql://icp@db/icp --port 8080`
     """
+    from pydantic import SecretStr
+
     from icpkit.serve import Settings
     from icpkit.serve import serve as run
 
@@ -116,7 +118,7 @@ def serve(
         "(Ctrl-C to stop)"
     )
     settings = Settings(
-        workspace=workspace,
+        workspace=None if workspace is None else SecretStr(workspace),
         build_dir=build,
         rate_per_second=rate_limit,
         burst=burst,

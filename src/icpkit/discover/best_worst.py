@@ -15,6 +15,8 @@ table it is computed on won deals from cycle and deal size alone.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -50,7 +52,8 @@ def best_vs_worst(success: pd.DataFrame, attributes: pd.DataFrame) -> dict | Non
     compared = frame.iloc[rows].reset_index(drop=True)
     candidates = AttributeBinner().fit(compared, is_best)
     top = order[:TOP]
-    bins, weights = [], []
+    bins: list[dict[str, Any]] = []
+    weights: list[float] = []
     for cand, bin_weight in zip(candidates, bin_weights(candidates, compared), strict=True):
         for j, condition in enumerate(cand.conditions):
             if condition.other:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -104,7 +105,7 @@ def defended_segments(
             faced = int((on & mask).sum())
             segment_rate = float((mask & ~lost).sum() / max(int(mask.sum()), 1))
             low, high = wilson_interval(k_in, n_in)
-            row = {
+            row: dict[str, Any] = {
                 "competitor": name,
                 "lost_deals": n_in,
                 "lost_to_or_against": k_in,
@@ -152,7 +153,7 @@ def _rate(name: str, on: np.ndarray, won: np.ndarray, within: np.ndarray | None)
     }
 
 
-def _correct(rows: list[dict | None]) -> None:
+def _correct(rows: Sequence[dict | None]) -> None:
     tested = [r for r in rows if r is not None]
     if not tested:
         return

@@ -22,6 +22,7 @@ attributes, measured on every outcome at once.
 from __future__ import annotations
 
 from collections.abc import Collection
+from typing import Any
 
 import numpy as np
 
@@ -182,7 +183,7 @@ def _strength(record: dict, verdict: str, among: tuple[str, ...] | None = None) 
 def _counts(record: dict) -> dict:
     """The counts a reader checks a disqualifier against: deals won and lost, customers
     churned, inside the condition."""
-    out = {}
+    out: dict[str, Any] = {}
     win = record["evidence"].get("win")
     if win:
         out |= {"deals": win["rows"], "won": win["count"], "lost": win["rows"] - win["count"]}

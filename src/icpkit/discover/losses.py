@@ -189,7 +189,7 @@ def reasons_by_group(
             k_in = int((values[inside] == name).sum())
             k_out = int((values[outside] == name).sum())
             low, high = wilson_interval(k_in, n_in)
-            row = {
+            row: dict[str, Any] = {
                 "reason": name,
                 "kind": reason_map.kind_of(name),
                 "lost": k_in,

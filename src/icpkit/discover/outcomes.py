@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -488,7 +489,10 @@ def _profile(outcome: Outcome, candidates: list[Candidate]) -> tuple[list[dict],
             inside = cand.index == j
             if not inside.any():
                 continue
-            entry = {"label": label, "condition": condition_json(cand.column, cand.conditions[j])}
+            entry: dict[str, Any] = {
+                "label": label,
+                "condition": condition_json(cand.column, cand.conditions[j]),
+            }
             entry |= outcome.effect(inside)
             bins.append(entry)
             rows.append((cand, j, entry))
@@ -498,7 +502,7 @@ def _profile(outcome: Outcome, candidates: list[Candidate]) -> tuple[list[dict],
         )
     p_values = np.array([entry["p_value"] for _, _, entry in rows])
     findings = []
-    adjusted = weighted_holm(p_values, np.array(weights)) if rows else []
+    adjusted: np.ndarray | list[float] = weighted_holm(p_values, np.array(weights)) if rows else []
     if rows and outcome.kind == "rate":
         # A yes/no outcome is corrected as the segment search corrects a condition (one test
         # per column, then its bins), so the win profile reads as segments.json does.

@@ -145,13 +145,16 @@ def describe_people(contacts: pd.DataFrame) -> pd.DataFrame:
             "function": function.to_numpy(dtype=object),
             "seniority": seniority.to_numpy(dtype=object),
             "role": role.astype(object).where(role.notna(), None).to_numpy(dtype=object),
+            # None makes an object array; numpy's stubs accept no None in np.where.
             "function_from": np.where(
                 department.notna(),
                 "department",
-                np.where(from_title["function"].notna(), "title", None),
+                np.where(from_title["function"].notna(), "title", None),  # type: ignore[call-overload]
             ),
             "seniority_from": np.where(
-                level.notna(), "seniority", np.where(from_title["seniority"].notna(), "title", None)
+                level.notna(),
+                "seniority",
+                np.where(from_title["seniority"].notna(), "title", None),  # type: ignore[call-overload]
             ),
         },
         index=pd.RangeIndex(n),

@@ -488,8 +488,8 @@ def _resolve(overrides: Mapping[str, str], columns: list[str]) -> dict[str, str]
     """Overrides keyed by the frame's own column names; a header that matches a column ignoring
     case and punctuation (``Client`` for ``client``) counts."""
     by_key: dict[str, str] = {}
-    for column in columns:
-        by_key.setdefault(header_key(str(column)), column)
+    for header in columns:
+        by_key.setdefault(header_key(str(header)), header)
     out = {}
     for name, role in overrides.items():
         column = name if name in columns else by_key.get(header_key(name))

@@ -307,13 +307,14 @@ class _Found:
         triple_deals = np.rint(masks @ m.T).astype(np.int64)
         triple_wins = np.rint((masks * t.y.astype(np.float64)) @ m.T).astype(np.int64)
         seen: set[tuple[int, int, int]] = set()
-        rows: list[tuple[int, int, int]] = []
+        rows: list[tuple[int, int, int, int]] = []  # (pair's place in the beam, *key)
         for b_pos, (pi, pj) in enumerate(zip(i, j, strict=True)):
             used = {t.attribute[strongest[pi]], t.attribute[strongest[pj]]}
             for c in range(len(strongest)):
                 if t.attribute[strongest[c]] in used:
                     continue
-                key = tuple(sorted((int(pi), int(pj), c)))
+                first, second, third = sorted((int(pi), int(pj), c))
+                key = (first, second, third)
                 if key not in seen:
                     seen.add(key)
                     rows.append((b_pos, *key))
@@ -537,8 +538,12 @@ def _significant_values_together(
     """Per category, the values that each win beyond chance as one condition, and those that
     each lose ("Government or Education"): what the ICP and the anti-ICP say about the
     column. A group of values is among those the correction already counts (any group is)."""
-    single = [a for a in atoms if a.kind != "list" and a.condition.values is not None]
-    single = [a for a in single if len(a.condition.values) == 1]
+    value_of = {
+        id(a): a.condition.values[0]
+        for a in atoms
+        if a.kind != "list" and a.condition.values is not None and len(a.condition.values) == 1
+    }
+    single = [a for a in atoms if id(a) in value_of]
     if not single:
         return []
     masks = np.array([a.mask for a in single], dtype=bool)
@@ -548,11 +553,11 @@ def _significant_values_together(
     out = []
     for column in sorted({a.column for a in single}):
         for kind in ("icp", "anti"):
-            chosen = [a for a in single if verdicts.get((a.column, a.condition.values[0])) == kind]
+            chosen = [a for a in single if verdicts.get((a.column, value_of[id(a)])) == kind]
             chosen = [a for a in chosen if a.column == column]
             if len(chosen) < 2:
                 continue
-            values = tuple(sorted(str(a.condition.values[0]) for a in chosen))
+            values = tuple(sorted(str(value_of[id(a)]) for a in chosen))
             mask = np.logical_or.reduce([a.mask for a in chosen])
             label = " or ".join(values)
             first = chosen[0]

@@ -188,7 +188,11 @@ class SingleConditions:
         else:
             bound = np.minimum(sps.chi2.sf(observed, 1) * max(conditions, 1), 1.0)
         p = np.where(beaten == 0, np.minimum(p, bound), p)
-        if kind in ("value", "group") and len(np.unique(cand.levels)) > 2:
+        if (
+            kind in ("value", "group")
+            and cand.levels is not None
+            and len(np.unique(cand.levels)) > 2
+        ):
             p = np.minimum(2 * p, 1.0)  # a category's values and its groups share its level
         return p
 

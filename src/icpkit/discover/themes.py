@@ -22,7 +22,7 @@ import tomllib
 from dataclasses import asdict, dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 import pandas as pd
@@ -148,6 +148,8 @@ def find_themes(
             theme.p_adjusted = round(float(p), 6)
             theme.significant = bool(p < ALPHA)
             if theme.significant:
+                # a tested theme has won and lost units, so both shares are known
+                assert theme.share_won is not None and theme.share_lost is not None
                 theme.direction = "won" if theme.share_won > theme.share_lost else "lost"
 
     for theme in themes:
@@ -155,7 +157,7 @@ def find_themes(
         theme.row = _row(own["text"].head(20).tolist(), cues)
         theme.quotes = _quotes(own, set(theme.terms), theme.direction or "won", sources)
 
-    rows = {row: [] for row in ROWS}
+    rows: dict[str, list[int]] = {row: [] for row in ROWS}
     for theme in sorted(themes, key=lambda t: t.p_adjusted if t.p_adjusted is not None else 1):
         if theme.direction == "won":
             rows[theme.row].append(theme.theme)
@@ -322,5 +324,9 @@ def _cue_pattern(words: list[str]) -> re.Pattern:
     return re.compile(r"\b(?:" + "|".join(parts) + r")\b", re.IGNORECASE)
 
 
+@overload
+def _round(value: float) -> float: ...
+@overload
+def _round(value: float | None) -> float | None: ...
 def _round(value: float | None) -> float | None:
     return None if value is None else round(float(value), 4)

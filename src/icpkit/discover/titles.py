@@ -372,17 +372,17 @@ def _build_lexicon() -> dict[tuple[str, ...], tuple[str | None, str | None]]:
     for key, entry in lexicon.items():
         if len(key) < 2:
             continue
-        words = [lexicon.get((word,), [None, None]) for word in key]
-        functions = [w[0] for w in words if w[0]]
-        levels = [w[1] for w in words if w[1]]
+        readings = [lexicon.get((word,), [None, None]) for word in key]
+        functions = [f for f, _ in readings if f]
+        levels = [s for _, s in readings if s]
         if entry[0] is None and functions:
             entry[0] = min(functions, key=_PRIORITY.__getitem__)
         if entry[1] is None and levels:
             entry[1] = max(levels, key=_RANK.__getitem__)
-    for phrase, function in _FUNCTION_OVERRIDES.items():
-        lexicon.setdefault(tuple(phrase.split()), [None, None])[0] = function
-    for phrase, level in _SENIORITY_OVERRIDES.items():
-        lexicon.setdefault(tuple(phrase.split()), [None, None])[1] = level
+    for phrase, overriding_function in _FUNCTION_OVERRIDES.items():
+        lexicon.setdefault(tuple(phrase.split()), [None, None])[0] = overriding_function
+    for phrase, overriding_level in _SENIORITY_OVERRIDES.items():
+        lexicon.setdefault(tuple(phrase.split()), [None, None])[1] = overriding_level
     return {key: (value[0], value[1]) for key, value in lexicon.items()}
 
 
@@ -531,7 +531,7 @@ def _normalise(title: str) -> JobTitle:
     top = max(levels, key=_RANK.__getitem__)
     at_top = [r.function for r in readings if r.seniority == top and r.function]
     anywhere = [r.function for r in readings if r.function]
-    function = (at_top or anywhere or [None])[0]
+    function = next(iter(at_top or anywhere), None)
     if function is None and top == C_LEVEL:
         function = EXECUTIVE  # "Founder", "Chief", "President": general management
     return JobTitle(function, top)

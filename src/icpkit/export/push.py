@@ -30,7 +30,7 @@ import pandas as pd
 from icpkit.csvsafe import write_safe_csv
 from icpkit.export.destination import Change, Destination, Values, same_value
 from icpkit.export.hubspot import HubSpot
-from icpkit.export.keys import keyed_rows
+from icpkit.export.keys import Skipped, keyed_rows
 from icpkit.export.salesforce import Salesforce
 from icpkit.export.scores import ScoredAccounts
 from icpkit.export.state import FILE_NAME, PushState
@@ -92,7 +92,7 @@ def plan_push(
     column = scored.pick_column(
         key_column, destination.key_columns(), f"the {destination.key_header()} of each record"
     )
-    skipped = []
+    skipped: list[Skipped] = []
     changes, lines, unchanged = [], {}, 0
     rows = keyed_rows(scored, column, destination.normalise_key, skipped)
     for row in rows:

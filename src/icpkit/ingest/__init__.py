@@ -88,8 +88,8 @@ def load_tables(
     }
     overlay = read_mapping(mapping) if mapping is not None else {}
     if format != "auto":
-        conventions = apply_units(apply_mapping(ADAPTERS[format], overlay), units)
-        return ingest(files, conventions, progress=progress)
+        named = apply_units(apply_mapping(ADAPTERS[format], overlay), units)
+        return ingest(files, named, progress=progress)
     read = {
         t: s if isinstance(s, RawTable) else read_table(s, progress=progress)
         for t, s in files.items()
@@ -107,8 +107,8 @@ def load_tables(
         for t, d in detected.items()
     ]
     result = ingest(read, conventions, notes=notes, source_format="auto", progress=progress)
-    for table, detection in detected.items():
-        result.report["files"][table]["format_detected"] = detection
+    for table, described in detected.items():
+        result.report["files"][table]["format_detected"] = described
     return result
 
 

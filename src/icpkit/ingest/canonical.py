@@ -258,7 +258,7 @@ def build_table(
             build.account_found = pool.submit(
                 lambda: arrowtext.isin(account_ids.result().values, known_accounts)
             )
-        flag_headers = {
+        flag_headers: dict[str, str] = {
             name: plan.flags[name] for name in ("won", "closed", "lost") if name in plan.flags
         }
         label_headers = [plan.canonical[c] for c in ("outcome", "stage") if c in plan.canonical]
@@ -327,7 +327,7 @@ def build_table(
         deals.decide_outcomes(build, conventions, cleaned, flags, labels)
         deals.note_deals_without_account(build)
         deals.note_amount_set_at_closing(build)
-    id_column = ID_COLUMNS.get(table)
+    id_column = ID_COLUMNS.get(table, "")
     if id_column and table != "accounts":
         _fill_missing_ids(build, id_column)
     if id_column:

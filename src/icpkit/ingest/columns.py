@@ -336,7 +336,9 @@ def _type_date(
     text = to_text(text)
     if _is_text(text):
         fast_days, fast = arrowtext.iso_dates(
-            text, _ISO_DATE_TIME_RE.fullmatch, years=nz.PLAUSIBLE_YEARS
+            text,
+            lambda cell: _ISO_DATE_TIME_RE.fullmatch(cell) is not None,
+            years=nz.PLAUSIBLE_YEARS,
         )
     else:
         fast_days, fast = np.full(len(text), np.datetime64("NaT"), "datetime64[D]"), None
@@ -376,7 +378,7 @@ def _type_bool(text: pd.Series) -> ColumnResult:
 
 
 def _type_list(text: pd.Series) -> ColumnResult:
-    def one(value: object) -> list[str] | None:
+    def one(value: Any) -> list[str] | None:  # a cell: text, a number or a list
         if value is None or value is pd.NA:
             return None
         if isinstance(value, float) and np.isnan(value):
@@ -430,7 +432,8 @@ def _type_region(text: pd.Series, country: pd.Series | None) -> ColumnResult:
         fill = regions.isna() & from_country.notna()
         derived = int((fill & text.isna()).sum())
         regions = regions.where(~fill, from_country)
-        reasons = np.where(fill.to_numpy(), None, reasons)
+        # None makes an object array; numpy's stubs accept no None in np.where.
+        reasons = np.where(fill.to_numpy(), None, reasons)  # type: ignore[call-overload]
     result = ColumnResult(regions.astype(STR_DTYPE), reasons)
     if failed.any():
         result.extras["region_raw"] = raw_where(text, failed)

@@ -132,7 +132,7 @@ def _read_postgres(url: str, source: str) -> RawTable:
 
     label = _label(url, source)
     if is_query(source):
-        statement: sql.Composable = sql.SQL(source)  # type: ignore[arg-type]
+        statement: sql.SQL | sql.Composed = sql.SQL(source)
     else:
         statement = sql.SQL("SELECT * FROM {}").format(sql.Identifier(*_table_parts(source)))
     try:

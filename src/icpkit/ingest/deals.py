@@ -159,13 +159,13 @@ def decide_outcomes(
             )
     extra = conventions.outcome_values or None
     for column, source in (("outcome", "outcome"), ("stage", "stage")):
-        header = plan.canonical.get(column)
-        if header is None:
+        label_header = plan.canonical.get(column)
+        if label_header is None:
             continue
         codes, parsed, _ = parse_codes(
-            cleaned[header], lambda s: nz.parse_outcome(s, extra), labels.get(header)
+            cleaned[label_header], lambda s: nz.parse_outcome(s, extra), labels.get(label_header)
         )
-        offer(_outcome_codes(parsed, codes), None, header, source)
+        offer(_outcome_codes(parsed, codes), None, label_header, source)
     if won_false_only.any():
         fill = won_false_only & (outcome == _NO_OUTCOME)
         outcome[fill] = _LOST
@@ -176,12 +176,13 @@ def decide_outcomes(
             )
     build.reject(hard_reject, "deal status is deleted", status_header or "")
     unknown = outcome == _NO_OUTCOME
-    if unknown.any() and (first_reason is None or first_column is None):
-        build.reject(unknown, "outcome is blank", _outcome_header(plan))
-    elif unknown.any():
-        reasons = np.where(first_reason == None, "outcome is blank", first_reason)  # noqa: E711
-        columns = np.where(first_column == "", _outcome_header(plan), first_column)
-        build.reject(unknown, reasons.astype(object), columns.astype(object))
+    if unknown.any():
+        if first_reason is None or first_column is None:
+            build.reject(unknown, "outcome is blank", _outcome_header(plan))
+        else:
+            reasons = np.where(first_reason == None, "outcome is blank", first_reason)  # noqa: E711
+            columns = np.where(first_column == "", _outcome_header(plan), first_column)
+            build.reject(unknown, reasons.astype(object), columns.astype(object))
     labels = pc.take(_OUTCOME_LABELS, pa.array(outcome.astype(np.int64)))
     build.frame["outcome"] = arrowtext.to_series(labels, build.frame.index)
     if used.get("stage"):

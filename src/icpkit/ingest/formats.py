@@ -214,7 +214,7 @@ class NumberFormat:
         """The decision in a sentence, when there was one to make."""
         if self.conflict is not None:
             return None  # a warning says it
-        if self.decimal_comma and self.because == self.grouped:
+        if self.decimal_comma and self.grouped is not None and self.because == self.grouped:
             return (
                 f"{column}: numbers read as {self.written}: every number with a dot has groups "
                 f'of three digits after it, so "{nz.show(self.grouped)}" is read as '

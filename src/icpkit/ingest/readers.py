@@ -82,20 +82,20 @@ class RawTable:
             start, end = int(self.lines[position]), int(self._end_lines[position])
             return "".join(self._text_lines[start - 1 : end]).rstrip("\r\n")
         if self._file is not None:
-            return self._line_of_file(position)
+            return self._line_of_file(self._file, position)
         row = self.frame.iloc[position]
         return json.dumps({str(k): _jsonable(v) for k, v in row.items()}, default=str)
 
-    def _line_of_file(self, position: int) -> str:
-        """A record of a file read by Arrow, where record i is on line i + 2."""
+    def _line_of_file(self, file: Path, position: int) -> str:
+        """A record of ``file``, read by Arrow, where record i is on line i + 2."""
         if self._line_ends is None:
-            data = np.fromfile(self._file, dtype=np.uint8)
+            data = np.fromfile(file, dtype=np.uint8)
             self._line_ends = np.flatnonzero(data == ord("\n"))
             del data
         line = int(self.lines[position])
         start = int(self._line_ends[line - 2]) + 1
         end = int(self._line_ends[line - 1]) if line - 1 < len(self._line_ends) else None
-        with open(self._file, "rb") as handle:
+        with open(file, "rb") as handle:
             handle.seek(start)
             record = handle.read(None if end is None else end - start)
         return record.decode("utf-8", errors="replace").rstrip("\r\n")
@@ -507,15 +507,15 @@ def _careful_parse(
     short_rows = 0
     body = records[1:]
     for i, record in enumerate(body):
-        error = None
+        problem = None
         if len(record) > width:
             if any(cell.strip() for cell in record[width:]):
-                error = f"row has {len(record)} fields, the header has {width}"
+                problem = f"row has {len(record)} fields, the header has {width}"
             body[i] = record[:width]
         elif len(record) < width:
             short_rows += 1
             body[i] = record + [""] * (width - len(record))
-        row_errors.append(error)
+        row_errors.append(problem)
     columns: list[Sequence[str]] = list(zip(*body, strict=True))
     return records[0], columns, starts[1:], ends[1:], row_errors, short_rows
 

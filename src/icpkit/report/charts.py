@@ -28,6 +28,22 @@ class Bar:
     emphasis: bool = False
 
 
+def known_bar(
+    label: str,
+    rate: float | None,
+    ci: tuple[float | None, float | None],
+    note: str = "",
+    group: str = "",
+    emphasis: bool = False,
+) -> Bar | None:
+    """The bar of a rate and its interval as results hold them, None where either is unknown
+    (no deals): a chart has nothing to draw for it."""
+    low, high = ci
+    if rate is None or low is None or high is None:
+        return None
+    return Bar(label, rate, low, high, note, group, emphasis)
+
+
 def _svg(width: float, height: float, title: str, body: list[str]) -> str:
     return (
         f'<svg class="chart" role="img" aria-label="{escape(title)}" '

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from icpkit.conditions import Condition
-from icpkit.report.charts import Bar, Point, Stage
+from icpkit.report.charts import Bar, Point, Stage, known_bar
 from icpkit.report.inputs import ReportInputs, from_build
 from icpkit.report.paragraph import (
     GEOGRAPHY,
@@ -461,7 +461,7 @@ def _scorecard_rows(inputs: ReportInputs) -> list[dict[str, Any]]:
             s = b.stats
             if s is not None and s.accounts == 0:
                 continue  # a catch-all for values never seen in training: nothing to show
-            known = s is not None and s.accounts > 0
+            known = s if s is not None and s.accounts > 0 else None
             rows.append(
                 {
                     "attribute": attribute.name,
@@ -469,14 +469,14 @@ def _scorecard_rows(inputs: ReportInputs) -> list[dict[str, Any]]:
                     "points": f"{b.points:+d}",
                     "accounts": f"{s.accounts:,}" if s else "",
                     "won": f"{s.won:,}" if s else "",
-                    "win_rate": pct(s.win_rate) if known else "",
-                    "ci": f"{pct(s.ci_low)}-{pct(s.ci_high)}" if known else "",
+                    "win_rate": pct(known.win_rate) if known else "",
+                    "ci": f"{pct(known.ci_low)}-{pct(known.ci_high)}" if known else "",
                     "bar": Bar(
                         b.label,
-                        s.win_rate,
-                        s.ci_low,
-                        s.ci_high,
-                        f"{s.won:,}/{s.accounts:,} · {b.points:+d} pts",
+                        known.win_rate,
+                        known.ci_low,
+                        known.ci_high,
+                        f"{known.won:,}/{known.accounts:,} · {b.points:+d} pts",
                         attribute.name,
                         b.points > 0,
                     )
@@ -495,18 +495,16 @@ def _attribute_bars(inputs: ReportInputs) -> list[Bar]:
         name = attribute.attribute
         title = f"{name[:1].lower()}{name[1:]} ({attribute.strength} signal)"
         for b in attribute.bins:
-            low, high = b.ci
-            bars.append(
-                Bar(
-                    b.label,
-                    b.win_rate,
-                    low,
-                    high,
-                    f"{b.won:,}/{b.accounts:,}",
-                    title,
-                    (b.lift or 0) > 1 and b.p_value < 0.05,
-                )
+            bar = known_bar(
+                b.label,
+                b.win_rate,
+                b.ci,
+                f"{b.won:,}/{b.accounts:,}",
+                title,
+                (b.lift or 0) > 1 and b.p_value < 0.05,
             )
+            if bar is not None:
+                bars.append(bar)
     return bars
 
 
@@ -589,7 +587,7 @@ def _validation_rows(v: Validation) -> dict[str, Any]:
             "won": t.won,
             "win_rate": pct(t.win_rate),
             "ci": interval(t.ci) if t.accounts else "",
-            "bar": Bar(f"Tier {name}", t.win_rate, t.ci[0], t.ci[1], f"{t.won}/{t.accounts}")
+            "bar": known_bar(f"Tier {name}", t.win_rate, t.ci, f"{t.won}/{t.accounts}")
             if t.accounts
             else None,
         }

@@ -17,7 +17,7 @@ ALL_DEALS = "All deals"
 def motion_document(inputs: ReportInputs) -> dict[str, Any]:
     """Comparison rows, a win-rate-by-motion chart and a section per motion (all deals first)."""
     overall = document_content(inputs)
-    sections = [{"value": ALL_DEALS, "content": overall, "note": ""}]
+    sections: list[dict[str, Any]] = [{"value": ALL_DEALS, "content": overall, "note": ""}]
     rows = [_comparison_row(ALL_DEALS, inputs)]
     bars = [_bar(ALL_DEALS, inputs.facts.won, inputs.facts.closed_deals)]
     for motion in inputs.motions:

@@ -97,7 +97,9 @@ def condition_label(condition: SegmentCondition) -> str:
 def describe_segment(conditions: Sequence[SegmentCondition], words: Vocabulary) -> str:
     """'Software or Financial Services companies with 200-1,999 employees that use Snowflake'."""
     subject = "Companies"
-    with_parts, that_parts, in_parts = [], [], []
+    with_parts: list[str] = []
+    that_parts: list[str] = []
+    in_parts: list[str] = []
     for condition in conditions:
         column = condition.attribute
         values = list(condition.values or ())
@@ -257,6 +259,7 @@ def _years(condition: SegmentCondition) -> str:
         return f"between {int(low)} and {int(less_than) - 1}"
     if low is not None:
         return f"in {int(low)} or later"
+    assert less_than is not None  # a range the segment search forms has a bound
     return f"before {int(less_than)}"
 
 
@@ -431,13 +434,13 @@ def _who_and_when(
     moments = winning_triggers(triggers)
     if moments:
         events = join_words([signal_words(t.type) for t in moments[:2]], "or")
-        best = moments[0]
-        window = best.window_days
+        moment = moments[0]
+        window = moment.window_days
         parts.append(
             f"The time to reach them is within {window} days of {events}: deals won "
-            f"{best.lift:.1f}x as often then."
+            f"{moment.lift:.1f}x as often then."
             if window
-            else f"The time to reach them is after {events}: deals won {best.lift:.1f}x as "
+            else f"The time to reach them is after {events}: deals won {moment.lift:.1f}x as "
             "often then."
         )
     return parts

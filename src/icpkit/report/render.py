@@ -79,7 +79,7 @@ def render_html(document: dict[str, Any]) -> str:
     )
 
 
-def _charts(c: dict[str, Any]) -> dict[str, str | None]:
+def _charts(c: dict[str, Any]) -> dict[str, str | list[str] | None]:
     v = c["validation"]
     scorecard_bars = [r["bar"] for r in c["scorecard"] if r["bar"] is not None]
     tier_bars = [r["bar"] for r in v["tiers"] if r["bar"] is not None]

@@ -31,7 +31,8 @@ from icpkit.scorecard.learn import NoUsableAttribute, ScorecardLearner
 from icpkit.scorecard.model import Calibration, Scorecard, ScoredFrame, Tiers
 
 
-class ScorecardClassifier(ClassifierMixin, BaseEstimator):
+# scikit-learn ships no type hints, so its base classes are Any to mypy.
+class ScorecardClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
     """A points scorecard, learned and used as a scikit-learn binary classifier.
 
     Parameters
@@ -108,7 +109,7 @@ class ScorecardClassifier(ClassifierMixin, BaseEstimator):
                 f"classes apart (won and lost): y has {len(classes)} "
                 f"class{'' if len(classes) == 1 else 'es'}"
             )
-        self.classes_ = classes
+        self.classes_: np.ndarray = classes
         won = (y == classes[1]).astype(int)
         weight = None if sample_weight is None else np.asarray(sample_weight, dtype=float)
         if weight is not None and weight.shape == won.shape and (weight > 0).any():
@@ -146,7 +147,8 @@ class ScorecardClassifier(ClassifierMixin, BaseEstimator):
         """``classes_[1]`` where the calibrated probability is at least 0.5, else
         ``classes_[0]``."""
         positive = self.predict_proba(X)[:, 1]
-        return self.classes_[(positive >= 0.5).astype(int)]
+        labels: np.ndarray = self.classes_[(positive >= 0.5).astype(int)]
+        return labels
 
     def score_frame(self, X: Any) -> ScoredFrame:
         """Everything the card says of each row: points per attribute, score, tier,

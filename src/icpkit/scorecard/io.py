@@ -13,7 +13,7 @@ import math
 import re
 import tomllib
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypedDict
 
 import tomli_w
 
@@ -85,6 +85,15 @@ def _too_big(size: int, source: str | Path) -> NoReturn:
         f"{MAX_BINS:,} bins each)",
         file=source,
     )
+
+
+class _Where(TypedDict, total=False):
+    """Where in the card a problem is, as :meth:`_Reader.fail` takes it: the index-th
+    ``[[table]]`` block, and its item-th bin."""
+
+    table: str
+    index: int
+    item: int
 
 
 class _Reader:
@@ -192,7 +201,7 @@ class _Reader:
         )
 
     def attribute(self, raw: Any, index: int) -> Attribute:
-        where = {"table": "attributes", "index": index}
+        where: _Where = {"table": "attributes", "index": index}
         if not isinstance(raw, dict):
             self.fail("each attribute must be a table", **where)
         column = raw.get("column")
@@ -222,9 +231,7 @@ class _Reader:
             str(raw.get("name", column)), column, kind, parsed_bins, unit, column2, kind2
         )
 
-    def second_column(
-        self, raw: dict[str, Any], column: str, where: dict[str, Any]
-    ) -> tuple[str, str]:
+    def second_column(self, raw: dict[str, Any], column: str, where: _Where) -> tuple[str, str]:
         """A pair row's second column (``and_column``) and its kind, or ("", "")."""
         if "and_column" not in raw:
             if "and_kind" in raw:
@@ -241,7 +248,7 @@ class _Reader:
         return column2, kind2
 
     def bin(self, raw: Any, kind: str, unit: str, index: int, item: int, kind2: str = "") -> Bin:
-        where = {"table": "attributes", "index": index, "item": item}
+        where: _Where = {"table": "attributes", "index": index, "item": item}
         if not isinstance(raw, dict):
             self.fail(
                 "each bin must be a table such as { min = 50, max = 200, points = 2 }", **where
@@ -278,7 +285,7 @@ class _Reader:
         label = str(raw.get("label") or "")
         return Bin(label, points, condition, self.stats(raw, where), condition2)
 
-    def condition(self, raw: dict[str, Any], kind: str, where: dict[str, Any]) -> Condition:
+    def condition(self, raw: dict[str, Any], kind: str, where: _Where) -> Condition:
         present = [k for k in ("min", "max", "less_than", "values", "missing", "other") if k in raw]
         if not present:
             self.fail(
@@ -319,7 +326,7 @@ class _Reader:
             values = tuple(str(v).lower() if isinstance(v, bool) else str(v) for v in values)
         return Condition(low, high, below, values, bool(raw.get("missing")), bool(raw.get("other")))
 
-    def stats(self, raw: dict[str, Any], where: dict[str, Any]) -> BinStats | None:
+    def stats(self, raw: dict[str, Any], where: _Where) -> BinStats | None:
         """The counts behind a bin: whole numbers of accounts, won no more than accounts,
         rates between 0 and 1 (a rate left out, or nan, is unknown)."""
         if "accounts" not in raw:
@@ -335,14 +342,14 @@ class _Reader:
         low, high = (self.rate(v, "ci", where) for v in ci)
         return BinStats(accounts, won, win_rate, low, high)
 
-    def count(self, raw: dict[str, Any], key: str, where: dict[str, Any]) -> int:
+    def count(self, raw: dict[str, Any], key: str, where: _Where) -> int:
         value = raw[key]
         whole = isinstance(value, int) or (isinstance(value, float) and value.is_integer())
         if isinstance(value, bool) or not whole or not 0 <= value < INT64:
             self.fail(f"{key} must be a whole number of accounts, not {value!r}", **where, key=key)
         return int(value)
 
-    def rate(self, value: Any, key: str, where: dict[str, Any]) -> float:
+    def rate(self, value: Any, key: str, where: _Where) -> float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             self.fail(f"{key} must be a number", **where, key=key)
         if not (math.isnan(value) or 0 <= value <= 1):
@@ -350,7 +357,7 @@ class _Reader:
         return float(value)
 
     def disqualifier(self, raw: Any, index: int) -> Disqualifier:
-        where = {"table": "disqualifiers", "index": index}
+        where: _Where = {"table": "disqualifiers", "index": index}
         if not isinstance(raw, dict) or not isinstance(raw.get("column"), str):
             self.fail("a disqualifier needs a 'column'", **where)
         kind = raw.get("kind", "category")
@@ -400,7 +407,8 @@ class _Reader:
             bounds.append(float(value))
         if not bounds[0] >= bounds[1] >= bounds[2]:
             self.fail("tier bounds must satisfy A >= B >= C", key="A")
-        return Tiers(*bounds, unit=unit)
+        a, b, c = bounds
+        return Tiers(a, b, c, unit=unit)
 
     def calibration(self, raw: Any) -> Calibration | None:
         if raw is None:

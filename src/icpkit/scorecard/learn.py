@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from typing import Any, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -57,6 +58,10 @@ ROWS_PER_BIN = 40  # accounts a card's bin should hold, so its points rest on ev
 PAIR_COLUMNS = 12  # the columns most related to winning, whose pairs may become pair rows
 PAIR_BINS = 6  # bins of each column in a pair row (so at most 6 x 6 combinations, + unknown)
 PAIR_MARGIN = 0.003  # cross-validated AUC a pair row must add beyond what a single row would
+
+# (training rows, held-out rows) of each cross-validation fold; None when there are too few
+# wins or losses to fold.
+Folds: TypeAlias = list[tuple[np.ndarray, np.ndarray]] | None
 
 
 class NoUsableAttribute(ValueError):
@@ -113,7 +118,7 @@ class ScorecardLearner:
         won: np.ndarray,
         *,
         name: str = "ICP scorecard",
-        trained_on: dict | None = None,
+        trained_on: dict[str, Any] | None = None,
         sample_weight: np.ndarray | None = None,
     ) -> Scorecard:
         """Learn the card. ``sample_weight`` (optional, one non-negative number per row) lets
@@ -264,7 +269,7 @@ class ScorecardLearner:
         chosen: list[Candidate],
         singles: dict[str, Candidate],
         y: np.ndarray,
-        folds,
+        folds: Folds,
         held_out: dict[int, list[tuple[np.ndarray, np.ndarray]]],
         weight: np.ndarray | None,
     ) -> bool:
@@ -289,7 +294,7 @@ class ScorecardLearner:
         self,
         candidates: list[Candidate],
         y: np.ndarray,
-        folds,
+        folds: Folds,
         held_out: dict[int, list[tuple[np.ndarray, np.ndarray]]],
         weight: np.ndarray | None = None,
     ) -> tuple[float, float]:
@@ -304,7 +309,7 @@ class ScorecardLearner:
         self,
         candidates: list[Candidate],
         y: np.ndarray,
-        folds,
+        folds: list[tuple[np.ndarray, np.ndarray]],
         held_out: dict[int, list[tuple[np.ndarray, np.ndarray]]],
         weight: np.ndarray | None = None,
     ) -> np.ndarray:
@@ -425,7 +430,7 @@ def _column_test(cand: Candidate, y: np.ndarray) -> float:
 
 
 def _fold_woe(
-    cand: Candidate, y: np.ndarray, folds, weight: np.ndarray | None
+    cand: Candidate, y: np.ndarray, folds: Folds, weight: np.ndarray | None
 ) -> list[tuple[np.ndarray, np.ndarray]]:
     """Per fold, the candidate's weight of evidence for the training and the test rows,
     counted on the training rows alone (:func:`smoothed_woe`, as the binner counts them)."""
@@ -461,7 +466,7 @@ def _mean_one(sample_weight: np.ndarray | None, rows: int) -> np.ndarray | None:
         raise ValueError(f"sample_weight has {weight.size} values for {rows} rows")
     if not np.isfinite(weight).all() or (weight < 0).any() or weight.sum() <= 0:
         raise ValueError("sample_weight must be finite, non-negative and not all zero")
-    return weight * (rows / weight.sum())
+    return weight * (rows / float(weight.sum()))
 
 
 def _one_standard_error_size(path: list[tuple[float, float]], deals: int) -> int:

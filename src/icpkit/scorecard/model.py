@@ -97,8 +97,21 @@ class Attribute:
         """(column, kind, each bin's condition on it) of each column the attribute reads."""
         out = [(self.column, self.kind, [b.condition for b in self.bins])]
         if self.is_pair:
-            out.append((self.column2, self.kind2, [b.condition2 for b in self.bins]))
-        return out  # type: ignore[return-value]
+            out.append((self.column2, self.kind2, self.conditions2()))
+        return out
+
+    def conditions2(self) -> list[Condition]:
+        """Each bin's condition on ``column2``, the second column of a pair row (whose every
+        bin has one: the card's reader and the learner give it one)."""
+        out = []
+        for b in self.bins:
+            if b.condition2 is None:
+                raise ValueError(
+                    f"attribute {self.name!r}: bin {b.label!r} of a pair row has no condition "
+                    f"on its second column {self.column2!r}"
+                )
+            out.append(b.condition2)
+        return out
 
     def point_range(self) -> tuple[int, int]:
         # An unmatched value scores 0, unless a catch-all bin guarantees every value matches.
@@ -389,7 +402,7 @@ def _bin_points(frame: pd.DataFrame, attribute: Attribute) -> tuple[np.ndarray, 
     second = None
     if attribute.is_pair:
         values2 = read_column(frame, attribute.column2, attribute.kind2)
-        second = (values2, attribute.kind2, [b.condition2 for b in attribute.bins])
+        second = (values2, attribute.kind2, attribute.conditions2())
     chosen = first_match(values, attribute.kind, [b.condition for b in attribute.bins], second)
     points = np.array([b.points for b in attribute.bins] + [0], dtype=np.int64)
     labels = np.array([b.label for b in attribute.bins] + [NO_BIN], dtype=object)

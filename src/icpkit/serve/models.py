@@ -105,8 +105,9 @@ class ScoreRequest(BaseModel):
     )
 
     # Not Optional: an explicit null is refused; leaving the field out is what "absent" means.
-    account: Account = Field(default=None)
-    accounts: Annotated[list[Account], Field(max_length=MAX_BATCH)] = Field(default=None)
+    # So the default None is outside the declared type, on purpose (pydantic does not check it).
+    account: Account = Field(default=None)  # type: ignore[arg-type]
+    accounts: Annotated[list[Account], Field(max_length=MAX_BATCH)] = Field(default=None)  # type: ignore[arg-type]
 
     @model_validator(mode="after")
     def _exactly_one(self) -> ScoreRequest:

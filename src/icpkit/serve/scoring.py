@@ -16,7 +16,7 @@ import json
 import logging
 import math
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -107,7 +107,7 @@ class CardScorer:
         self.card = card
         self.cache_size = cache_size
         self._columns = inputs.raw_columns(card.columns)
-        self._decided: dict[tuple, dict[tuple, tuple[int, bool]]] = {}
+        self._decided: dict[tuple, dict[tuple, tuple[int, tuple[bool, ...]]]] = {}
         self._lock = threading.Lock()
         self._bounds = card.point_range()
         self.fast = True
@@ -207,7 +207,7 @@ class CardScorer:
             (_, kind, conditions), *rest = parts
             second = None if not rest else (values[1], rest[0][1], rest[0][2])
             chosen = first_match(values[0], kind, conditions, second)
-            flags = zip(
+            flags: Iterable[tuple[bool, ...]] = zip(
                 *(out_of_range(prepared, column, kind).tolist() for column, kind, _ in parts),
                 strict=True,
             )

@@ -40,7 +40,7 @@ import pyarrow as pa
 
 from icpkit.csvsafe import write_safe_csv
 from icpkit.errors import IcpkitError
-from icpkit.scorecard.model import TIER_NAMES, Scorecard
+from icpkit.scorecard.model import TIER_NAMES, Attribute, Disqualifier, Scorecard
 
 SCORE_COLUMNS = ("icp_score", "icp_tier", "icp_disqualified", "icp_reasons")
 BATCH_ROWS = 20_000
@@ -325,7 +325,8 @@ def _unreadable(card: Scorecard, chunk: pd.DataFrame, number_formats: dict) -> d
 
     found: dict[int, list[str]] = {}
     seen: set[tuple[str, str]] = set()
-    for item in (*card.attributes, *card.disqualifiers):
+    items: tuple[Attribute | Disqualifier, ...] = (*card.attributes, *card.disqualifiers)
+    for item in items:
         key = (item.column, item.kind)
         if key in seen or item.column not in chunk.columns:
             continue

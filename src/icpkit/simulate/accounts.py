@@ -157,7 +157,8 @@ def _draw_funding(
         can_raise & ~is_public & ~is_venture & (employees >= 200) & (rng.random(n) < 0.2)
     )
 
-    stage = np.where(can_raise, "bootstrapped", None).astype(object)
+    # None makes an object array; numpy's stubs accept no None in np.where.
+    stage = np.where(can_raise, "bootstrapped", None).astype(object)  # type: ignore[call-overload]
     stage[is_public] = "public"
     stage[is_venture] = venture_stage[is_venture]
     stage[is_private_equity] = "private_equity"

@@ -196,6 +196,7 @@ def deal_table(rng: np.random.Generator, traits: AccountTraits, deals: DealPlan)
             "amount": amount,
             "stage": pd.array(stage, dtype="str"),
             "source": pd.array(deals.source, dtype="str"),
-            "lost_reason": pd.array(np.where(lost, reason, None), dtype="str"),
+            # None makes an object array; numpy's stubs accept no None in np.where.
+            "lost_reason": pd.array(np.where(lost, reason, None), dtype="str"),  # type: ignore[call-overload]
         }
     )

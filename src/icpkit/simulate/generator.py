@@ -115,7 +115,7 @@ def make_crm(
     deal_details, notes, truth["winloss"] = draw_winloss(
         seed, traits, deals, deal_frame["deal_id"].to_numpy()
     )
-    if shift_day is not None:
+    if shift_day is not None and upmarket_from is not None:
         truth["drift"] = describe_drift(traits, deals, shift_day, upmarket_from)
     return SimulatedCRM(
         accounts=accounts,

@@ -41,11 +41,12 @@ def draw_signals(
     kinds = [np.where(as_funding, "funding", "executive_hire")[planted].astype(object)]
     days = [(deals.created - lag)[planted]]
 
-    for kind, rate in world.SIGNAL_RATES.items():
-        eligible = np.flatnonzero(funded) if kind == "funding" else np.arange(len(traits.ids))
+    for signal_type, rate in world.SIGNAL_RATES.items():
+        funding = signal_type == "funding"
+        eligible = np.flatnonzero(funded) if funding else np.arange(len(traits.ids))
         account = np.repeat(eligible, rng.poisson(rate, len(eligible)))
         accounts.append(account)
-        kinds.append(np.full(len(account), kind, dtype=object))
+        kinds.append(np.full(len(account), signal_type, dtype=object))
         days.append(rng.integers(start_day - 365, end_day + 1, len(account)))
 
     account = np.concatenate(accounts)

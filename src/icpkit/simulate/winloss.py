@@ -96,7 +96,9 @@ def _competitors(rng: np.random.Generator, outcome: np.ndarray, industry: np.nda
     n = len(outcome)
     background = np.array(phrases.BACKGROUND_COMPETITORS, dtype=object)
     named = rng.random(n) < BACKGROUND_COMPETITOR_SHARE
-    competitor = np.where(named, background[rng.integers(0, len(background), n)], None)
+    # None makes an object array; numpy's stubs accept no None in np.where.
+    picked = background[rng.integers(0, len(background), n)]
+    competitor = np.where(named, picked, None)  # type: ignore[call-overload]
     defended = industry == DEFENDED_INDUSTRY
     share = np.where(
         defended & (outcome == "lost"),

@@ -32,9 +32,10 @@ SQLite and SQL Server have no regular expressions: :func:`check_dialect` refuses
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal, localcontext
 from fractions import Fraction
+from typing import TypeAlias
 
 from sqlglot import exp
 
@@ -97,7 +98,10 @@ def _infinity(dialect: str) -> exp.Expression:
     return _double(text("inf" if dialect in ("snowflake", "bigquery") else "Infinity"))
 
 
-def _case(*branches: tuple[exp.Expression, exp.Expression], default=None) -> exp.Expression:
+def _case(
+    *branches: tuple[exp.Expression | exp.Condition, exp.Expression],
+    default: exp.Expression | None = None,
+) -> exp.Expression:
     return exp.Case(
         ifs=[exp.If(this=test.copy(), true=value.copy()) for test, value in branches],
         default=None if default is None else default.copy(),
@@ -133,7 +137,7 @@ def _lt(value: exp.Expression, limit: float) -> exp.Expression:
     return exp.LT(this=value.copy(), expression=_double(limit))
 
 
-def _lookup(value: exp.Expression, table: dict[str, object]) -> exp.Expression:
+def _lookup(value: exp.Expression, table: Mapping[str, object]) -> exp.Expression:
     def literal(v: object) -> exp.Expression:
         return text(v) if isinstance(v, str) else _double(v)  # type: ignore[arg-type]
 
@@ -151,10 +155,10 @@ class Steps:
 
     def __init__(self, prefix: str) -> None:
         self.prefix = prefix
-        self.stages: list[dict[str, exp.Expression]] = []
+        self.stages: list[dict[str, exp.Expression | exp.Condition]] = []
         self._stage: dict[str, int] = {}
 
-    def __call__(self, name: str, value: exp.Expression) -> exp.Column:
+    def __call__(self, name: str, value: exp.Expression | exp.Condition) -> exp.Column:
         full = f"{self.prefix}_{name}"
         reads = {c.name for c in value.find_all(exp.Column)} & set(self._stage)
         stage = max((self._stage[r] + 1 for r in reads), default=0)
@@ -163,6 +167,13 @@ class Steps:
         self.stages[stage][full] = value
         self._stage[full] = stage
         return exp.Column(this=exp.to_identifier(full, quoted=True))
+
+
+# How a band reads each of its sides: (steps, name, the side's text, dialect) -> the side's
+# value, and its currency (None for a kind of number that has none).
+SideReader: TypeAlias = Callable[
+    [Steps, str, exp.Expression, str], tuple[exp.Column, exp.Column | None]
+]
 
 
 def _whole_number(steps: Steps, name: str, digits: exp.Expression, dialect: str) -> exp.Column:
@@ -288,7 +299,9 @@ def _times(value: exp.Expression, factor: exp.Expression | float) -> exp.Express
     return exp.Mul(this=value.copy(), expression=other.copy())
 
 
-def _amount(steps: Steps, name: str, side: exp.Expression, pattern: str, dialect: str):
+def _amount(
+    steps: Steps, name: str, side: exp.Expression, pattern: str, dialect: str
+) -> exp.Column:
     """The parser's ``_amount`` of ``side`` (which must match ``pattern`` whole): the number
     times its multiplier, NULL where refused (either past 10^18 included)."""
     ok = _matches(side, f"^{pattern}$")
@@ -308,11 +321,15 @@ def _amount(steps: Steps, name: str, side: exp.Expression, pattern: str, dialect
     return steps(name, amount)
 
 
-def _headcount_amount(steps: Steps, name: str, side: exp.Expression, dialect: str):
+def _headcount_amount(
+    steps: Steps, name: str, side: exp.Expression, dialect: str
+) -> tuple[exp.Column, None]:
     return _amount(steps, name, side, headcount_side(WHITESPACE, True), dialect), None
 
 
-def _money_amount(steps: Steps, name: str, side: exp.Expression, dialect: str):
+def _money_amount(
+    steps: Steps, name: str, side: exp.Expression, dialect: str
+) -> tuple[exp.Column, exp.Column]:
     """An amount and the currency of its mark (NULL when it has none)."""
     table = money()
     side = steps(f"{name}_side", side)
@@ -366,7 +383,9 @@ def _money_amount(steps: Steps, name: str, side: exp.Expression, dialect: str):
     return steps(name, _case((valid, amount))), steps(f"{name}_cur", currency)
 
 
-def _band(steps: Steps, body: exp.Expression, band: Band, read, dialect: str) -> exp.Column:
+def _band(
+    steps: Steps, body: exp.Expression, band: Band, read: SideReader, dialect: str
+) -> exp.Column:
     """``normalise.parse_band`` of ``body`` with ``read`` for each side: the band's value,
     NULL where the parser refuses it."""
     closed_side = f"({band.side(WHITESPACE, False)})"
@@ -420,7 +439,7 @@ def _band(steps: Steps, body: exp.Expression, band: Band, read, dialect: str) ->
         (_gt(lower, 0), exp.Sqrt(this=_times(lower, upper))),
         default=exp.Div(this=upper, expression=_double(2)),
     )
-    if currency_a is not None:
+    if currency_a is not None and currency_b is not None:
         mixed = exp.and_(
             exp.not_(_null(currency_a)),
             exp.not_(_null(currency_b)),

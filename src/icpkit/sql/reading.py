@@ -28,7 +28,7 @@ def text(value: str) -> exp.Literal:
     return exp.Literal.string(value)
 
 
-def number(value: float | int) -> exp.Literal:
+def number(value: float | int) -> exp.Literal | exp.Neg:
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
         return exp.Literal.number(int(value))
     return exp.Literal.number(repr(value) if isinstance(value, float) else value)
@@ -129,11 +129,11 @@ def list_item(value: str) -> str | None:
     return item
 
 
-def _in(value: exp.Expression, options: list[str]) -> exp.Expression:
+def _in(value: exp.Expression, options: list[str]) -> exp.Condition:
     return exp.In(this=value, expressions=[text(o) for o in options])
 
 
-def is_missing(value: exp.Expression, kind: str) -> exp.Expression:
+def is_missing(value: exp.Expression, kind: str) -> exp.Condition:
     """True where the Python path reads the value as missing (None / NaN / no items)."""
     null = exp.Is(this=value, expression=exp.Null())
     if kind in ("numeric", "boolean"):
@@ -145,7 +145,7 @@ def is_missing(value: exp.Expression, kind: str) -> exp.Expression:
     return exp.Or(this=null, expression=blank)
 
 
-def matches(value: exp.Expression, kind: str, condition: Condition) -> exp.Expression | None:
+def matches(value: exp.Expression, kind: str, condition: Condition) -> exp.Condition | None:
     """The SQL test of ``condition`` on a value read by :func:`read_value`.
 
     Returns None when the condition can never match (like Python, which then gives no row),
@@ -173,7 +173,7 @@ def matches(value: exp.Expression, kind: str, condition: Condition) -> exp.Expre
 
 def _matches_values(
     value: exp.Expression, kind: str, values: tuple[str, ...]
-) -> exp.Expression | None:
+) -> exp.Condition | None:
     if kind == "numeric":
         return None
     if kind == "list":

@@ -15,7 +15,7 @@ Every identifier is quoted, so a column called ``select`` or ``Number of "Employ
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from sqlglot import exp
 
@@ -35,7 +35,7 @@ def ref(identifier: str) -> exp.Column:
     return exp.Column(this=name(identifier))
 
 
-def _paren(expression: exp.Expression) -> exp.Paren:
+def _paren(expression: exp.Expression | exp.Condition) -> exp.Paren:
     return exp.Paren(this=expression)
 
 
@@ -47,7 +47,7 @@ def _sum(terms: Sequence[exp.Expression]) -> exp.Expression:
 
 
 def _first_match(
-    tests: Sequence[tuple[exp.Expression | None, exp.Expression]],
+    tests: Sequence[tuple[exp.Condition | None, exp.Expression]],
 ) -> tuple[list[exp.If], exp.Expression | None]:
     """CASE branches for tests tried in order (None: never matches); a test that always
     holds ends the CASE as its ELSE."""
@@ -66,8 +66,8 @@ def _case(branches: list[exp.If], default: exp.Expression) -> exp.Expression:
 
 
 def _bin_tests(
-    attribute: Attribute, value_of: dict[tuple[str, str], exp.Expression]
-) -> list[exp.Expression | None]:
+    attribute: Attribute, value_of: Mapping[tuple[str, str], exp.Expression]
+) -> list[exp.Condition | None]:
     """Per bin, the SQL test that a row falls in it: a pair row's bin needs both columns to
     match (None: never; true: always)."""
     value = value_of[(attribute.column, attribute.kind)]
@@ -75,7 +75,7 @@ def _bin_tests(
     if not attribute.is_pair:
         return tests
     value2 = value_of[(attribute.column2, attribute.kind2)]
-    out: list[exp.Expression | None] = []
+    out: list[exp.Condition | None] = []
     for test, b in zip(tests, attribute.bins, strict=True):
         test2 = matches(value2, attribute.kind2, b.condition2)  # type: ignore[arg-type]
         if test is None or test2 is None:
@@ -90,7 +90,7 @@ def _bin_tests(
 
 
 def _attribute_columns(
-    attribute: Attribute, value_of: dict[tuple[str, str], exp.Expression]
+    attribute: Attribute, value_of: Mapping[tuple[str, str], exp.Expression]
 ) -> tuple[exp.Expression, exp.Expression]:
     """The points and the reason text of the bin the row falls in (0 and '' when none)."""
     tests = _bin_tests(attribute, value_of)
@@ -105,7 +105,9 @@ def _attribute_columns(
     return points_sql, _case(branches, default or text(""))
 
 
-def _disqualifier(card: Scorecard, value_of: dict[str, exp.Expression]) -> exp.Expression:
+def _disqualifier(
+    card: Scorecard, value_of: Mapping[tuple[str, str], exp.Expression]
+) -> exp.Expression:
     branches: list[exp.If] = []
     for rule in card.disqualifiers:
         test = matches(value_of[(rule.column, rule.kind)], rule.kind, rule.condition)
@@ -118,7 +120,7 @@ def _disqualifier(card: Scorecard, value_of: dict[str, exp.Expression]) -> exp.E
     return _case(branches, text(""))
 
 
-def _rank(points: list[exp.Expression], j: int) -> exp.Expression:
+def _rank(points: Sequence[exp.Expression], j: int) -> exp.Expression:
     """How many attributes sort before attribute j: larger |points|, or equal and earlier."""
     mine = exp.Abs(this=points[j])
     terms: list[exp.Expression] = [number(0)]
@@ -174,7 +176,7 @@ def _concat(*parts: exp.Expression) -> exp.Expression:
 
 
 def _reasons(
-    dq: exp.Expression, places: list[exp.Expression], notes: list[exp.Expression]
+    dq: exp.Expression, places: Sequence[exp.Expression], notes: Sequence[exp.Expression]
 ) -> exp.Expression:
     """DQ reason, the top places' texts, then the out-of-range notes, joined by '; ' (places
     are filled in order, so a place after the first has a text before it when it has one)."""

@@ -47,7 +47,8 @@ def bootstrap_ratio_interval(
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(rate_out > 0, rate_in / rate_out, np.inf)
     ratio = np.where(np.isnan(ratio), 1.0, ratio)
-    return _quantiles_with_infinity(ratio, (0.025, 0.975))
+    low, high = _quantiles_with_infinity(ratio, (0.025, 0.975))
+    return low, high
 
 
 def _quantiles_with_infinity(values: np.ndarray, shares: tuple[float, ...]) -> tuple[float, ...]:

@@ -16,7 +16,7 @@ def minimum_detectable_effect(
     alpha: float,
     power: float = 0.8,
     shares: tuple[float, ...] = DETECTABLE_SHARES,
-) -> list:
+) -> list[dict[str, float | None]]:
     """For segments holding 10%, 25% and 50% of the deals (``shares``): the lowest win rate
     inside that the search would call significant (against the single-condition bar
     ``alpha``) four times in five (``power``), and the highest a losing segment could have and
@@ -24,7 +24,7 @@ def minimum_detectable_effect(
 
     The test is the two-sided z-test of the segment's rate against the rest's, its spread
     pooled under no effect; the power is read from the spread of the two rates as they are."""
-    out = []
+    out: list[dict[str, float | None]] = []
     if not 0 < base < 1 or n < 4:
         return out
     z_alpha, z_power = sps.norm.isf(alpha / 2), sps.norm.ppf(power)

@@ -472,6 +472,7 @@ def recency_report(
     )
     effective = float(weight.sum() ** 2 / np.square(weight).sum())
     moves = change.moves
+    assert moves is not None  # the diff was given the deals, so it counted their moves
     return {
         "half_life_days": half_life_days,
         "closed_deals": len(weight),

@@ -90,7 +90,12 @@ class Rate:
 
     @property
     def win_rate(self) -> float | None:
-        return self.won / self.deals if self.deals else None
+        return self.tested_win_rate if self.deals else None
+
+    @property
+    def tested_win_rate(self) -> float:
+        """The win rate of a group with deals, as the checks read it (they test only those)."""
+        return self.won / self.deals
 
     def to_json(self) -> dict[str, Any]:
         low, high = wilson_interval(self.won, self.deals)
@@ -355,13 +360,13 @@ def _top_tiers(
     for tier in IN_ICP:
         deals = int((tiers == tier).sum())
         rate = baseline[tier] if baseline[tier].deals else then
-        expected += deals * rate.win_rate
+        expected += deals * rate.tested_win_rate
         # Binomial spread of the new deals, plus the uncertainty of the build-time rate; half
         # a win and half a loss keep a 0% or 100% rate from claiming to be exact.
         p = (rate.won + 0.5) / (rate.deals + 1)
         variance += deals * p * (1 - p) + deals**2 * p * (1 - p) / rate.deals
     expected_rate = expected / now.deals
-    drop = expected_rate - now.win_rate
+    drop = expected_rate - now.tested_win_rate
     p_value = float(sps.norm.sf((expected - now.won) / math.sqrt(variance)))
     details |= {"expected_win_rate": expected_rate, "drop": drop}
     finding = (
@@ -397,11 +402,11 @@ def _primary_segment(
 def _drop_check(
     name: str, label: str, question: str, then: Rate, now: Rate, settings: MonitorSettings
 ) -> Check:
-    details = {"build": then.to_json(), "now": now.to_json()}
+    details: dict[str, Any] = {"build": then.to_json(), "now": now.to_json()}
     if now.deals < settings.min_deals or then.deals < settings.min_deals:
         finding = f"{label}: {now.deals} new closed deals, {settings.min_deals} needed to test."
         return Check(name, question, "not enough data", finding, details=details)
-    drop = then.win_rate - now.win_rate
+    drop = then.tested_win_rate - now.tested_win_rate
     p = _p_greater(then, now)
     details["drop"] = drop
     finding = (
@@ -429,7 +434,7 @@ def _separation(
     if not baseline:
         return Check("separation", question, "no baseline", "Separation: nothing to compare with.")
     then_in, then_out = _merge(baseline, IN_ICP), _merge(baseline, ("C", "D"))
-    details = {
+    details: dict[str, Any] = {
         "build": {"inside": then_in.to_json(), "outside": then_out.to_json()},
         "now": {"inside": now_in.to_json(), "outside": now_out.to_json()},
     }
@@ -439,8 +444,8 @@ def _separation(
             f"{settings.min_deals} each needed to test."
         )
         return Check("separation", question, "not enough data", finding, details=details)
-    gap_then = then_in.win_rate - then_out.win_rate
-    gap_now = now_in.win_rate - now_out.win_rate
+    gap_then = then_in.tested_win_rate - then_out.tested_win_rate
+    gap_now = now_in.tested_win_rate - now_out.tested_win_rate
     spread = math.sqrt(sum(_variance(r) for r in (then_in, then_out, now_in, now_out)))
     p = float(sps.norm.sf((gap_then - gap_now) / spread)) if spread > 0 else 1.0
     separates_now = _p_greater(now_in, now_out) < 0.05
@@ -476,7 +481,7 @@ def _tier_order(tiers: np.ndarray, won: np.ndarray, settings: MonitorSettings) -
             )
             checks.append(Check(name, question, "not enough data", finding, details=details))
             continue
-        excess = low.win_rate - high.win_rate
+        excess = low.tested_win_rate - high.tested_win_rate
         p = _p_greater(low, high)
         finding = (
             f"Tier {upper} vs {lower}: {_pct(high.win_rate)} vs {_pct(low.win_rate)} now "
@@ -582,7 +587,9 @@ def _lead_mix(
         j = card.attributes.index(attribute)
         actual, unmatched = _bin_counts(attribute, now.bin_labels[j])
         if then is None:
-            expected = np.array([b.stats.accounts for b in attribute.bins], dtype=float)
+            # without earlier leads, only attributes with counts on every bin are measured
+            counts = [b.stats.accounts for b in attribute.bins if b.stats is not None]
+            expected = np.array(counts, dtype=float)
         else:
             expected, _ = _bin_counts(attribute, then.bin_labels[j])
         check = _psi_check(name, question, attribute, expected, actual, settings)
@@ -674,7 +681,7 @@ def segment_mask(frame: pd.DataFrame, conditions: list[dict[str, Any]]) -> np.nd
     inside = np.ones(len(frame), dtype=bool)
     for raw in conditions:
         column = raw.get("attribute")
-        if column not in frame.columns:
+        if column is None or column not in frame.columns:
             return None
         if "values" in raw:
             kind = "list" if _holds_lists(frame[column]) else "category"
@@ -767,7 +774,7 @@ def _tier_table(baseline: dict[str, Rate], tiers: np.ndarray, won: np.ndarray) -
         then = baseline.get(tier)
         change = None
         if then is not None and then.deals and now.deals:
-            change = now.win_rate - then.win_rate
+            change = now.tested_win_rate - then.tested_win_rate
         table[tier] = {
             "build": then.to_json() if then else None,
             "now": now.to_json(),
