@@ -43,7 +43,18 @@ from icpkit.stats import (
     contingency_test,
     population_stability,
     weighted_holm,
-    wilson_interval,
+)
+from icpkit.validate.checks import (
+    Check,
+    MonitorSettings,
+    Rate,
+    format_p,
+    holds_lists,
+    merge_rates,
+    p_greater,
+    percent,
+    rate_of,
+    variance,
 )
 
 if TYPE_CHECKING:
@@ -53,78 +64,6 @@ IN_ICP = ("A", "B")
 # The questions the monitor exists for: they share half of alpha, every other check the rest.
 CLOSE_RATE_CHECKS = ("top_tiers", "primary_segment", "separation")
 RULE = "re-validate every 50-100 closed deals, or every quarter, whichever comes first"
-
-
-@dataclass(frozen=True)
-class MonitorSettings:
-    """When a change counts as an alarm.
-
-    alpha: chance of any false alarm in one run (Holm over all its tests); default 0.05.
-    min_drop: smallest fall in a close rate worth an alarm, as a fraction (0.10 = 10 points).
-    psi_alarm: population stability index at which a lead-mix shift is major (0.25; 0.10 is
-        moderate and only reported).
-    min_deals: fewest closed deals in a group before its rate is tested (20).
-    min_leads: fewest new leads before the lead mix is tested (100: below that the PSI of a
-        six-bin attribute swings past 0.25 by chance).
-    min_churned: fewest churned customers before churn is tested (10).
-    revalidate_every, revalidate_days: the re-validation rule, in closed deals and days.
-    """
-
-    alpha: float = 0.05
-    min_drop: float = 0.10
-    psi_alarm: float = 0.25
-    psi_moderate: float = 0.10
-    min_deals: int = 20
-    min_leads: int = 100
-    min_churned: int = 10
-    revalidate_every: int = 50
-    revalidate_days: int = 91
-
-
-@dataclass(frozen=True)
-class Rate:
-    """Won out of decided, with its 95% Wilson interval."""
-
-    deals: int
-    won: int
-
-    @property
-    def win_rate(self) -> float | None:
-        return self.tested_win_rate if self.deals else None
-
-    @property
-    def tested_win_rate(self) -> float:
-        """The win rate of a group with deals, as the checks read it (they test only those)."""
-        return self.won / self.deals
-
-    def to_json(self) -> dict[str, Any]:
-        low, high = wilson_interval(self.won, self.deals)
-        return {"deals": self.deals, "won": self.won, "win_rate": self.win_rate, "ci": [low, high]}
-
-    def text(self) -> str:
-        if not self.deals:
-            return "no deals"
-        low, high = wilson_interval(self.won, self.deals)
-        return f"{_pct(self.win_rate)} ({_pct(low)}-{_pct(high)}) of {self.deals:,}"
-
-
-@dataclass
-class Check:
-    """One question the monitor asks, and its answer.
-
-    ``status`` is "alarm", "ok", "not enough data" or "no baseline". ``p_value`` is the
-    one-sided test's; ``p_adjusted`` is after Holm's correction over the run's tests.
-    ``practical`` says whether the change is large enough to matter (e.g. a fall > 10 points).
-    """
-
-    name: str
-    question: str
-    status: str
-    finding: str
-    p_value: float | None = None
-    p_adjusted: float | None = None
-    practical: bool = False
-    details: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -330,7 +269,7 @@ def _baseline(card: Scorecard, old: pd.DataFrame, cut: pd.Timestamp) -> tuple[di
     if len(old):
         tiers = card.apply(old).tier
         won = old["won"].to_numpy(dtype=int)
-        rates = {t: _rate(won[tiers == t]) for t in TIER_NAMES}
+        rates = {t: rate_of(won[tiers == t]) for t in TIER_NAMES}
         text = f"{len(old):,} deals closed by {cut.date()} in this file"
         if card.trained_on.get("last_decision"):
             text += ", which the card may have learned from"
@@ -348,10 +287,10 @@ def _top_tiers(
     this mix of A and B deals: a shift in the mix alone (more B, fewer A) is no fall."""
     question = "Did the close rate of tiers A-B (the ICP) fall?"
     label = "Close rate in tiers A-B"
-    now = _rate(won[np.isin(tiers, IN_ICP)])
+    now = rate_of(won[np.isin(tiers, IN_ICP)])
     if not baseline:
         return Check("top_tiers", question, "no baseline", "Tiers A-B: nothing to compare with.")
-    then = _merge(baseline, IN_ICP)
+    then = merge_rates(baseline, IN_ICP)
     details: dict[str, Any] = {"build": then.to_json(), "now": now.to_json()}
     if now.deals < settings.min_deals or then.deals < settings.min_deals:
         finding = f"{label}: {now.deals} new closed deals, {settings.min_deals} needed to test."
@@ -370,9 +309,9 @@ def _top_tiers(
     p_value = float(sps.norm.sf((expected - now.won) / math.sqrt(variance)))
     details |= {"expected_win_rate": expected_rate, "drop": drop}
     finding = (
-        f"{label}: {_pct(now.win_rate)} of {now.deals} new deals won, against "
-        f"{_pct(expected_rate)} expected from the build-time rates of tiers A and B "
-        f"({100 * -drop:+.0f} points; one-sided p = {_p(p_value)})."
+        f"{label}: {percent(now.win_rate)} of {now.deals} new deals won, against "
+        f"{percent(expected_rate)} expected from the build-time rates of tiers A and B "
+        f"({100 * -drop:+.0f} points; one-sided p = {format_p(p_value)})."
     )
     practical = drop > settings.min_drop
     return Check(
@@ -396,7 +335,7 @@ def _primary_segment(
     inside = segment_mask(new, segment.get("conditions", []))
     if inside is None:
         return Check("primary_segment", question, "not enough data", f"{label}: columns missing.")
-    return _drop_check("primary_segment", label, question, then, _rate(won[inside]), settings)
+    return _drop_check("primary_segment", label, question, then, rate_of(won[inside]), settings)
 
 
 def _drop_check(
@@ -407,11 +346,11 @@ def _drop_check(
         finding = f"{label}: {now.deals} new closed deals, {settings.min_deals} needed to test."
         return Check(name, question, "not enough data", finding, details=details)
     drop = then.tested_win_rate - now.tested_win_rate
-    p = _p_greater(then, now)
+    p = p_greater(then, now)
     details["drop"] = drop
     finding = (
-        f"{label}: {_pct(then.win_rate)} at build -> {_pct(now.win_rate)} now "
-        f"({100 * -drop:+.0f} points; one-sided p = {_p(p)})."
+        f"{label}: {percent(then.win_rate)} at build -> {percent(now.win_rate)} now "
+        f"({100 * -drop:+.0f} points; one-sided p = {format_p(p)})."
     )
     return Check(
         name,
@@ -430,10 +369,10 @@ def _separation(
     """Does the ICP still win more than the rest? The in-minus-out gap now vs at build."""
     question = "Do tiers A-B still win more than tiers C-D?"
     inside, outside = np.isin(tiers, IN_ICP), ~np.isin(tiers, IN_ICP)
-    now_in, now_out = _rate(won[inside]), _rate(won[outside])
+    now_in, now_out = rate_of(won[inside]), rate_of(won[outside])
     if not baseline:
         return Check("separation", question, "no baseline", "Separation: nothing to compare with.")
-    then_in, then_out = _merge(baseline, IN_ICP), _merge(baseline, ("C", "D"))
+    then_in, then_out = merge_rates(baseline, IN_ICP), merge_rates(baseline, ("C", "D"))
     details: dict[str, Any] = {
         "build": {"inside": then_in.to_json(), "outside": then_out.to_json()},
         "now": {"inside": now_in.to_json(), "outside": now_out.to_json()},
@@ -446,13 +385,13 @@ def _separation(
         return Check("separation", question, "not enough data", finding, details=details)
     gap_then = then_in.tested_win_rate - then_out.tested_win_rate
     gap_now = now_in.tested_win_rate - now_out.tested_win_rate
-    spread = math.sqrt(sum(_variance(r) for r in (then_in, then_out, now_in, now_out)))
+    spread = math.sqrt(sum(variance(r) for r in (then_in, then_out, now_in, now_out)))
     p = float(sps.norm.sf((gap_then - gap_now) / spread)) if spread > 0 else 1.0
-    separates_now = _p_greater(now_in, now_out) < 0.05
+    separates_now = p_greater(now_in, now_out) < 0.05
     details |= {"gap_build": gap_then, "gap_now": gap_now, "separates_now": separates_now}
     finding = (
         f"Separation: tiers A-B won {100 * gap_then:.0f} points more than C-D at build, "
-        f"{100 * gap_now:.0f} now (one-sided p = {_p(p)})"
+        f"{100 * gap_now:.0f} now (one-sided p = {format_p(p)})"
         + ("." if separates_now else "; the gap no longer beats chance.")
     )
     return Check(
@@ -472,7 +411,7 @@ def _tier_order(tiers: np.ndarray, won: np.ndarray, settings: MonitorSettings) -
     for upper, lower in itertools.pairwise(TIER_NAMES):
         name = f"tier_order_{upper}{lower}"
         question = f"Does tier {upper} still win at least as often as tier {lower}?"
-        high, low = _rate(won[tiers == upper]), _rate(won[tiers == lower])
+        high, low = rate_of(won[tiers == upper]), rate_of(won[tiers == lower])
         details = {upper: high.to_json(), lower: low.to_json()}
         if min(high.deals, low.deals) < settings.min_deals:
             finding = (
@@ -482,10 +421,10 @@ def _tier_order(tiers: np.ndarray, won: np.ndarray, settings: MonitorSettings) -
             checks.append(Check(name, question, "not enough data", finding, details=details))
             continue
         excess = low.tested_win_rate - high.tested_win_rate
-        p = _p_greater(low, high)
+        p = p_greater(low, high)
         finding = (
-            f"Tier {upper} vs {lower}: {_pct(high.win_rate)} vs {_pct(low.win_rate)} now "
-            f"(one-sided p that {lower} wins more = {_p(p)})."
+            f"Tier {upper} vs {lower}: {percent(high.win_rate)} vs {percent(low.win_rate)} now "
+            f"(one-sided p that {lower} wins more = {format_p(p)})."
         )
         checks.append(
             Check(
@@ -528,10 +467,10 @@ def _churn(
     details = {
         "customers_at_build": int(at_risk.sum()),
         "churned_since": int(lost.sum()),
-        "churn_inside": _rate(lost[inside]).to_json(),
-        "churn_outside": _rate(lost[~inside]).to_json(),
-        "churned_matching_anti_icp": _rate(anti[lost]).to_json(),
-        "customers_matching_anti_icp": _rate(anti).to_json(),
+        "churn_inside": rate_of(lost[inside]).to_json(),
+        "churn_outside": rate_of(lost[~inside]).to_json(),
+        "churned_matching_anti_icp": rate_of(anti[lost]).to_json(),
+        "customers_matching_anti_icp": rate_of(anti).to_json(),
     }
     if lost.sum() < settings.min_churned:
         finding = (
@@ -539,13 +478,13 @@ def _churn(
             f"{settings.min_churned} needed to test."
         )
         return Check("churn", question, "not enough data", finding, details=details)
-    rate_in, rate_out = _rate(lost[inside]), _rate(lost[~inside])
-    p = _p_greater(rate_in, rate_out) if rate_in.deals and rate_out.deals else 1.0
-    matching = _rate(anti[lost])
+    rate_in, rate_out = rate_of(lost[inside]), rate_of(lost[~inside])
+    p = p_greater(rate_in, rate_out) if rate_in.deals and rate_out.deals else 1.0
+    matching = rate_of(anti[lost])
     finding = (
-        f"Churn since the build: {_pct(rate_in.win_rate)} of ICP customers (tiers A-B) vs "
-        f"{_pct(rate_out.win_rate)} of the rest; {matching.won} of {matching.deals} churned "
-        f"customers match the anti-ICP (one-sided p that the ICP churns more = {_p(p)})."
+        f"Churn since the build: {percent(rate_in.win_rate)} of ICP customers (tiers A-B) vs "
+        f"{percent(rate_out.win_rate)} of the rest; {matching.won} of {matching.deals} churned "
+        f"customers match the anti-ICP (one-sided p that the ICP churns more = {format_p(p)})."
     )
     practical = (rate_in.win_rate or 0.0) > (rate_out.win_rate or 0.0)
     return Check("churn", question, "ok", finding, p_value=p, practical=practical, details=details)
@@ -641,7 +580,7 @@ def _psi_check(
     )
     moved = _largest_moves(attribute, expected, actual)
     finding = (
-        f"Lead mix, {attribute.name}: PSI {psi:.2f} ({level}; chi-square p = {_p(p)})"
+        f"Lead mix, {attribute.name}: PSI {psi:.2f} ({level}; chi-square p = {format_p(p)})"
         + (f"; {moved}" if moved and level != "stable" else "")
         + "."
     )
@@ -671,7 +610,7 @@ def _largest_moves(attribute, expected: np.ndarray, actual: np.ndarray) -> str:
     for i in np.argsort(-np.abs(shift))[:2]:
         share_then = expected[i] / expected.sum()
         share_now = actual[i] / actual.sum()
-        parts.append(f"{attribute.bins[i].label} {_pct(share_then)} -> {_pct(share_now)}")
+        parts.append(f"{attribute.bins[i].label} {percent(share_then)} -> {percent(share_now)}")
     return ", ".join(parts)
 
 
@@ -684,7 +623,7 @@ def segment_mask(frame: pd.DataFrame, conditions: list[dict[str, Any]]) -> np.nd
         if column is None or column not in frame.columns:
             return None
         if "values" in raw:
-            kind = "list" if _holds_lists(frame[column]) else "category"
+            kind = "list" if holds_lists(frame[column]) else "category"
             condition = Condition(values=tuple(str(v) for v in raw["values"]))
         else:
             kind = "numeric"
@@ -764,13 +703,13 @@ def _decide(checks: list[Check], settings: MonitorSettings) -> None:
         check.p_adjusted = float(p_adjusted)
         if p_adjusted < settings.alpha and check.practical:
             check.status = "alarm"
-            check.finding += f" Significant after correction (adjusted p = {_p(p_adjusted)})."
+            check.finding += f" Significant after correction (adjusted p = {format_p(p_adjusted)})."
 
 
 def _tier_table(baseline: dict[str, Rate], tiers: np.ndarray, won: np.ndarray) -> dict:
     table = {}
     for tier in TIER_NAMES:
-        now = _rate(won[tiers == tier])
+        now = rate_of(won[tiers == tier])
         then = baseline.get(tier)
         change = None
         if then is not None and then.deals and now.deals:
@@ -781,44 +720,3 @@ def _tier_table(baseline: dict[str, Rate], tiers: np.ndarray, won: np.ndarray) -
             "change": change,
         }
     return table
-
-
-# ---- small helpers ---------------------------------------------------------------------------
-
-
-def _rate(won: np.ndarray) -> Rate:
-    return Rate(int(len(won)), int(np.asarray(won).sum()))
-
-
-def _merge(rates: dict[str, Rate], tiers: tuple[str, ...]) -> Rate:
-    return Rate(sum(rates[t].deals for t in tiers), sum(rates[t].won for t in tiers))
-
-
-def _p_greater(first: Rate, second: Rate) -> float:
-    """One-sided Fisher exact p-value that ``first`` wins more often than ``second``."""
-    if not first.deals or not second.deals:
-        return 1.0
-    table = [[first.won, first.deals - first.won], [second.won, second.deals - second.won]]
-    return float(sps.fisher_exact(table, alternative="greater").pvalue)
-
-
-def _variance(rate: Rate) -> float:
-    # Agresti-Caffo: one pseudo-win and one pseudo-loss keep a 0% or 100% rate from claiming
-    # to be exact.
-    p = (rate.won + 1) / (rate.deals + 2)
-    return p * (1 - p) / (rate.deals + 2)
-
-
-def _holds_lists(series: pd.Series) -> bool:
-    sample = series.dropna().head(50)
-    return (
-        bool(len(sample)) and sample.map(lambda v: isinstance(v, (list, tuple, np.ndarray))).all()
-    )
-
-
-def _pct(x: float | None) -> str:
-    return "n/a" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{100 * x:.0f}%"
-
-
-def _p(p: float) -> str:
-    return f"{p:.2g}" if p >= 0.0001 else "<0.0001"
