@@ -16,6 +16,7 @@ import pyarrow.compute as pc
 from icpkit import inputs
 from icpkit.conditions import first_match, out_of_range, read_column
 from icpkit.ingest import formats
+from icpkit.score.plain_numbers import PLAIN, is_text, read_distinct
 from icpkit.score.values import prepare_columns
 from icpkit.scorecard.model import Scorecard
 
@@ -24,12 +25,14 @@ _LIST_JOIN = "\x1f"  # ASCII unit separator: joins list items, never part of a r
 
 @dataclass
 class _Column:
-    """One column of a batch as its distinct values: ``distinct[codes[i]]`` is row i's value."""
+    """One column of a batch as its distinct values: ``prepared.iloc[codes[i]]`` is row i's."""
 
     codes: np.ndarray
-    distinct: pd.Series  # raw values, object dtype; the last may be None for nulls
     prepared: pd.DataFrame  # the distinct values after ``prepare`` (canonical parsing)
     counts: np.ndarray  # rows per distinct value
+    # per distinct value, whether it holds text to read (is not blank); None when the values
+    # are typed numbers, which always read
+    present: np.ndarray | None
 
 
 def _distinct(array: pa.Array | None, n: int) -> tuple[np.ndarray, pd.Series]:
@@ -173,13 +176,24 @@ class BatchScorer:
             return self._derived_column(batch, column, n, derived_from)
         source = source or self.sources.get(column)
         array = batch.column(source) if source is not None else None
-        codes, distinct = _distinct(array, n)
-        frame = pd.DataFrame({column: distinct})
-        prepared = prepare_columns(frame, [column], self.number_formats)
+        if array is not None and column in PLAIN and is_text(array) and self._numbers_only(column):
+            codes, numbers, present = read_distinct(array, column, self.number_formats)
+            prepared = pd.DataFrame({column: numbers})
+        else:
+            codes, distinct = _distinct(array, n)
+            frame = pd.DataFrame({column: distinct})
+            prepared = prepare_columns(frame, [column], self.number_formats)
+            present = _present(distinct)
         if column in self.scale and column in prepared.columns:  # revenue given in millions
             prepared[column] = pd.to_numeric(prepared[column], errors="coerce") * self.scale[column]
-        counts = np.bincount(codes, minlength=len(distinct))
-        return _Column(codes, distinct, prepared, counts)
+        counts = np.bincount(codes, minlength=len(prepared))
+        return _Column(codes, prepared, counts, present)
+
+    def _numbers_only(self, column: str) -> bool:
+        """Whether the card compares ``column`` as a number alone, so its values may be held
+        as floats (read as a category, 500 and 500.0 would be different texts)."""
+        items = (*self.card.attributes, *self.card.disqualifiers)
+        return all(item.kind == "numeric" for item in items if item.column == column)
 
     def _derived_column(
         self, batch: pa.RecordBatch, column: str, n: int, derived_from: list[str]
@@ -201,13 +215,19 @@ class BatchScorer:
         )
         prepared = prepare_columns(frame, [column], self.number_formats)
         counts = np.bincount(codes, minlength=len(frame))
-        return _Column(codes.astype(np.int64), frame[reads[0]], prepared, counts)
+        return _Column(codes.astype(np.int64), prepared, counts, _present(frame[reads[0]]))
 
     def _count_unreadable(self, column: str, kind: str, col: _Column, values: pd.Series) -> None:
         """Rows with a value that reads as missing: text in a numeric column, say."""
-        if column not in self.sources or pd.api.types.is_numeric_dtype(col.distinct):
+        if column not in self.sources or col.present is None:
             return
-        present = col.distinct.map(lambda v: v is not None and str(v).strip() != "").to_numpy()
-        lost = present & values.isna().to_numpy(dtype=bool)
+        lost = col.present & values.isna().to_numpy(dtype=bool)
         if lost.any():
             self.unreadable[column] += int(col.counts[lost].sum())
+
+
+def _present(distinct: pd.Series) -> np.ndarray | None:
+    """Whether each distinct value holds text (None for typed numbers: they always read)."""
+    if pd.api.types.is_numeric_dtype(distinct):
+        return None
+    return distinct.map(lambda v: v is not None and str(v).strip() != "").to_numpy(dtype=bool)

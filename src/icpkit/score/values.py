@@ -5,7 +5,7 @@ each batch's distinct values, by `icpkit score`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import pandas as pd
@@ -78,7 +78,7 @@ def prepare_columns(
             if column in prepared.columns:
                 blank = prepared[column].isna().to_numpy()
                 countries = countries.where(blank, None)
-            derived = _parse_unique(countries, inputs.region_of_country)
+            derived = parse_unique(countries, inputs.region_of_country)
             prepared[column] = (
                 derived.where(derived.notna(), prepared[column])
                 if column in prepared.columns
@@ -95,25 +95,46 @@ def _prepared(
     if parser is not None and (values.dtype == object or pd.api.types.is_string_dtype(values)):
         if number_formats is not None and column in NUMBER_PARSERS:
             parser = _parser_for_column(column, values, number_formats)
-        values = _parse_unique(values, parser)
+        values = parse_unique(values, parser)
     return values
 
 
 def _parser_for_column(
     column: str, values: pd.Series, number_formats: dict[str, formats.NumberFormat]
 ) -> Callable[[str], Any]:
+    number = number_format(column, _texts(values), number_formats)
+    return number_parser(column, number.decimal_comma)
+
+
+def _texts(values: pd.Series) -> Iterator[str]:
+    """The distinct values as text, in order (read only when asked: a generator)."""
+    for value in values.dropna().unique():
+        yield str(value)
+
+
+def number_format(
+    column: str, texts: Iterable[str], number_formats: dict[str, formats.NumberFormat]
+) -> formats.NumberFormat:
+    """How ``column`` writes its decimals: as decided before, else from ``texts`` (its distinct
+    values in order; a text with no "." or "," tells nothing and may be left out)."""
     number = number_formats.get(column)
     if number is None:
-        texts = (str(v).strip() for v in values.dropna().unique())
-        number = formats.decide_decimal_mark(formats.mark_examples(texts))
+        number = formats.decide_decimal_mark(formats.mark_examples(t.strip() for t in texts))
         if number.because is not None or number.grouped is not None or number.conflict:
             number_formats[column] = number  # the values told: later batches read the same
-    if not number.decimal_comma:
+    return number
+
+
+def number_parser(column: str, decimal_comma: bool) -> Callable[[str], Any]:
+    """The parser of a numeric canonical column, for a column that writes 1.234,5 or not."""
+    if not decimal_comma:
         return NUMBER_PARSERS[column]
     return lambda text: NUMBER_PARSERS[column](text, decimal_comma=True)
 
 
-def _parse_unique(values: pd.Series, parser: Callable[[str], Any]) -> pd.Series:
+def parse_unique(values: pd.Series, parser: Callable[[str], Any]) -> pd.Series:
+    """Each distinct value read once by ``parser``: what it cannot read becomes None, a number
+    out of range keeps its value (the bounds then say why it is unknown)."""
     parsed: dict[Any, Any] = {}
     for raw in values.dropna().unique():
         text = str(raw).strip()
