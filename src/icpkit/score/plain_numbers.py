@@ -90,9 +90,9 @@ def _marked(texts: pa.Array) -> Iterator[str]:
 
     Only a text with a "." or "," says anything, and what it says depends on its shape alone
     (digits 1-9 alike, "0" apart: "1.800" may have a dot between thousands, "0.800" may not),
-    so the first text of each shape stands for the rest: a revenue column of a hundred thousand
-    distinct amounts has a few dozen shapes. A generator: nothing is read once the column's
-    format is known."""
+    so the first text of each shape stands for the rest (the 112,000 distinct amounts of a
+    block of benchmarks/scale.py's revenue have 9,300 shapes). A generator: nothing is read
+    once the column's format is known."""
     marked = texts.filter(pc.or_(pc.match_substring(texts, "."), pc.match_substring(texts, ",")))
     shapes = pc.dictionary_encode(pc.replace_substring_regex(marked, "[1-9]", "1"))
     # codes number the shapes in order of first appearance: their first rows ascend

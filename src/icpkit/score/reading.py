@@ -26,8 +26,10 @@ from icpkit.ingest.readers import (  # the ingest reader's own rules for CSV fil
     sniff_delimiter,
 )
 
-BATCH_ROWS = 1 << 18  # Parquet rows per batch: ~256k rows keep memory flat and numpy busy
-CSV_BLOCK_BYTES = 1 << 24
+BATCH_ROWS = 1 << 18  # rows per batch: ~256k rows keep memory flat and numpy busy
+# Arrow's CSV reader reads up to 32 blocks ahead of the batch being scored, held as raw bytes:
+# small blocks keep that small (128 MB), and they are joined into batches of BATCH_ROWS.
+CSV_BLOCK_BYTES = 1 << 22
 # A CSV that Arrow cannot stream (ragged rows, odd encodings) is read whole by the careful
 # ingest reader instead, up to this size; beyond it the error is reported.
 CAREFUL_MAX_BYTES = 512 * 1024 * 1024
@@ -120,8 +122,14 @@ def _open_csv(path: Path, head: bytes, label: str) -> _Input:
                     quoted_strings_can_be_null=False,
                 ),
             )
-            for batch in reader:
-                yield batch, min(handle.tell() / size, 1.0), None
+            blocks: list[pa.RecordBatch] = []
+            for block in reader:
+                blocks.append(block)
+                if sum(b.num_rows for b in blocks) >= BATCH_ROWS:
+                    yield pa.concat_batches(blocks), min(handle.tell() / size, 1.0), None
+                    blocks = []
+            if blocks:
+                yield pa.concat_batches(blocks), 1.0, None
 
     return _Input(headers, batches, "csv", [n for n in notes if "appears twice" in n])
 
