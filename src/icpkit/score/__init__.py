@@ -11,6 +11,9 @@ read and binned by the very code of the in-memory path (``prepare``, then
 disqualifier". Only one row per distinct key goes through :meth:`Scorecard.apply`; its score,
 tier and reasons are then copied to every row with that key. A universe of ten million
 companies has a few hundred distinct keys, so the Python work does not grow with the rows.
+Numbers written plainly in a CSV ("5000000", "1,200") are cast by Arrow in bulk, and only the
+column's other text goes through the parsers, with the same result
+(:mod:`icpkit.score.plain_numbers`).
 
 Columns: a card column is found by its exact name first, then the way ``icpkit ingest`` finds
 it (a ``--mapping`` file, then known aliases such as "Number of Employees" for ``employees``).
@@ -22,6 +25,11 @@ stops at once with the list of what it reads; when only some are, the rest score
 (:mod:`icpkit.bounds`) is unknown too, and ``icp_reasons`` says so. A value
 that cannot be read as its attribute's kind (text in a numeric column, "maybe" in a boolean
 one) also scores as missing, and is counted per column in ``unreadable``.
+
+The parts: :mod:`~icpkit.score.values` reads a column's values as the card compares them,
+:mod:`~icpkit.score.batches` scores a batch, :mod:`~icpkit.score.reading` and
+:mod:`~icpkit.score.writing` read and write files, :mod:`~icpkit.score.overlap` runs them side
+by side, :mod:`~icpkit.score.columns` finds the card's columns among the input's headers.
 """
 
 from __future__ import annotations

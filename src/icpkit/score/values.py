@@ -94,16 +94,10 @@ def _prepared(
     parser = PARSERS.get(column)
     if parser is not None and (values.dtype == object or pd.api.types.is_string_dtype(values)):
         if number_formats is not None and column in NUMBER_PARSERS:
-            parser = _parser_for_column(column, values, number_formats)
+            number = number_format(column, _texts(values), number_formats)
+            parser = number_parser(column, number.decimal_comma)
         values = parse_unique(values, parser)
     return values
-
-
-def _parser_for_column(
-    column: str, values: pd.Series, number_formats: dict[str, formats.NumberFormat]
-) -> Callable[[str], Any]:
-    number = number_format(column, _texts(values), number_formats)
-    return number_parser(column, number.decimal_comma)
 
 
 def _texts(values: pd.Series) -> Iterator[str]:
