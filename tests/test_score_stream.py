@@ -14,10 +14,9 @@ import pyarrow.parquet as pq
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from icpkit import score as scoring
 from icpkit.errors import IcpkitError
 from icpkit.ingest.readers import read_table
-from icpkit.score import score_file, score_frame
+from icpkit.score import reading, score_file, score_frame
 from icpkit.scorecard.io import load_scorecard
 from test_sql import cards_and_tables  # the random scorecards and tables of the SQL tests
 
@@ -29,8 +28,8 @@ ICP_COLUMNS = ["icp_score", "icp_tier", "icp_disqualified", "icp_reasons"]
 @pytest.fixture
 def small_batches(monkeypatch):
     """Batches of a few rows, so a small file crosses many batch boundaries."""
-    monkeypatch.setattr(scoring, "BATCH_ROWS", 7)
-    monkeypatch.setattr(scoring, "CSV_BLOCK_BYTES", 300)
+    monkeypatch.setattr(reading, "BATCH_ROWS", 7)
+    monkeypatch.setattr(reading, "CSV_BLOCK_BYTES", 300)
 
 
 def in_memory(card, path: Path, id_column: str | None = "account_id") -> pd.DataFrame:

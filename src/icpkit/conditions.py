@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -170,11 +171,19 @@ def to_list(value: Any) -> tuple[str, ...] | None:
     if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
         return None
     if isinstance(value, (list, tuple, np.ndarray)):
-        items = [str(v).strip().casefold() for v in value]
-    else:
-        text = str(value)
-        separator = ";" if ";" in text else ","
-        items = [part.strip().casefold() for part in text.split(separator)]
+        return _items([str(v).strip().casefold() for v in value])
+    return _text_list(str(value))
+
+
+# A list column repeats the same few thousand texts ("Snowflake;dbt;AWS") in every batch of a
+# file: each is split once.
+@lru_cache(maxsize=1 << 16)
+def _text_list(text: str) -> tuple[str, ...] | None:
+    separator = ";" if ";" in text else ","
+    return _items([part.strip().casefold() for part in text.split(separator)])
+
+
+def _items(items: list[str]) -> tuple[str, ...] | None:
     items = [i for i in items if i]
     return tuple(items) if items else None
 

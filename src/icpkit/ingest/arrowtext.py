@@ -104,7 +104,8 @@ def blocks(array: pa.ChunkedArray, rows: int | None = None) -> Iterator[tuple[in
     chunk of a quarter of that or more (Arrow's reader gives one per 8 MB) is used as it is,
     sliced when longer; smaller ones are joined."""
     rows = rows or BLOCK_ROWS
-    first, group, size = 0, [], 0
+    first, size = 0, 0
+    group: list[pa.Array] = []
     for chunk in array.chunks:
         if len(chunk) >= rows // 4:
             if group:
@@ -519,12 +520,12 @@ def _tails_valid(
         return np.full(len(rows), verdicts[key], dtype=bool)
     shape = np.where((tail - 48) < 10, ord("9"), tail).astype(np.uint8)
     width = shape.shape[1]
-    shapes, first, inverse = np.unique(
+    shapes, first_of_shape, inverse = np.unique(
         np.ascontiguousarray(shape).view(f"S{width}").ravel(),
         return_index=True,
         return_inverse=True,
     )
-    for key, i in zip(shapes.tolist(), first.tolist(), strict=True):
+    for key, i in zip(shapes.tolist(), first_of_shape.tolist(), strict=True):
         if key not in verdicts:
             verdicts[key] = bool(valid_text(array[int(rows[i])].as_py()))
     return np.array([verdicts[key] for key in shapes.tolist()], dtype=bool)[inverse.ravel()]
