@@ -334,3 +334,16 @@ def test_likely_duplicate_accounts_match_a_groupby(rows: list[tuple]) -> None:
         }
     )
     assert duplicates.likely_duplicate_accounts(accounts) == reference_likely_duplicates(accounts)
+
+
+def test_a_day_that_is_no_date_does_not_decide_for_the_real_dates_after_it() -> None:
+    """A time's shape is judged once, on a whole cell: on one whose day is a real date, so
+    1699-00-00 before it cannot make 1700-01-01 unreadable (found by Hypothesis)."""
+    values = ["0/0/1699"] * 5 + ["1699-00-00T10:05:00.000+0000", "10/10/1699"]
+    values += ["1699-00-00", "1699-00-00", "1700-01-01"]
+    whole = arrowtext.iso_dates(
+        pd.Series(values, dtype=arrowtext.STR_DTYPE), columns._ISO_DATE_TIME_RE.fullmatch,
+        years=nz.PLAUSIBLE_YEARS,
+    )  # fmt: skip
+    assert whole[1].tolist() == [False] * 9 + [True]
+    assert str(whole[0][9])[:10] == "1700-01-01"

@@ -425,17 +425,34 @@ def iso_dates(
             begin = int(starts[0])
             cells = data[begin : begin + width * len(block)].reshape(-1, width)
             found, ok = _iso_days(cells[:, :10], years)
-            ok &= _tails_valid(cells[:, 10:], block, candidates, valid_text, verdicts)
+            ok &= _tails_valid_where(ok, cells[:, 10:], block, candidates, valid_text, verdicts)
             days[first : first + len(block)] = np.where(ok, found, np.datetime64("NaT"))
             read[first : first + len(block)] = ok
             continue
         head = data[starts[candidates, None] + np.arange(10)]
         tail = _padded_tails(data, starts[candidates], lengths[candidates])
         found, ok = _iso_days(head, years)
-        ok &= _tails_valid(tail, block, candidates, valid_text, verdicts)
+        ok &= _tails_valid_where(ok, tail, block, candidates, valid_text, verdicts)
         days[first + candidates[ok]] = found[ok]
         read[first + candidates[ok]] = True
     return days, read
+
+
+def _tails_valid_where(
+    days_ok: np.ndarray,
+    tail: np.ndarray,
+    array: pa.Array,
+    rows: np.ndarray,
+    valid_text: Callable[[str], bool],
+    verdicts: dict[bytes, bool],
+) -> np.ndarray:
+    """:func:`_tails_valid` asked only of the rows whose day is a real date: a shape's
+    verdict is learned from a whole cell, so a cell whose day is not a date (1699-00-00)
+    must not decide it for the cells after it."""
+    out = np.zeros(len(days_ok), dtype=bool)
+    if days_ok.any():
+        out[days_ok] = _tails_valid(tail[days_ok], array, rows[days_ok], valid_text, verdicts)
+    return out
 
 
 def _iso_days(head: np.ndarray, years: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
