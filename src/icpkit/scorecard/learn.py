@@ -216,6 +216,7 @@ class ScorecardLearner:
         columns_used: set[tuple[str, ...]] = set()
         while pool and len(chosen) < limit:
             scored = []
+            apart_aucs: dict[tuple[int, ...], np.ndarray] = {}  # this step's cards without pairs
             for cand in pool:
                 if cand.kind != "list" and tuple(sorted(cand.columns)) in columns_used:
                     continue
@@ -223,7 +224,7 @@ class ScorecardLearner:
                     continue
                 mean, se = self._cv_auc([*chosen, cand], y, folds, held_out, weight)
                 if cand.column2 and not self._pays_as_pair(
-                    cand, chosen, singles, y, folds, held_out, weight
+                    cand, chosen, singles, y, folds, held_out, weight, apart_aucs
                 ):
                     continue
                 scored.append((mean, se, cand))
@@ -272,20 +273,27 @@ class ScorecardLearner:
         folds: Folds,
         held_out: dict[int, list[tuple[np.ndarray, np.ndarray]]],
         weight: np.ndarray | None,
+        apart_aucs: dict[tuple[int, ...], np.ndarray],
     ) -> bool:
         """Whether a pair row says what its two columns do together, beyond what they say
         apart: added to the card and to both columns as single rows, it must raise the
         cross-validated AUC by PAIR_MARGIN and by twice the fold-to-fold standard error of
         that gain. Else it is two main effects squeezed into one row, or a lucky draw among
-        the many pairs tried."""
+        the many pairs tried. ``apart_aucs`` keeps the fold AUCs of each card without the
+        pair, which the pairs sharing a column share."""
         if folds is None:
             return False
         apart = [singles[c] for c in pair.columns if c in singles and singles[c] not in chosen]
         base = [*chosen, *apart]
         together = self._fold_aucs([*base, pair], y, folds, held_out, weight)
-        alone = (
-            self._fold_aucs(base, y, folds, held_out, weight) if base else np.full(len(folds), 0.5)
-        )
+        key = tuple(id(c) for c in base)
+        if key not in apart_aucs:
+            apart_aucs[key] = (
+                self._fold_aucs(base, y, folds, held_out, weight)
+                if base
+                else np.full(len(folds), 0.5)
+            )
+        alone = apart_aucs[key]
         gain = together - alone
         se = float(np.std(gain, ddof=1) / np.sqrt(len(gain)))
         return float(gain.mean()) > max(PAIR_MARGIN, 2 * se)

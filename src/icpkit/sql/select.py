@@ -76,8 +76,8 @@ def _bin_tests(
         return tests
     value2 = value_of[(attribute.column2, attribute.kind2)]
     out: list[exp.Condition | None] = []
-    for test, b in zip(tests, attribute.bins, strict=True):
-        test2 = matches(value2, attribute.kind2, b.condition2)  # type: ignore[arg-type]
+    for test, condition2 in zip(tests, attribute.conditions2(), strict=True):
+        test2 = matches(value2, attribute.kind2, condition2)
         if test is None or test2 is None:
             out.append(None)
         elif isinstance(test, exp.Boolean):
